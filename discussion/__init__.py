@@ -1,0 +1,1 @@
+"""The live discussion: messages in `seq` order, taking part, dual validation."""

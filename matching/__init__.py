@@ -1,0 +1,1 @@
+"""Pairing registrants who chose the interactive discussion, per course."""

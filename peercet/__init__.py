@@ -1,0 +1,1 @@
+"""Peercet core: settings, database, the completion lifecycle and the CLI."""

@@ -1,0 +1,131 @@
+"""The `peercet` command. Whatever else a command prints, its last stdout line is JSON."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from peercet import demo, effects, migrate
+from peercet.accounts import check_registration, create_registrant
+from peercet.catalogue import import_catalogue
+from peercet.clock import SystemClock
+from peercet.db import create_engine, session_factory, transaction
+from peercet.deadlines import apply_due
+from peercet.errors import DomainError
+from peercet.settings import Settings, load_settings
+
+Command = Callable[[argparse.Namespace, Settings], Awaitable[dict[str, Any]]]
+
+
+def parse_now(value: str | None, tz: ZoneInfo) -> datetime:
+    """ISO 8601; a time without an offset is scheme time."""
+    if value is None:
+        return SystemClock().now()
+    parsed = datetime.fromisoformat(value)
+    return parsed.replace(tzinfo=tz) if parsed.tzinfo is None else parsed
+
+
+async def _db_upgrade(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    await migrate.upgrade(settings.database_url)
+    return {"upgraded": True}
+
+
+async def _with_session(settings: Settings, work: Callable[..., Awaitable[Any]]) -> Any:
+    engine = create_engine(settings.database_url)
+    try:
+        async with transaction(session_factory(engine)) as session:
+            return await work(session)
+    finally:
+        await engine.dispose()
+
+
+async def _courses_import(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    try:
+        data = json.loads(Path(args.file).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DomainError(f"cannot read {args.file}: {exc}", "bad_catalogue") from exc
+    now = SystemClock().now()
+    count = await _with_session(settings, lambda s: import_catalogue(s, data, now))
+    return {"courses": count}
+
+
+async def _demo(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    return dict(await _with_session(settings, lambda s: demo.load(s, SystemClock().now())))
+
+
+async def _user_create(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    new = check_registration(
+        {
+            "email": args.email,
+            "password": args.password,
+            "name": args.name,
+            "goc_number": args.goc_number,
+            "profession": args.profession,
+        },
+        role="moderator" if args.moderator else "registrant",
+    )
+    now = SystemClock().now()
+    registrant = await _with_session(settings, lambda s: create_registrant(s, new, now))
+    return {"registrant": registrant.id, "email": registrant.email, "role": registrant.role}
+
+
+async def _deadlines_run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    now = parse_now(args.now, settings.timezone)
+    engine = create_engine(settings.database_url)
+    try:
+        async with effects.connect(settings) as after_commit:
+            count = await apply_due(session_factory(engine), now, after_commit)
+    finally:
+        await engine.dispose()
+    return {"fallbacks": count}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="peercet", description=__doc__)
+    sub = parser.add_subparsers(dest="group", required=True)
+    db = sub.add_parser("db", help="database").add_subparsers(dest="action", required=True)
+    db.add_parser("upgrade", help="apply migrations").set_defaults(run=_db_upgrade)
+    sub.add_parser("demo", help="load the demo catalogue and accounts").set_defaults(run=_demo)
+    courses = sub.add_parser("courses").add_subparsers(dest="action", required=True)
+    imp = courses.add_parser("import", help="load or update courses from a catalogue file")
+    imp.add_argument("file")
+    imp.set_defaults(run=_courses_import)
+    user = sub.add_parser("user").add_subparsers(dest="action", required=True)
+    create = user.add_parser("create", help="create an account")
+    for flag in ("--email", "--password", "--name", "--goc-number", "--profession"):
+        create.add_argument(flag, required=True)
+    create.add_argument("--moderator", action="store_true")
+    create.set_defaults(run=_user_create)
+    deadlines = sub.add_parser("deadlines").add_subparsers(dest="action", required=True)
+    run = deadlines.add_parser("run", help="apply every fallback due at --now")
+    run.add_argument("--now", help="ISO 8601; without an offset, scheme time")
+    run.set_defaults(run=_deadlines_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = load_settings()
+    try:
+        result = asyncio.run(args.run(args, settings))
+    except DomainError as exc:
+        print(exc.message, file=sys.stderr)
+        print(json.dumps({"error": {"code": exc.code, "message": exc.message}}))
+        return 1
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        print(json.dumps({"error": {"code": "bad_input", "message": str(exc)}}))
+        return 2
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,271 @@
+"""Completion actions: check and change state inside the caller's transaction.
+
+Every state change is a conditional UPDATE on the current state, so two processes
+racing (a validation and a deadline, two deadline runs) change a completion once;
+the unique point record per completion is the last line of defence (rule 6).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peercet import audit, lifecycle
+from peercet.errors import Conflict
+from peercet.events import Outcome
+from peercet.frames import completion_event
+from peercet.lifecycle import Mode, State
+from peercet.notify import Notice, notify
+from peercet.rooms import close_discussions
+from peercet.tables import Completion, Course, PointRecord, Registrant
+
+OPEN = [s.value for s in lifecycle.OPEN_STATES]
+
+
+@dataclass
+class PassResult:
+    completion: Completion
+    created: bool
+    outcome: Outcome
+
+
+async def record_pass(
+    session: AsyncSession, registrant: Registrant, course: Course, now: datetime, tz: ZoneInfo
+) -> PassResult:
+    """Rule 1: a pass creates the completion for this CET year, at most once."""
+    year = lifecycle.cet_year(now, tz)
+    existing = await session.scalar(
+        select(Completion).where(
+            Completion.registrant_id == registrant.id,
+            Completion.course_id == course.id,
+            Completion.cet_year == year,
+        )
+    )
+    if existing is not None:
+        return PassResult(existing, created=False, outcome=Outcome())
+    state = lifecycle.initial_state(course.interactive)
+    completion = Completion(
+        registrant_id=registrant.id,
+        course_id=course.id,
+        cet_year=year,
+        state=state.value,
+        passed_at=now,
+        deadline=lifecycle.deadline(now, tz),
+        fallback=False,
+        completed_at=None if lifecycle.is_open(state) else now,
+    )
+    session.add(completion)
+    await session.flush()
+    outcome = Outcome([completion_event(completion, course)])
+    if state is State.COMPLETED_NON_INTERACTIVE:
+        await _award(session, [completion], course, Mode.NON_INTERACTIVE, now)
+        await notify_completed(session, registrant, completion, course, now)
+    return PassResult(completion, created=True, outcome=outcome)
+
+
+async def choose(
+    session: AsyncSession, completion: Completion, course: Course, mode: Mode, now: datetime
+) -> Outcome:
+    """Rule 2: the registrant's choice; a non-interactive choice is final."""
+    if not course.interactive:
+        raise Conflict("this course has no interactive discussion", "not_interactive")
+    state = State(completion.state)
+    result = lifecycle.choose(state, completion.fallback, mode)
+    if not result.changed:
+        return Outcome()
+    if lifecycle.is_open(state) and now >= completion.deadline:
+        raise Conflict("the deadline for this completion has passed", "deadline_passed")
+    values: dict[str, Any] = {"state": result.state.value}
+    if result.state is State.SEEKING_PEER:
+        values["queued_at"] = now
+    else:
+        values["completed_at"] = now
+    await _move(session, completion, state, values)
+    outcome = Outcome([completion_event(completion, course)])
+    if result.state is State.SEEKING_PEER:
+        outcome.requeue.append(completion.id)
+    else:
+        if result.leaves_queue:
+            outcome.dequeue.append(completion.id)
+        await _award(session, [completion], course, Mode.NON_INTERACTIVE, now)
+        registrant = await session.get_one(Registrant, completion.registrant_id)
+        await notify_completed(session, registrant, completion, course, now)
+    return outcome
+
+
+async def _move(
+    session: AsyncSession, completion: Completion, expected: State, values: dict[str, Any]
+) -> None:
+    """Change one completion's state only if nobody changed it meanwhile."""
+    result = await session.execute(
+        update(Completion)
+        .where(Completion.id == completion.id, Completion.state == expected.value)
+        .values(**values)
+        .returning(Completion.id)
+    )
+    if result.first() is None:
+        raise Conflict("the completion changed meanwhile; reload and try again", "state_changed")
+    await session.refresh(completion)
+
+
+async def _award(
+    session: AsyncSession,
+    completions: Sequence[Completion],
+    course: Course,
+    mode: Mode,
+    now: datetime,
+) -> None:
+    rows = [
+        {
+            "completion_id": c.id,
+            "registrant_id": c.registrant_id,
+            "kind": mode.value,
+            "points": course.points,
+            "awarded_at": now,
+        }
+        for c in completions
+    ]
+    if rows:
+        await session.execute(insert(PointRecord), rows)
+
+
+async def complete_interactive(
+    session: AsyncSession, completion_ids: Sequence[int], now: datetime
+) -> list[Completion]:
+    """Rule 3: both completions become interactive together, or neither does."""
+    result = await session.execute(
+        update(Completion)
+        .where(
+            Completion.id.in_(completion_ids),
+            Completion.state == State.IN_DISCUSSION.value,
+            Completion.deadline > now,
+        )
+        .values(state=State.COMPLETED_INTERACTIVE.value, completed_at=now)
+        .returning(Completion.id)
+    )
+    if len(result.all()) != len(completion_ids):
+        raise Conflict("a completion's deadline passed before the validation", "deadline_passed")
+    completions = list(
+        (await session.scalars(select(Completion).where(Completion.id.in_(completion_ids)))).all()
+    )
+    for completion in completions:
+        await session.refresh(completion)
+    course = await session.get_one(Course, completions[0].course_id)
+    await _award(session, completions, course, Mode.INTERACTIVE, now)
+    return completions
+
+
+async def notify_completed(
+    session: AsyncSession,
+    registrant: Registrant,
+    completion: Completion,
+    course: Course,
+    now: datetime,
+    base_url: str = "",
+) -> None:
+    kind = "interactive" if completion.state == State.COMPLETED_INTERACTIVE else "non-interactive"
+    how = " by the deadline" if completion.fallback else ""
+    body = (
+        f"Your CET for {course.ref} {course.title} is complete{how}: "
+        f"{course.points} {kind} point(s). Your certificate is in your account."
+    )
+    await notify(
+        session,
+        registrant,
+        Notice(
+            kind="fallback" if completion.fallback else "completed",
+            subject=f"CET completed: {course.ref}",
+            body=body,
+            link=f"{base_url}/account/completions/{completion.id}",
+            dedupe_key=f"completed:{completion.id}",
+        ),
+        now,
+        completion_id=completion.id,
+    )
+
+
+async def courses_by_id(session: AsyncSession, ids: set[int]) -> dict[int, Course]:
+    rows = await session.scalars(select(Course).where(Course.id.in_(ids)))
+    return {course.id: course for course in rows}
+
+
+def due_filter(now: datetime) -> Any:
+    return and_(Completion.state.in_(OPEN), Completion.deadline <= now)
+
+
+async def fall_back(
+    session: AsyncSession, completion_ids: Sequence[int], now: datetime
+) -> tuple[int, Outcome]:
+    """Rule 4: complete as non-interactive by deadline those still open and due."""
+    rows = await session.execute(
+        update(Completion)
+        .where(Completion.id.in_(completion_ids), due_filter(now))
+        .values(
+            state=State.COMPLETED_NON_INTERACTIVE.value,
+            fallback=True,
+            completed_at=Completion.deadline,
+        )
+        .returning(Completion.id)
+    )
+    fallen_ids = [row[0] for row in rows]
+    if not fallen_ids:
+        return 0, Outcome()
+    fallen = list(
+        (await session.scalars(select(Completion).where(Completion.id.in_(fallen_ids)))).all()
+    )
+    for completion in fallen:
+        await session.refresh(completion)
+    return len(fallen), await _after_fallback(session, fallen, now)
+
+
+async def _after_fallback(
+    session: AsyncSession, fallen: list[Completion], now: datetime
+) -> Outcome:
+    courses = await courses_by_id(session, {c.course_id for c in fallen})
+    registrants = {
+        r.id: r
+        for r in await session.scalars(
+            select(Registrant).where(Registrant.id.in_({c.registrant_id for c in fallen}))
+        )
+    }
+    outcome = Outcome()
+    for course_id, course in courses.items():
+        await _award(
+            session,
+            [c for c in fallen if c.course_id == course_id],
+            course,
+            Mode.NON_INTERACTIVE,
+            now,
+        )
+    for completion in fallen:
+        course = courses[completion.course_id]
+        outcome.events.append(completion_event(completion, course))
+        outcome.dequeue.append(completion.id)
+        await notify_completed(
+            session, registrants[completion.registrant_id], completion, course, now
+        )
+    await audit.record_many(
+        session, now, None, "fallback", [f"completion:{c.id}" for c in fallen], "deadline"
+    )
+    discussion_ids = {c.discussion_id for c in fallen if c.discussion_id is not None}
+    if discussion_ids:
+        outcome.extend(await close_discussions(session, discussion_ids, "peer_fell_back", now))
+    return outcome
+
+
+async def run_deadlines(
+    session: AsyncSession, now: datetime, batch: int = 1000
+) -> tuple[int, Outcome]:
+    """Fall back one batch of what is due at `now`; the caller commits and repeats."""
+    ids = list(
+        await session.scalars(
+            select(Completion.id).where(due_filter(now)).order_by(Completion.deadline).limit(batch)
+        )
+    )
+    return await fall_back(session, ids, now) if ids else (0, Outcome())

@@ -1,0 +1,37 @@
+"""Every Redis key and channel the service uses, named in one place."""
+
+from __future__ import annotations
+
+PREFIX = "peercet:"
+
+
+def registrant_channel(registrant_id: int) -> str:
+    """Events for every open socket of one registrant (matched, completion...)."""
+    return f"{PREFIX}registrant:{registrant_id}"
+
+
+def discussion_channel(discussion_id: int) -> str:
+    """A discussion room's messages, typing and presence, across web processes."""
+    return f"{PREFIX}discussion:{discussion_id}"
+
+
+def course_queue(course_id: int) -> str:
+    """The waiting registrants' completions of one course, scored by deadline."""
+    return f"{PREFIX}queue:{course_id}"
+
+
+def deadline_job_id(completion_id: int, deadline_ts: int) -> str:
+    """Unique per deadline, so a re-scheduled deadline is never refused as a duplicate."""
+    return f"{PREFIX}deadline:{completion_id}:{deadline_ts}"
+
+
+def presence(discussion_id: int) -> str:
+    return f"{PREFIX}presence:{discussion_id}"
+
+
+def rate_limit(registrant_id: int) -> str:
+    return f"{PREFIX}rate:{registrant_id}"
+
+
+def signin_failures(email: str) -> str:
+    return f"{PREFIX}signin-failures:{email}"

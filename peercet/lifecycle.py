@@ -1,0 +1,137 @@
+"""The completion lifecycle as pure rules: states, transitions, deadlines, fallback.
+
+No I/O here: the caller passes in the time. DOMAIN.md rules 1, 2, 4 and 5.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+DISCUSSION_WINDOW = timedelta(days=14)
+CUTOFF_DAY = (12, 30)  # 30 December
+CUTOFF_TIME = time(12, 0)
+
+
+class State(StrEnum):
+    AWAITING_CHOICE = "awaiting_choice"
+    SEEKING_PEER = "seeking_peer"
+    IN_DISCUSSION = "in_discussion"
+    COMPLETED_INTERACTIVE = "completed_interactive"
+    COMPLETED_NON_INTERACTIVE = "completed_non_interactive"
+
+
+class Event(StrEnum):
+    CHOOSE_INTERACTIVE = "choose_interactive"
+    CHOOSE_NON_INTERACTIVE = "choose_non_interactive"
+    PAIRED = "paired"
+    PEER_LOST = "peer_lost"
+    VALIDATED = "validated"
+    DEADLINE = "deadline"
+
+
+class Mode(StrEnum):
+    INTERACTIVE = "interactive"
+    NON_INTERACTIVE = "non_interactive"
+
+
+OPEN_STATES = frozenset({State.AWAITING_CHOICE, State.SEEKING_PEER, State.IN_DISCUSSION})
+COMPLETED_STATES = frozenset({State.COMPLETED_INTERACTIVE, State.COMPLETED_NON_INTERACTIVE})
+
+TRANSITIONS: dict[tuple[State, Event], State] = {
+    (State.AWAITING_CHOICE, Event.CHOOSE_INTERACTIVE): State.SEEKING_PEER,
+    (State.AWAITING_CHOICE, Event.CHOOSE_NON_INTERACTIVE): State.COMPLETED_NON_INTERACTIVE,
+    (State.AWAITING_CHOICE, Event.DEADLINE): State.COMPLETED_NON_INTERACTIVE,
+    (State.SEEKING_PEER, Event.CHOOSE_NON_INTERACTIVE): State.COMPLETED_NON_INTERACTIVE,
+    (State.SEEKING_PEER, Event.PAIRED): State.IN_DISCUSSION,
+    (State.SEEKING_PEER, Event.DEADLINE): State.COMPLETED_NON_INTERACTIVE,
+    (State.IN_DISCUSSION, Event.PEER_LOST): State.SEEKING_PEER,
+    (State.IN_DISCUSSION, Event.VALIDATED): State.COMPLETED_INTERACTIVE,
+    (State.IN_DISCUSSION, Event.DEADLINE): State.COMPLETED_NON_INTERACTIVE,
+}
+
+
+class InvalidTransition(Exception):
+    """The event is not allowed from the completion's current state (HTTP 409)."""
+
+    def __init__(self, state: State, event: Event) -> None:
+        super().__init__(f"cannot {event.value.replace('_', ' ')} from {state.value}")
+        self.state = state
+        self.event = event
+
+
+def transition(state: State, event: Event) -> State:
+    try:
+        return TRANSITIONS[(state, event)]
+    except KeyError:
+        raise InvalidTransition(state, event) from None
+
+
+def initial_state(interactive_course: bool) -> State:
+    """Rule 1: a pass of an interactive course awaits the choice; any other completes at once."""
+    return State.AWAITING_CHOICE if interactive_course else State.COMPLETED_NON_INTERACTIVE
+
+
+def is_open(state: State) -> bool:
+    return state in OPEN_STATES
+
+
+# --- the choice (rule 2) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChoiceOutcome:
+    state: State
+    changed: bool
+    leaves_queue: bool = False
+
+
+def current_choice(state: State, fallback: bool) -> Mode | None:
+    """What the registrant chose, derived from where the completion stands."""
+    if state in (State.SEEKING_PEER, State.IN_DISCUSSION, State.COMPLETED_INTERACTIVE):
+        return Mode.INTERACTIVE
+    if state is State.COMPLETED_NON_INTERACTIVE and not fallback:
+        return Mode.NON_INTERACTIVE
+    return None
+
+
+def choose(state: State, fallback: bool, mode: Mode) -> ChoiceOutcome:
+    """Apply a registrant's choice: repeating it changes nothing; `non_interactive`
+    while waiting gives up the queue; anything else after a choice is refused."""
+    if current_choice(state, fallback) is mode:
+        return ChoiceOutcome(state, changed=False)
+    if mode is Mode.INTERACTIVE:
+        return ChoiceOutcome(transition(state, Event.CHOOSE_INTERACTIVE), changed=True)
+    new_state = transition(state, Event.CHOOSE_NON_INTERACTIVE)
+    return ChoiceOutcome(new_state, changed=True, leaves_queue=state is State.SEEKING_PEER)
+
+
+# --- deadlines (rules 4 and 5) -------------------------------------------------------
+
+
+def cutoff(year: int, tz: ZoneInfo) -> datetime:
+    """Noon on 30 December of `year`, scheme time: the last moment of that CET year."""
+    month, day = CUTOFF_DAY
+    return datetime(year, month, day, CUTOFF_TIME.hour, CUTOFF_TIME.minute, tzinfo=tz)
+
+
+def cet_year(passed_at: datetime, tz: ZoneInfo) -> int:
+    """The CET year a pass belongs to: a pass at or after the cut-off counts for the next."""
+    local = passed_at.astimezone(tz)
+    return local.year + 1 if local >= cutoff(local.year, tz) else local.year
+
+
+def deadline(passed_at: datetime, tz: ZoneInfo) -> datetime:
+    """14 x 24 hours after the pass, or the year-end cut-off if that comes first."""
+    return min(passed_at + DISCUSSION_WINDOW, cutoff(cet_year(passed_at, tz), tz))
+
+
+def is_due(state: State, due_at: datetime, now: datetime) -> bool:
+    """Rule 4: an open completion falls back at its deadline."""
+    return is_open(state) and now >= due_at
+
+
+def within_deadline(due_at: datetime, now: datetime) -> bool:
+    return now < due_at

@@ -1,0 +1,159 @@
+"""Opening and closing discussions: where completions and discussions meet.
+
+Matching opens a room for two waiting completions; a fallback, a moderator or a
+no-show closes one, sending the peer still within their deadline back to the queue
+(rule 7). The conversation itself lives in `discussion/`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peercet.errors import Conflict
+from peercet.events import Event, Outcome
+from peercet.frames import completion_event
+from peercet.lifecycle import State
+from peercet.notify import Notice, notify
+from peercet.tables import (
+    Completion,
+    Course,
+    CoursePrompt,
+    Discussion,
+    DiscussionPrompt,
+    Participant,
+    Registrant,
+)
+
+OPEN = "open"
+COMPLETED = "completed"
+CLOSED = "closed"
+
+
+async def open_discussion(
+    session: AsyncSession, completions: list[Completion], now: datetime
+) -> tuple[Discussion, Outcome]:
+    """Pair two waiting completions of one course (both must still be seeking a peer)."""
+    first, second = completions
+    assert first.course_id == second.course_id and first.registrant_id != second.registrant_id
+    discussion = Discussion(course_id=first.course_id, state=OPEN, created_at=now, last_seq=0)
+    session.add(discussion)
+    await session.flush()
+    prompts = await session.scalars(
+        select(CoursePrompt)
+        .where(CoursePrompt.course_id == first.course_id)
+        .order_by(CoursePrompt.position)
+    )
+    session.add_all(
+        DiscussionPrompt(discussion_id=discussion.id, position=p.position, text=p.text)
+        for p in prompts
+    )
+    moved = await session.execute(
+        update(Completion)
+        .where(
+            Completion.id.in_([first.id, second.id]),
+            Completion.state == State.SEEKING_PEER.value,
+            Completion.deadline > now,
+        )
+        .values(state=State.IN_DISCUSSION.value, discussion_id=discussion.id)
+        .returning(Completion.id)
+    )
+    if len(moved.all()) != 2:
+        raise Conflict("a completion is no longer waiting for a peer", "state_changed")
+    session.add_all(
+        Participant(discussion_id=discussion.id, registrant_id=c.registrant_id, completion_id=c.id)
+        for c in completions
+    )
+    course = await session.get_one(Course, first.course_id)
+    outcome = Outcome()
+    for completion in completions:
+        await session.refresh(completion)
+        outcome.events.append(
+            Event(
+                {"type": "matched", "completion": completion.id, "discussion": discussion.id},
+                registrant_id=completion.registrant_id,
+            )
+        )
+        outcome.events.append(completion_event(completion, course))
+        registrant = await session.get_one(Registrant, completion.registrant_id)
+        await notify(
+            session,
+            registrant,
+            Notice(
+                kind="paired",
+                subject=f"You have a discussion partner for {course.ref}",
+                body=f"You have been paired for {course.ref} {course.title}. "
+                "Discuss every prompt and validate before "
+                f"{completion.deadline:%d %B %Y %H:%M} UTC.",
+                link=f"/discussions/{discussion.id}",
+                dedupe_key=f"paired:{completion.id}:{discussion.id}",
+            ),
+            now,
+            completion_id=completion.id,
+        )
+    return discussion, outcome
+
+
+async def close_discussions(
+    session: AsyncSession, discussion_ids: Iterable[int], reason: str, now: datetime
+) -> Outcome:
+    """Close open discussions without completing them; peers within their deadline
+    go back to the queue, keeping their deadline (and so their place)."""
+    ids = list(discussion_ids)
+    closed = await session.execute(
+        update(Discussion)
+        .where(Discussion.id.in_(ids), Discussion.state == OPEN)
+        .values(state=CLOSED, closed_reason=reason, closed_at=now)
+        .returning(Discussion.id)
+    )
+    closed_ids = [row[0] for row in closed]
+    outcome = Outcome()
+    if not closed_ids:
+        return outcome
+    outcome.events.extend(
+        Event({"type": "closed", "discussion": d, "reason": reason}, discussion_id=d)
+        for d in closed_ids
+    )
+    requeued = await session.execute(
+        update(Completion)
+        .where(
+            Completion.discussion_id.in_(closed_ids),
+            Completion.state == State.IN_DISCUSSION.value,
+            Completion.deadline > now,
+        )
+        .values(state=State.SEEKING_PEER.value, discussion_id=None)
+        .returning(Completion.id)
+    )
+    requeued_ids = [row[0] for row in requeued]
+    if requeued_ids:
+        outcome.extend(await _tell_requeued(session, requeued_ids, now))
+    return outcome
+
+
+async def _tell_requeued(
+    session: AsyncSession, completion_ids: list[int], now: datetime
+) -> Outcome:
+    outcome = Outcome(requeue=list(completion_ids))
+    completions = await session.scalars(select(Completion).where(Completion.id.in_(completion_ids)))
+    for completion in completions:
+        await session.refresh(completion)
+        course = await session.get_one(Course, completion.course_id)
+        registrant = await session.get_one(Registrant, completion.registrant_id)
+        outcome.events.append(completion_event(completion, course))
+        await notify(
+            session,
+            registrant,
+            Notice(
+                kind="requeued",
+                subject=f"Finding you a new partner for {course.ref}",
+                body=f"Your discussion for {course.ref} {course.title} ended before it was "
+                "validated. You are back in the queue, keeping your deadline and your place.",
+                link=f"/account/completions/{completion.id}",
+            ),
+            now,
+            completion_id=completion.id,
+        )
+    return outcome

@@ -1,0 +1,68 @@
+"""Factories, not shared rows: each test makes what it needs."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peercet.accounts import NewRegistrant, create_registrant
+from peercet.catalogue import CourseSpec, QuestionSpec, upsert_course
+from peercet.completions import record_pass
+from peercet.tables import Completion, Course, Registrant
+
+LONDON = ZoneInfo("Europe/London")
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+_numbers = itertools.count(1)
+
+
+async def registrant(
+    session: AsyncSession, profession: str = "optometrist", role: str = "registrant", **kw: Any
+) -> Registrant:
+    n = next(_numbers)
+    new = NewRegistrant(
+        email=kw.get("email", f"person{n}@example.test"),
+        password=kw.get("password", "correct-horse-1"),
+        name=kw.get("name", f"Person {n}"),
+        goc_number=kw.get("goc_number", f"01-{10000 + n}"),
+        profession=profession,
+        role=role,
+    )
+    return await create_registrant(session, new, kw.get("now", T0))
+
+
+def course_spec(interactive: bool = True, **kw: Any) -> CourseSpec:
+    n = next(_numbers)
+    questions = [QuestionSpec(f"Question {i}?", ["a", "b", "c"], i % 3) for i in range(5)]
+    return CourseSpec(
+        ref=kw.get("ref", f"C-{20000 + n}"),
+        title=kw.get("title", f"Course {n}"),
+        summary="A course.",
+        professions=kw.get("professions", ["optometrist", "dispensing_optician"]),
+        competencies=kw.get("competencies", ["Communication"]),
+        points=kw.get("points", 1),
+        interactive=interactive,
+        prompts=kw.get("prompts", ["First prompt?", "Second prompt?"] if interactive else []),
+        questions=questions,
+        pass_mark=4,
+    )
+
+
+async def course(session: AsyncSession, interactive: bool = True, **kw: Any) -> Course:
+    spec = course_spec(interactive, **kw)
+    await upsert_course(session, spec, T0)
+    from sqlalchemy import select
+
+    found = await session.scalar(select(Course).where(Course.ref == spec.ref))
+    assert found is not None
+    return found
+
+
+async def completion(
+    session: AsyncSession, who: Registrant, what: Course, passed_at: datetime = T0
+) -> Completion:
+    result = await record_pass(session, who, what, passed_at, LONDON)
+    return result.completion

@@ -1,0 +1,86 @@
+"""Registrants and the session: POST /api/registrants, /api/session, GET /api/me."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from peercet.accounts import (
+    check_registration,
+    create_registrant,
+    registrant_frame,
+    verify_password,
+)
+from peercet.db import transaction
+from peercet.errors import BadInput, NotSignedIn
+from peercet.tables import Notification, Registrant
+from web.auth import clear_session, require_registrant, set_session
+from web.http import read_json
+from web.resources import resources
+
+
+async def register(request: Request) -> Response:
+    res = resources(request)
+    new = check_registration(await read_json(request))
+    async with transaction(res.sessions) as session:
+        registrant = await create_registrant(session, new, res.clock.now())
+    response = JSONResponse({"registrant": registrant_frame(registrant)}, status_code=201)
+    set_session(response, request, registrant)
+    return response
+
+
+async def sign_in(request: Request) -> Response:
+    data = await read_json(request)
+    email, password = data.get("email"), data.get("password")
+    if not isinstance(email, str) or not isinstance(password, str):
+        raise BadInput("email and password are required", "bad_input")
+    async with resources(request).sessions() as session:
+        registrant = await session.scalar(
+            select(Registrant).where(func.lower(Registrant.email) == email.strip().lower())
+        )
+    if registrant is None or not verify_password(password, registrant.password_hash):
+        raise NotSignedIn("wrong email or password", "wrong_credentials")
+    response = JSONResponse({"registrant": registrant_frame(registrant)})
+    set_session(response, request, registrant)
+    return response
+
+
+async def sign_out(request: Request) -> Response:
+    response = Response(status_code=204)
+    clear_session(response)
+    return response
+
+
+async def me(request: Request) -> Response:
+    registrant = await require_registrant(request)
+    async with resources(request).sessions() as session:
+        notes = await session.scalars(
+            select(Notification)
+            .where(Notification.registrant_id == registrant.id)
+            .order_by(Notification.id.desc())
+            .limit(50)
+        )
+        notifications = [
+            {
+                "id": n.id,
+                "kind": n.kind,
+                "body": n.body,
+                "completion_id": n.completion_id,
+                "created_at": n.created_at.isoformat(),
+                "read": n.read_at is not None,
+            }
+            for n in notes
+        ]
+    return JSONResponse(
+        {"registrant": registrant_frame(registrant), "notifications": notifications}
+    )
+
+
+routes = [
+    Route("/api/registrants", register, methods=["POST"]),
+    Route("/api/session", sign_in, methods=["POST"]),
+    Route("/api/session", sign_out, methods=["DELETE"]),
+    Route("/api/me", me, methods=["GET"]),
+]

@@ -1,0 +1,62 @@
+"""The Starlette application: resources in the lifespan, routes from each module."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from redis.asyncio import Redis
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute
+
+from peercet.clock import Clock, SystemClock
+from peercet.db import create_engine, session_factory
+from peercet.effects import Effects
+from peercet.events import RedisPublisher
+from peercet.settings import Settings, load_settings
+from web import api_accounts, health
+from web.errors import EXCEPTION_HANDLERS
+from web.origin import OriginCheck
+from web.resources import Resources
+
+log = logging.getLogger("peercet")
+
+
+def all_routes() -> list[BaseRoute]:
+    return [*health.routes, *api_accounts.routes]
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Starlette:
+    settings = settings or load_settings()
+    clock = clock or SystemClock()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        if settings.uses_dev_key:
+            log.warning("SECRET_KEYS is not set: signing cookies with the DEVELOPMENT key")
+        engine = create_engine(settings.database_url)
+        redis = Redis.from_url(settings.redis_url)
+        effects = Effects(RedisPublisher(redis))
+        res = Resources(settings, engine, session_factory(engine), redis, effects, clock, {})
+        try:
+            yield {"resources": res}
+        finally:
+            await redis.aclose()
+            await engine.dispose()
+
+    return Starlette(
+        routes=all_routes(),
+        middleware=[Middleware(OriginCheck, allowed=settings.allowed_origins)],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        lifespan=lifespan,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    """`uvicorn web.app:app` builds the app on first use, not at import."""
+    if name == "app":
+        return create_app()
+    raise AttributeError(name)

@@ -1,0 +1,1 @@
+"""arq workers: deadlines, the year-end cut-off, GOC uploads, email."""

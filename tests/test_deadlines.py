@@ -21,7 +21,9 @@ async def _one_waiting(sessions: async_sessionmaker[AsyncSession]) -> int:
         return completion.id
 
 
-async def test_nothing_falls_back_before_the_deadline(sessions: async_sessionmaker[AsyncSession]) -> None:
+async def test_nothing_falls_back_before_the_deadline(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
     await _one_waiting(sessions)
     assert await apply_due(sessions, f.T0 + timedelta(days=14) - timedelta(seconds=1)) == 0
 
@@ -39,7 +41,9 @@ async def test_fallback_at_the_deadline_writes_one_point_and_tells_the_registran
         assert completion.fallback is True
         assert completion.completed_at == due
         points = list(await session.scalars(select(PointRecord)))
-        assert [(p.completion_id, p.kind, p.points) for p in points] == [(cid, "non_interactive", 1)]
+        assert [(p.completion_id, p.kind, p.points) for p in points] == [
+            (cid, "non_interactive", 1)
+        ]
         assert await session.scalar(select(func.count()).select_from(Notification)) == 1
         assert await session.scalar(select(func.count()).select_from(OutgoingEmail)) == 1
         entry = await session.scalar(select(AuditEntry))

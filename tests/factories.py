@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peercet.accounts import NewRegistrant, create_registrant
+from peercet.accounts import hash_password
 from peercet.catalogue import CourseSpec, QuestionSpec, upsert_course
-from peercet.completions import record_pass
+from peercet.completions import choose, record_pass
+from peercet.lifecycle import Mode
+from peercet.rooms import open_discussion
 from peercet.tables import Completion, Course, Registrant
 
 LONDON = ZoneInfo("Europe/London")
@@ -19,19 +23,31 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 _numbers = itertools.count(1)
 
 
+PASSWORD = "correct-horse-1"
+
+
+@functools.cache
+def _password_hash() -> str:
+    return hash_password(PASSWORD)  # scrypt is slow on purpose: hash once per test run
+
+
 async def registrant(
     session: AsyncSession, profession: str = "optometrist", role: str = "registrant", **kw: Any
 ) -> Registrant:
+    """A registrant whose password is PASSWORD."""
     n = next(_numbers)
-    new = NewRegistrant(
+    person = Registrant(
         email=kw.get("email", f"person{n}@example.test"),
-        password=kw.get("password", "correct-horse-1"),
+        password_hash=_password_hash(),
         name=kw.get("name", f"Person {n}"),
         goc_number=kw.get("goc_number", f"01-{10000 + n}"),
         profession=profession,
         role=role,
+        created_at=kw.get("now", T0),
     )
-    return await create_registrant(session, new, kw.get("now", T0))
+    session.add(person)
+    await session.flush()
+    return person
 
 
 def course_spec(interactive: bool = True, **kw: Any) -> CourseSpec:
@@ -54,7 +70,6 @@ def course_spec(interactive: bool = True, **kw: Any) -> CourseSpec:
 async def course(session: AsyncSession, interactive: bool = True, **kw: Any) -> Course:
     spec = course_spec(interactive, **kw)
     await upsert_course(session, spec, T0)
-    from sqlalchemy import select
 
     found = await session.scalar(select(Course).where(Course.ref == spec.ref))
     assert found is not None
@@ -66,3 +81,24 @@ async def completion(
 ) -> Completion:
     result = await record_pass(session, who, what, passed_at, LONDON)
     return result.completion
+
+
+async def waiting(
+    session: AsyncSession, who: Registrant, what: Course, passed_at: datetime = T0
+) -> Completion:
+    """A completion whose registrant chose the interactive discussion."""
+
+    done = await completion(session, who, what, passed_at)
+    await choose(session, done, what, Mode.INTERACTIVE, passed_at)
+    return done
+
+
+async def pair(
+    session: AsyncSession, what: Course, passed_at: datetime = T0
+) -> tuple[Completion, Completion, int]:
+    """Two registrants of `what` in one open discussion; returns both completions and its id."""
+
+    first = await waiting(session, await registrant(session), what, passed_at)
+    second = await waiting(session, await registrant(session), what, passed_at)
+    discussion, _ = await open_discussion(session, [first, second], passed_at)
+    return first, second, discussion.id

@@ -1,0 +1,122 @@
+"""The catalogue file: every problem named by course and field, nothing half-loaded."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from peercet import demo
+from peercet.catalogue import check_catalogue, import_catalogue, may_take
+from peercet.errors import BadInput
+from peercet.tables import Course, CoursePrompt, ExamQuestion
+from tests import factories as f
+
+GOOD: dict[str, Any] = {
+    "ref": "C-10001",
+    "title": "Glaucoma",
+    "summary": "About glaucoma.",
+    "professions": ["optometrist"],
+    "competencies": ["Ocular disease"],
+    "points": 1,
+    "interactive": True,
+    "prompts": ["What do you do first?"],
+    "questions": [{"text": "IOP?", "options": ["a", "b"], "answer": 1}],
+    "pass_mark": 1,
+}
+
+
+def with_(**changes: Any) -> dict[str, Any]:
+    course = copy.deepcopy(GOOD)
+    course.update(changes)
+    return course
+
+
+@pytest.mark.parametrize(
+    ("course", "message"),
+    [
+        (with_(ref="12345"), "course 1 (12345): 'ref' must look like C-12345"),
+        (with_(title=""), "course 1 (C-10001): 'title' must be a non-empty string"),
+        (with_(professions=["optician"]), "'professions' must be some of"),
+        (with_(points=0), "'points' must be a whole number of at least 1"),
+        (with_(interactive="yes"), "'interactive' must be true or false"),
+        (with_(prompts=[]), "an interactive course needs at least one prompt"),
+        (with_(questions=[]), "'questions' must be a non-empty list"),
+        (with_(questions=[{"text": "q", "options": ["a", "b"], "answer": 2}]),
+         "question 1: 'answer' must be the index of one of the options"),
+        (with_(pass_mark=2), "'pass_mark' must be between 1 and the number of questions"),
+        ("not a course", "course 1: must be an object"),
+    ],
+)  # fmt: skip
+def test_a_bad_course_is_named_with_its_field(course: Any, message: str) -> None:
+    with pytest.raises(BadInput) as error:
+        check_catalogue([GOOD | {"ref": "C-99999"}, course])
+    assert message.replace("course 1", "course 2") in error.value.message
+
+
+def test_duplicate_refs_and_non_lists_are_refused() -> None:
+    with pytest.raises(BadInput, match="C-10001 appears twice"):
+        check_catalogue([GOOD, GOOD])
+    with pytest.raises(BadInput, match="JSON list"):
+        check_catalogue({"courses": []})
+
+
+def test_the_demo_catalogue_is_realistic() -> None:
+    courses = check_catalogue(demo.catalogue())
+    assert len(courses) >= 10
+    interactive = [c for c in courses if c.interactive]
+    assert 0.5 <= len(interactive) / len(courses) <= 0.8
+    assert {p for c in courses for p in c.professions} == {
+        "optometrist", "dispensing_optician", "contact_lens_optician", "therapeutic_prescriber",
+    }  # fmt: skip
+    assert all(2 <= len(c.prompts) <= 3 for c in interactive)
+    assert all(len(c.questions) >= 5 and c.summary for c in courses)
+
+
+@pytest.mark.parametrize(
+    ("profession", "course_professions", "allowed"),
+    [
+        ("optometrist", ["optometrist"], True),
+        ("therapeutic_prescriber", ["optometrist"], True),
+        ("optometrist", ["therapeutic_prescriber"], False),
+        ("contact_lens_optician", ["dispensing_optician"], True),
+        ("dispensing_optician", ["contact_lens_optician"], False),
+        ("dispensing_optician", ["optometrist"], False),
+    ],
+)
+def test_specialties_take_their_base_professions_courses(
+    profession: str, course_professions: list[str], allowed: bool
+) -> None:
+    assert may_take(profession, course_professions) is allowed
+
+
+async def test_import_is_idempotent_and_updates_by_ref(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as session, session.begin():
+        assert await import_catalogue(session, [GOOD], f.T0) == 1
+    async with sessions() as session, session.begin():
+        assert await import_catalogue(session, [GOOD], f.T0) == 0
+    changed = with_(title="Glaucoma, revised", prompts=["One?", "Two?"])
+    async with sessions() as session, session.begin():
+        assert await import_catalogue(session, [changed, with_(ref="C-10002")], f.T0) == 2
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Course)) == 2
+        course = await session.scalar(select(Course).where(Course.ref == "C-10001"))
+        assert course is not None and course.title == "Glaucoma, revised"
+        prompts = await session.scalars(
+            select(CoursePrompt.text).where(CoursePrompt.course_id == course.id)
+        )
+        assert sorted(prompts) == ["One?", "Two?"]
+        assert await session.scalar(select(func.count()).select_from(ExamQuestion)) == 2
+
+
+async def test_a_bad_file_loads_nothing(sessions: async_sessionmaker[AsyncSession]) -> None:
+    with pytest.raises(BadInput):
+        async with sessions() as session, session.begin():
+            await import_catalogue(session, [with_(ref="C-10003"), with_(points=-1)], f.T0)
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Course)) == 0

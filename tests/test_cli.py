@@ -1,0 +1,72 @@
+"""The `peercet` command: each ends with its JSON line; bad input says exactly what is wrong."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from peercet.cli import parse_now
+
+pytestmark = pytest.mark.slow
+
+
+def peercet(database_url: str, *args: str, ok: bool = True) -> tuple[dict[str, Any], str]:
+    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": "redis://127.0.0.1:1/0"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "peercet.cli", *args], env=env, capture_output=True, text=True
+    )
+    assert (proc.returncode == 0) is ok, proc.stderr
+    last: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return last, proc.stderr
+
+
+def test_now_without_an_offset_is_scheme_time() -> None:
+    london = ZoneInfo("Europe/London")
+    assert parse_now("2026-07-01T12:00", london) == datetime(2026, 7, 1, 11, tzinfo=UTC)
+    assert parse_now("2026-12-01T12:00", london) == datetime(2026, 12, 1, 12, tzinfo=UTC)
+    assert parse_now("2026-07-01T12:00+00:00", london) == datetime(2026, 7, 1, 12, tzinfo=UTC)
+
+
+def test_commands_are_idempotent_and_end_with_json(database_url: str, tmp_path: Path) -> None:
+    assert peercet(database_url, "db", "upgrade")[0] == {"upgraded": True}
+    first, _ = peercet(database_url, "demo")
+    again, _ = peercet(database_url, "demo")
+    assert first["courses"] >= 10 and first["accounts_created"] == 4
+    assert again["courses"] == 0 and again["accounts_created"] == 0
+    created, _ = peercet(
+        database_url, "user", "create", "--email", "new@example.test", "--password",
+        "a-long-pass-1", "--name", "New Person", "--goc-number", "01-55555", "--profession",
+        "optometrist", "--moderator",
+    )  # fmt: skip
+    assert created["role"] == "moderator"
+    assert peercet(database_url, "deadlines", "run", "--now", "2026-01-01T00:00")[0] == {
+        "fallbacks": 0
+    }
+
+
+def test_courses_import_names_the_bad_course_and_field(database_url: str, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([{"ref": "C-00001", "title": "T", "points": "one"}]))
+    result, stderr = peercet(database_url, "courses", "import", str(bad), ok=False)
+    assert result["error"]["code"] == "bad_catalogue"
+    assert "course 1 (C-00001): 'points'" in stderr
+    missing, _ = peercet(database_url, "courses", "import", str(tmp_path / "nope.json"), ok=False)
+    assert "cannot read" in missing["error"]["message"]
+
+
+def test_user_create_refuses_bad_fields(database_url: str) -> None:
+    result, _ = peercet(
+        database_url, "user", "create", "--email", "not-an-email", "--password", "short",
+        "--name", "X", "--goc-number", "12345", "--profession", "optician", ok=False,
+    )  # fmt: skip
+    message = result["error"]["message"]
+    for field in ("email", "password", "goc_number", "profession"):
+        assert field in message

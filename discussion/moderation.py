@@ -1,0 +1,134 @@
+"""Moderators: what is at risk, what is under way, and stepping in (always with a reason)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peercet import audit, rooms
+from peercet.completions import OPEN, courses_by_id
+from peercet.errors import BadInput, Conflict, NotFound
+from peercet.events import Outcome
+from peercet.frames import completion_frame
+from peercet.lifecycle import State
+from peercet.tables import AuditEntry, Completion, Discussion, Registrant, Report
+
+# "Near": a deadline within 3 days. "Quiet": no message for 24 hours (or none since pairing).
+NEAR = timedelta(days=3)
+QUIET = timedelta(hours=24)
+OUTCOMES = {"void": "voided", "repair": "repair"}
+
+
+def check_reason(reason: Any) -> str:
+    if not isinstance(reason, str) or not reason.strip():
+        raise BadInput("every moderator action needs a reason", "reason_required")
+    if len(reason) > 2000:
+        raise BadInput("a reason is at most 2,000 characters", "reason_too_long")
+    return reason.strip()
+
+
+async def close(
+    session: AsyncSession,
+    moderator: Registrant,
+    discussion_id: int,
+    outcome: Any,
+    reason: Any,
+    now: datetime,
+) -> Outcome:
+    """Void (no interactive point from it) or repair (both re-paired): each participant
+    within their deadline goes back to the queue, keeping it."""
+    if outcome not in OUTCOMES:
+        raise BadInput("outcome must be void or repair", "bad_outcome")
+    why = check_reason(reason)
+    discussion = await session.get(Discussion, discussion_id)
+    if discussion is None:
+        raise NotFound("no such discussion")
+    if discussion.state != rooms.OPEN:
+        raise Conflict("this discussion is already closed", "discussion_closed")
+    result = await rooms.close_discussions(session, [discussion_id], OUTCOMES[outcome], now)
+    await audit.record(
+        session, now, moderator, f"close_{outcome}", f"discussion:{discussion_id}", why
+    )
+    return result
+
+
+def _quiet(now: datetime) -> Any:
+    last = func.coalesce(Discussion.last_message_at, Discussion.created_at)
+    return exists().where(
+        Discussion.id == Completion.discussion_id,
+        Discussion.state == rooms.OPEN,
+        last < now - QUIET,
+    )
+
+
+async def at_risk(session: AsyncSession, now: datetime) -> list[dict[str, Any]]:
+    """Completions that may lose their interactive point, and uploads overdue."""
+    near = and_(
+        Completion.state.in_(OPEN),
+        Completion.deadline <= now + NEAR,
+        or_(Completion.state != State.IN_DISCUSSION.value, _quiet(now)),
+    )
+    overdue = and_(Completion.upload_flagged_at.is_not(None), Completion.uploaded_at.is_(None))
+    rows = list(
+        await session.scalars(
+            select(Completion).where(or_(near, overdue)).order_by(Completion.deadline).limit(500)
+        )
+    )
+    courses = await courses_by_id(session, {c.course_id for c in rows})
+    names = dict(
+        (await session.execute(
+            select(Registrant.id, Registrant.name).where(
+                Registrant.id.in_({c.registrant_id for c in rows})
+            )
+        )).all()
+    )  # fmt: skip
+    return [
+        {
+            **completion_frame(c, courses[c.course_id]),
+            "registrant": {"id": c.registrant_id, "name": names.get(c.registrant_id)},
+            "risk": _risk(c),
+        }
+        for c in rows
+    ]
+
+
+def _risk(completion: Completion) -> str:
+    if completion.upload_flagged_at is not None and completion.uploaded_at is None:
+        return "upload_overdue"
+    if completion.state == State.IN_DISCUSSION.value:
+        return "quiet_discussion"
+    return "no_discussion"
+
+
+async def audit_entries(session: AsyncSession, limit: int = 200) -> list[dict[str, Any]]:
+    rows = await session.scalars(
+        select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
+    )
+    return [
+        {
+            "id": e.id,
+            "at": e.at.isoformat(),
+            "actor": e.actor,
+            "action": e.action,
+            "subject": e.subject,
+            "reason": e.reason,
+        }
+        for e in rows
+    ]
+
+
+async def resolve_report(
+    session: AsyncSession, moderator: Registrant, report_id: int, outcome: Any, now: datetime
+) -> Report:
+    why = check_reason(outcome)
+    report = await session.get(Report, report_id)
+    if report is None:
+        raise NotFound("no such report")
+    if report.resolved_at is not None:
+        raise Conflict("this report is already resolved", "already_resolved")
+    report.resolved_at, report.resolved_by, report.outcome = now, moderator.id, why
+    await audit.record(session, now, moderator, "resolve_report", f"report:{report_id}", why)
+    return report

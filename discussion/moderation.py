@@ -14,7 +14,15 @@ from peercet.errors import BadInput, Conflict, NotFound
 from peercet.events import Outcome
 from peercet.frames import completion_frame
 from peercet.lifecycle import State
-from peercet.tables import AuditEntry, Completion, Discussion, Registrant, Report
+from peercet.tables import (
+    AuditEntry,
+    Completion,
+    Course,
+    Discussion,
+    Participant,
+    Registrant,
+    Report,
+)
 
 # "Near": a deadline within 3 days. "Quiet": no message for 24 hours (or none since pairing).
 NEAR = timedelta(days=3)
@@ -132,3 +140,42 @@ async def resolve_report(
     report.resolved_at, report.resolved_by, report.outcome = now, moderator.id, why
     await audit.record(session, now, moderator, "resolve_report", f"report:{report_id}", why)
     return report
+
+
+async def discussions_under_watch(
+    session: AsyncSession, state: str | None, reported: bool
+) -> list[dict[str, Any]]:
+    """The console's list: newest first, filterable by state and by "reported"."""
+    has_report = exists().where(Report.discussion_id == Discussion.id)
+    query = select(Discussion, has_report.label("reported")).order_by(Discussion.id.desc())
+    if state:
+        query = query.where(Discussion.state == state)
+    if reported:
+        query = query.where(has_report)
+    rows = (await session.execute(query.limit(500))).all()
+    ids = [d.id for d, _ in rows]
+    people: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    for did, rid, name in await session.execute(
+        select(Participant.discussion_id, Registrant.id, Registrant.name)
+        .join(Registrant, Registrant.id == Participant.registrant_id)
+        .where(Participant.discussion_id.in_(ids))
+    ):
+        people[did].append({"id": rid, "name": name})
+    course_ids = {d.course_id for d, _ in rows}
+    refs = dict((await session.execute(
+        select(Course.id, Course.ref).where(Course.id.in_(course_ids))
+    )).all())  # fmt: skip
+    return [
+        {
+            "id": d.id,
+            "course_ref": refs.get(d.course_id),
+            "state": d.state,
+            "closed_reason": d.closed_reason,
+            "participants": people[d.id],
+            "created_at": d.created_at.isoformat(),
+            "last_message_at": None if d.last_message_at is None else d.last_message_at.isoformat(),
+            "last_seq": d.last_seq,
+            "reported": bool(flag),
+        }
+        for d, flag in rows
+    ]

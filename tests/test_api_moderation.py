@@ -1,0 +1,79 @@
+"""Moderation over HTTP: moderators only, actions with reasons, the audit log."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+from starlette.testclient import TestClient
+
+from peercet.clock import FixedClock
+from peercet.db import create_engine, session_factory
+from peercet.settings import Settings
+from tests import factories as f
+from web.app import create_app
+
+
+async def _seed(url: str) -> int:
+    engine = create_engine(url)
+    async with session_factory(engine)() as session, session.begin():
+        await f.registrant(session, role="moderator", email="mod@example.test")
+        await f.registrant(session, email="reg@example.test")
+        _, _, did = await f.pair(session, await f.course(session))
+    await engine.dispose()
+    return did
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, FixedClock(f.T0))) as client:
+        yield client
+
+
+def sign_in(client: TestClient, email: str) -> None:
+    response = client.post("/api/session", json={"email": email, "password": f.PASSWORD})
+    assert response.status_code == 200, response.text
+
+
+def test_moderation_needs_a_moderator(client: TestClient, settings: Settings) -> None:
+    did = asyncio.run(_seed(settings.database_url))
+    paths = [
+        ("GET", "/api/moderation/discussions"),
+        ("GET", "/api/moderation/at-risk"),
+        ("GET", "/api/moderation/audit"),
+        ("POST", f"/api/moderation/discussions/{did}/close"),
+    ]
+    for method, path in paths:
+        assert client.request(method, path, json={}).status_code == 401
+    sign_in(client, "reg@example.test")
+    for method, path in paths:
+        response = client.request(method, path, json={})
+        assert response.status_code == 403
+        assert response.json()["error"]["code"] == "moderators_only"
+
+
+def test_a_moderator_voids_a_discussion_with_a_reason(
+    client: TestClient, settings: Settings
+) -> None:
+    did = asyncio.run(_seed(settings.database_url))
+    sign_in(client, "mod@example.test")
+    [listed] = client.get("/api/moderation/discussions?state=open").json()["discussions"]
+    assert listed["id"] == did and len(listed["participants"]) == 2
+    no_reason = client.post(f"/api/moderation/discussions/{did}/close", json={"outcome": "void"})
+    assert no_reason.status_code == 400
+    closed = client.post(
+        f"/api/moderation/discussions/{did}/close", json={"outcome": "void", "reason": "abuse"}
+    )
+    assert closed.status_code == 200 and closed.json()["state"] == "closed"
+    again = client.post(
+        f"/api/moderation/discussions/{did}/close", json={"outcome": "void", "reason": "abuse"}
+    )
+    assert again.status_code == 409
+    [entry] = client.get("/api/moderation/audit").json()["entries"]
+    assert (entry["action"], entry["subject"], entry["reason"]) == (
+        "close_void",
+        f"discussion:{did}",
+        "abuse",
+    )
+    assert client.get("/api/moderation/discussions?state=open").json()["discussions"] == []

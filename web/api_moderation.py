@@ -1,0 +1,72 @@
+"""Moderation endpoints: moderators only (401 anonymous, 403 registrants)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from discussion import moderation
+from peercet.db import transaction
+from web.auth import require_moderator
+from web.http import path_int, read_json
+from web.resources import resources
+
+
+async def list_discussions(request: Request) -> Response:
+    await require_moderator(request)
+    state = request.query_params.get("state") or None
+    reported = request.query_params.get("reported", "").lower() in ("true", "1", "yes")
+    async with resources(request).sessions() as session:
+        found = await moderation.discussions_under_watch(session, state, reported)
+    return JSONResponse({"discussions": found})
+
+
+async def close(request: Request) -> Response:
+    moderator = await require_moderator(request)
+    res = resources(request)
+    data = await read_json(request)
+    did = path_int(request, "id")
+    async with transaction(res.sessions) as session:
+        outcome = await moderation.close(
+            session, moderator, did, data.get("outcome"), data.get("reason"), res.clock.now()
+        )
+    await res.effects(outcome)
+    async with res.sessions() as session:
+        found = await moderation.discussions_under_watch(session, None, False)
+    return JSONResponse(next(d for d in found if d["id"] == did))
+
+
+async def at_risk(request: Request) -> Response:
+    await require_moderator(request)
+    res = resources(request)
+    async with res.sessions() as session:
+        completions = await moderation.at_risk(session, res.clock.now())
+    return JSONResponse({"completions": completions})
+
+
+async def audit_log(request: Request) -> Response:
+    await require_moderator(request)
+    async with resources(request).sessions() as session:
+        entries = await moderation.audit_entries(session)
+    return JSONResponse({"entries": entries})
+
+
+async def resolve_report(request: Request) -> Response:
+    moderator = await require_moderator(request)
+    res = resources(request)
+    data = await read_json(request)
+    async with transaction(res.sessions) as session:
+        report = await moderation.resolve_report(
+            session, moderator, path_int(request, "id"), data.get("outcome"), res.clock.now()
+        )
+    return JSONResponse({"id": report.id, "outcome": report.outcome})
+
+
+routes = [
+    Route("/api/moderation/discussions", list_discussions, methods=["GET"]),
+    Route("/api/moderation/discussions/{id}/close", close, methods=["POST"]),
+    Route("/api/moderation/at-risk", at_risk, methods=["GET"]),
+    Route("/api/moderation/audit", audit_log, methods=["GET"]),
+    Route("/api/moderation/reports/{id}/resolve", resolve_report, methods=["POST"]),
+]

@@ -17,7 +17,7 @@ from peercet.db import create_engine, session_factory
 from peercet.effects import Effects
 from peercet.events import RedisPublisher
 from peercet.settings import Settings, load_settings
-from web import api_accounts, health
+from web import api_accounts, api_catalogue, api_completions, health
 from web.errors import EXCEPTION_HANDLERS
 from web.origin import OriginCheck
 from web.resources import Resources
@@ -26,7 +26,12 @@ log = logging.getLogger("peercet")
 
 
 def all_routes() -> list[BaseRoute]:
-    return [*health.routes, *api_accounts.routes]
+    return [
+        *health.routes,
+        *api_accounts.routes,
+        *api_catalogue.routes,
+        *api_completions.routes,
+    ]
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Starlette:
@@ -40,7 +45,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         engine = create_engine(settings.database_url)
         redis = Redis.from_url(settings.redis_url)
         effects = Effects(RedisPublisher(redis))
-        res = Resources(settings, engine, session_factory(engine), redis, effects, clock, {})
+        sessions = session_factory(engine, info={"settings": settings})
+        res = Resources(settings, engine, sessions, redis, effects, clock, {})
         try:
             yield {"resources": res}
         finally:

@@ -10,17 +10,28 @@ from typing import Any
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
 
 from peercet.clock import Clock, SystemClock
 from peercet.db import create_engine, session_factory
 from peercet.effects import Effects
 from peercet.events import RedisPublisher
 from peercet.settings import Settings, load_settings
-from web import api_accounts, api_catalogue, api_completions, health
+from web import (
+    api_accounts,
+    api_catalogue,
+    api_completions,
+    health,
+    pages_account,
+    pages_accounts,
+    pages_catalogue,
+    pages_certificates,
+)
 from web.errors import EXCEPTION_HANDLERS
 from web.origin import OriginCheck
 from web.resources import Resources
+from web.templating import STATIC_DIR
 
 log = logging.getLogger("peercet")
 
@@ -31,6 +42,11 @@ def all_routes() -> list[BaseRoute]:
         *api_accounts.routes,
         *api_catalogue.routes,
         *api_completions.routes,
+        *pages_accounts.routes,
+        *pages_catalogue.routes,
+        *pages_account.routes,
+        *pages_certificates.routes,
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peercet.errors import NotFound
@@ -26,6 +26,11 @@ def course_frame(course: Course) -> dict[str, Any]:
         "interactive": course.interactive,
         "points": course.points,
     }
+
+
+async def catalogue_version(session: AsyncSession) -> Any:
+    """Changes whenever a course is added, removed or updated."""
+    return (await session.execute(select(func.count(Course.id), func.max(Course.updated_at)))).one()
 
 
 async def all_courses(session: AsyncSession) -> list[Course]:

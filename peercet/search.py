@@ -19,7 +19,6 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
 
 from peercet.catalogue import PROFESSIONS, may_take
 from peercet.errors import BadInput
@@ -28,21 +27,6 @@ from peercet.tables import Course
 PAGE_SIZE = 20
 MAX_QUERY = 200
 INTERACTIVE_WORDS = {"interactive": True, "non-interactive": False, "noninteractive": False}
-
-
-class Searchable(Protocol):
-    @property
-    def ref(self) -> str: ...
-    @property
-    def title(self) -> str: ...
-    @property
-    def summary(self) -> str: ...
-    @property
-    def professions(self) -> list[Any]: ...
-    @property
-    def competencies(self) -> list[Any]: ...
-    @property
-    def interactive(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -93,23 +77,42 @@ def parse_query(params: Mapping[str, str]) -> CourseQuery:
     )
 
 
-def _word_matches(course: Searchable, word: str) -> bool:
+@dataclass(frozen=True)
+class Entry:
+    """A course with its searchable text folded once, when the catalogue is loaded."""
+
+    course: Course
+    text: str
+    competencies: frozenset[str]
+
+
+def index(courses: Sequence[Course]) -> list[Entry]:
+    """The catalogue ready to search, by ref."""
+    return [
+        Entry(
+            course,
+            fold(" ".join([course.ref, course.title, course.summary, *course.competencies])),
+            frozenset(fold(c) for c in course.competencies),
+        )
+        for course in sorted(courses, key=lambda c: c.ref)
+    ]
+
+
+def _word_matches(entry: Entry, word: str) -> bool:
     if word in INTERACTIVE_WORDS:
-        return course.interactive is INTERACTIVE_WORDS[word]
-    haystack = " ".join([course.ref, course.title, course.summary, *course.competencies])
-    return word in fold(haystack)
+        return entry.course.interactive is INTERACTIVE_WORDS[word]
+    return word in entry.text
 
 
-def matches(course: Searchable, query: CourseQuery) -> bool:
+def matches(entry: Entry, query: CourseQuery) -> bool:
+    course = entry.course
     if query.interactive is not None and course.interactive is not query.interactive:
         return False
     if query.profession is not None and not may_take(query.profession, course.professions):
         return False
-    if query.competency is not None and query.competency not in {
-        fold(c) for c in course.competencies
-    }:
+    if query.competency is not None and query.competency not in entry.competencies:
         return False
-    return all(_word_matches(course, word) for word in query.words)
+    return all(_word_matches(entry, word) for word in query.words)
 
 
 @dataclass(frozen=True)
@@ -118,8 +121,8 @@ class Page:
     has_next: bool
 
 
-def search(courses: Sequence[Course], query: CourseQuery) -> Page:
-    """The query's page of matching courses, by ref."""
-    found = sorted((c for c in courses if matches(c, query)), key=lambda c: c.ref)
+def search(entries: Sequence[Entry], query: CourseQuery) -> Page:
+    """The query's page of matching courses, in the index's order (by ref)."""
+    found = [e.course for e in entries if matches(e, query)]
     start = (query.page - 1) * PAGE_SIZE
     return Page(found[start : start + PAGE_SIZE], has_next=len(found) > start + PAGE_SIZE)

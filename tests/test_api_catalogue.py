@@ -106,3 +106,11 @@ def test_an_unknown_course_is_404(settings: Settings) -> None:
         attempt = client.post("/api/courses/C-99999/attempts", json={"answers": {}})
     assert response.status_code == 404 and error_code(response) == "unknown_course"
     assert attempt.status_code == 401  # who asks comes first
+
+
+def test_a_course_added_later_is_found(settings: Settings) -> None:
+    first = make_course(settings, True)
+    with app_client(settings) as client:
+        assert refs(client.get("/api/courses")) == {first}
+        second = make_course(settings, True)  # imported while the app runs
+        assert refs(client.get("/api/courses")) == {first, second}

@@ -17,10 +17,19 @@ from web.auth import current_registrant, require_registrant
 from web.http import read_json
 from web.resources import Resources, resources
 
+CACHE = "catalogue"
+
 
 async def find_courses(res: Resources, query: search.CourseQuery) -> search.Page:
+    """Search a per-process copy of the catalogue, reloaded when it changes (its row
+    count or latest `updated_at` moves): one small query per search, not every row."""
     async with res.sessions() as session:
-        return search.search(await account.all_courses(session), query)
+        version = tuple(await account.catalogue_version(session))
+        cached = res.extras.get(CACHE)
+        if cached is None or cached[0] != version:
+            cached = (version, search.index(await account.all_courses(session)))
+            res.extras[CACHE] = cached
+    return search.search(cached[1], query)
 
 
 async def list_courses(request: Request) -> Response:

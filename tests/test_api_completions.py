@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
+from redis import Redis
 from starlette.testclient import TestClient
 
+from peercet import keys
 from peercet.clock import FixedClock
 from peercet.settings import Settings
 from tests import factories as f
@@ -166,3 +169,24 @@ def test_notifications_are_listed_and_marked_read(settings: Settings) -> None:
         assert all(n["read"] for n in me["notifications"])
         bad = client.post("/api/notifications/read", json={"ids": "all"})
         assert bad.status_code == 400
+
+
+def test_a_choice_publishes_the_completion_after_commit(settings: Settings) -> None:
+    ref = make_course(settings, True)
+    redis = Redis.from_url(settings.redis_url)
+    pubsub = redis.pubsub()
+    try:
+        with app_client(settings) as client:
+            rid = register(client)["id"]
+            cid = pass_exam(client, ref)["id"]
+            pubsub.subscribe(keys.registrant_channel(rid))
+            assert pubsub.get_message(timeout=2)["type"] == "subscribe"  # type: ignore[index]
+            choose(client, cid, "interactive")
+            message = pubsub.get_message(timeout=2)
+        assert message is not None
+        frame = json.loads(message["data"])
+        assert frame["type"] == "completion"
+        assert (frame["completion"]["id"], frame["completion"]["state"]) == (cid, "seeking_peer")
+    finally:
+        pubsub.close()
+        redis.close()

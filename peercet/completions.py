@@ -16,13 +16,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peercet import audit, lifecycle
+from peercet import audit, certificates, lifecycle
 from peercet.errors import Conflict
 from peercet.events import Outcome
 from peercet.frames import completion_event
 from peercet.lifecycle import Mode, State
 from peercet.notify import Notice, notify
 from peercet.rooms import close_discussions
+from peercet.settings import Settings
 from peercet.tables import Completion, Course, PointRecord, Registrant
 
 OPEN = [s.value for s in lifecycle.OPEN_STATES]
@@ -175,6 +176,10 @@ async def notify_completed(
         f"Your CET for {course.ref} {course.title} is complete{how}: "
         f"{course.points} {kind} point(s). Your certificate is in your account."
     )
+    link = f"{base_url}/account/completions/{completion.id}"
+    settings = session.info.get("settings")
+    if isinstance(settings, Settings):  # sessions made with settings: a signed link
+        link = certificates.links(settings, completion.id, now).download
     await notify(
         session,
         registrant,
@@ -182,7 +187,7 @@ async def notify_completed(
             kind="fallback" if completion.fallback else "completed",
             subject=f"CET completed: {course.ref}",
             body=body,
-            link=f"{base_url}/account/completions/{completion.id}",
+            link=link,
             dedupe_key=f"completed:{completion.id}",
         ),
         now,

@@ -35,3 +35,8 @@ def rate_limit(registrant_id: int) -> str:
 
 def signin_failures(email: str) -> str:
     return f"{PREFIX}signin-failures:{email}"
+
+
+def signin_failures_client(address: str) -> str:
+    """Failed sign-ins from one client address, across emails."""
+    return f"{PREFIX}signin-failures-client:{address}"

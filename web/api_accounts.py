@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from peercet import throttle
 from peercet.accounts import (
     check_registration,
     create_registrant,
@@ -31,17 +32,28 @@ async def register(request: Request) -> Response:
     return response
 
 
+async def authenticate(request: Request, email: str, password: str) -> Registrant:
+    """The account for these credentials; 401 when wrong, 429 after too many failures."""
+    res = resources(request)
+    client = request.client.host if request.client else "unknown"
+    await throttle.check(res.redis, email, client)
+    async with res.sessions() as session:
+        registrant = await session.scalar(
+            select(Registrant).where(func.lower(Registrant.email) == email.strip().lower())
+        )
+    if registrant is None or not verify_password(password, registrant.password_hash):
+        await throttle.failed(res.redis, email, client)
+        raise NotSignedIn("wrong email or password", "wrong_credentials")
+    await throttle.succeeded(res.redis, email)
+    return registrant
+
+
 async def sign_in(request: Request) -> Response:
     data = await read_json(request)
     email, password = data.get("email"), data.get("password")
     if not isinstance(email, str) or not isinstance(password, str):
         raise BadInput("email and password are required", "bad_input")
-    async with resources(request).sessions() as session:
-        registrant = await session.scalar(
-            select(Registrant).where(func.lower(Registrant.email) == email.strip().lower())
-        )
-    if registrant is None or not verify_password(password, registrant.password_hash):
-        raise NotSignedIn("wrong email or password", "wrong_credentials")
+    registrant = await authenticate(request, email, password)
     response = JSONResponse({"registrant": registrant_frame(registrant)})
     set_session(response, request, registrant)
     return response

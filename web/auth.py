@@ -1,55 +1,59 @@
 """The session cookie (itsdangerous, key rotation) and who is asking.
 
 A cookie that is missing, tampered with, expired or signed by an unknown key simply
-means "anonymous".
+means "anonymous". Cookies are HttpOnly, SameSite=Lax, and Secure whenever the site
+is served over HTTPS (the request's scheme, which uvicorn takes from a trusted
+proxy's X-Forwarded-Proto, or a BASE_URL starting with https).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
+from peercet import signing
 from peercet.errors import Forbidden, NotSignedIn
-from peercet.settings import Settings
 from peercet.tables import Registrant
 from web.resources import resources
 
 COOKIE = "peercet_session"
 MAX_AGE = 14 * 24 * 3600
-SALT = "session"
 
 
-def serializer(settings: Settings, salt: str = SALT) -> URLSafeTimedSerializer:
-    # itsdangerous signs with the last key and accepts all; SECRET_KEYS lists newest first.
-    return URLSafeTimedSerializer(list(reversed(settings.secret_keys)), salt=salt)
+def is_https(conn: HTTPConnection) -> bool:
+    base = resources(conn).settings.base_url
+    return conn.url.scheme in ("https", "wss") or base.startswith("https://")
 
 
 def session_registrant_id(conn: HTTPConnection) -> int | None:
     token = conn.cookies.get(COOKIE)
     if not token:
         return None
-    try:
-        data: Any = serializer(resources(conn).settings).loads(token, max_age=MAX_AGE)
-    except BadSignature:
-        return None
+    res = resources(conn)
+    data: Any = signing.loads(res.settings.secret_keys, signing.SESSION, token, MAX_AGE, res.clock)
     rid = data.get("rid") if isinstance(data, dict) else None
-    return rid if isinstance(rid, int) else None
+    return rid if isinstance(rid, int) and not isinstance(rid, bool) else None
 
 
-def set_session(response: Response, conn: HTTPConnection, registrant: Registrant) -> None:
-    token = serializer(resources(conn).settings).dumps({"rid": registrant.id})
+def set_cookie(response: Response, conn: HTTPConnection, name: str, value: str) -> None:
     response.set_cookie(
-        COOKIE,
-        token,
+        name,
+        value,
         max_age=MAX_AGE,
         httponly=True,
         samesite="lax",
-        secure=conn.url.scheme in ("https", "wss"),
+        secure=is_https(conn),
         path="/",
     )
+
+
+def set_session(response: Response, conn: HTTPConnection, registrant: Registrant) -> None:
+    res = resources(conn)
+    data = {"rid": registrant.id}
+    token = signing.dumps(res.settings.secret_keys, signing.SESSION, data, res.clock)
+    set_cookie(response, conn, COOKIE, token)
 
 
 def clear_session(response: Response) -> None:

@@ -1,0 +1,128 @@
+"""Catalogue search as pure rules (DOMAIN.md rule 10): parse the query, match, page.
+
+Matching runs in Python over the catalogue's few hundred rows: the same on SQLite
+and PostgreSQL, accent- and case-insensitive, and free of JSON-in-SQL dialects.
+
+- `q`: every word must appear in the ref, title, summary or a competency; the word
+  "interactive" means "an interactive course" (and "non-interactive" the opposite),
+  so searching "interactive" finds exactly the interactive courses.
+- `profession`: courses a registrant of that profession may take (a therapeutic
+  prescriber also sees optometrists' courses, a contact lens optician dispensing
+  opticians').
+- `competency`: a course naming that competency (case-insensitive, whole name).
+- `interactive`: `true` or `false`.
+- `page`: from 1, `PAGE_SIZE` courses a page, ordered by ref.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from peercet.catalogue import PROFESSIONS, may_take
+from peercet.errors import BadInput
+from peercet.tables import Course
+
+PAGE_SIZE = 20
+MAX_QUERY = 200
+INTERACTIVE_WORDS = {"interactive": True, "non-interactive": False, "noninteractive": False}
+
+
+@dataclass(frozen=True)
+class CourseQuery:
+    words: tuple[str, ...] = ()
+    profession: str | None = None
+    competency: str | None = None
+    interactive: bool | None = None
+    page: int = 1
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, so "Ocular" finds "ocular" and "Mélanie" "melanie"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _bool(value: str, name: str) -> bool:
+    if value.lower() in ("true", "1", "yes"):
+        return True
+    if value.lower() in ("false", "0", "no"):
+        return False
+    raise BadInput(f"'{name}' must be true or false", "bad_query")
+
+
+def _page(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise BadInput("'page' must be a whole number from 1", "bad_query")
+    return int(value)
+
+
+def parse_query(params: Mapping[str, str]) -> CourseQuery:
+    """The query string checked; empty values mean "any"."""
+    q = params.get("q", "").strip()
+    if len(q) > MAX_QUERY:
+        raise BadInput(f"'q' must be at most {MAX_QUERY} characters", "bad_query")
+    profession = params.get("profession", "").strip() or None
+    if profession is not None and profession not in PROFESSIONS:
+        raise BadInput("'profession' must be one of " + ", ".join(PROFESSIONS), "bad_query")
+    interactive = params.get("interactive", "").strip()
+    page = params.get("page", "").strip()
+    return CourseQuery(
+        words=tuple(fold(w) for w in q.split()),
+        profession=profession,
+        competency=fold(params.get("competency", "").strip()) or None,
+        interactive=_bool(interactive, "interactive") if interactive else None,
+        page=_page(page) if page else 1,
+    )
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A course with its searchable text folded once, when the catalogue is loaded."""
+
+    course: Course
+    text: str
+    competencies: frozenset[str]
+
+
+def index(courses: Sequence[Course]) -> list[Entry]:
+    """The catalogue ready to search, by ref."""
+    return [
+        Entry(
+            course,
+            fold(" ".join([course.ref, course.title, course.summary, *course.competencies])),
+            frozenset(fold(c) for c in course.competencies),
+        )
+        for course in sorted(courses, key=lambda c: c.ref)
+    ]
+
+
+def _word_matches(entry: Entry, word: str) -> bool:
+    if word in INTERACTIVE_WORDS:
+        return entry.course.interactive is INTERACTIVE_WORDS[word]
+    return word in entry.text
+
+
+def matches(entry: Entry, query: CourseQuery) -> bool:
+    course = entry.course
+    if query.interactive is not None and course.interactive is not query.interactive:
+        return False
+    if query.profession is not None and not may_take(query.profession, course.professions):
+        return False
+    if query.competency is not None and query.competency not in entry.competencies:
+        return False
+    return all(_word_matches(entry, word) for word in query.words)
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Course]
+    has_next: bool
+
+
+def search(entries: Sequence[Entry], query: CourseQuery) -> Page:
+    """The query's page of matching courses, in the index's order (by ref)."""
+    found = [e.course for e in entries if matches(e, query)]
+    start = (query.page - 1) * PAGE_SIZE
+    return Page(found[start : start + PAGE_SIZE], has_next=len(found) > start + PAGE_SIZE)

@@ -1,0 +1,176 @@
+"""Accounts: registration checks, sign-in and out, the cookie (rotation, tamper, expiry,
+Secure over HTTPS) and throttling of failed sign-ins."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from redis import Redis
+
+from peercet import keys, throttle
+from peercet.clock import FixedClock
+from peercet.settings import Settings
+from tests import factories as f
+from tests.web_helpers import PASSWORD, app_client, error_code, register
+from web.auth import COOKIE
+
+GOOD = {
+    "email": "Ann@Example.test",
+    "password": PASSWORD,
+    "name": "  Ann   Example ",
+    "goc_number": "01-12345",
+    "profession": "optometrist",
+}
+
+
+def test_register_signs_in_and_me_shows_the_account(settings: Settings) -> None:
+    with app_client(settings) as client:
+        response = client.post("/api/registrants", json=GOOD)
+        assert response.status_code == 201
+        registrant = response.json()["registrant"]
+        assert registrant["email"] == "ann@example.test" and registrant["name"] == "Ann Example"
+        assert registrant["role"] == "registrant" and "password_hash" not in registrant
+        cookie = response.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie
+        assert "Max-Age=1209600" in cookie
+        me = client.get("/api/me").json()
+        assert me == {"registrant": registrant, "notifications": []}
+        again = client.post("/api/registrants", json={**GOOD, "email": "ANN@example.test"})
+        assert again.status_code == 409 and error_code(again) == "email_taken"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("email", "not-an-email"),
+        ("password", "short1"),
+        ("password", "onlyletterslong"),
+        ("name", ""),
+        ("goc_number", "12345"),
+        ("profession", "astronaut"),
+        ("email", None),
+    ],
+)
+def test_every_field_is_checked(settings: Settings, field: str, value: object) -> None:
+    with app_client(settings) as client:
+        response = client.post("/api/registrants", json={**GOOD, field: value})
+    assert response.status_code == 400 and error_code(response) == "invalid_registration"
+    assert field in response.json()["error"]["message"]
+
+
+def test_sign_in_wrong_password_is_401_and_sign_out_is_204(settings: Settings) -> None:
+    with app_client(settings) as client:
+        client.post("/api/registrants", json=GOOD)
+        client.cookies.clear()
+        wrong = client.post("/api/session", json={"email": GOOD["email"], "password": "nope-1"})
+        assert wrong.status_code == 401 and error_code(wrong) == "wrong_credentials"
+        unknown = client.post("/api/session", json={"email": "x@y.test", "password": "nope-1"})
+        assert unknown.status_code == 401
+        assert client.post("/api/session", json={"email": 1}).status_code == 400
+        assert client.get("/api/me").status_code == 401
+        good = client.post("/api/session", json={"email": "ann@EXAMPLE.test", "password": PASSWORD})
+        assert good.status_code == 200 and good.json()["registrant"]["email"] == "ann@example.test"
+        assert client.get("/api/me").status_code == 200
+        out = client.delete("/api/session")
+        assert out.status_code == 204 and f"{COOKIE}=" in out.headers["set-cookie"]
+        assert client.get("/api/me").status_code == 401
+
+
+def test_a_cookie_signed_with_the_older_key_still_works(settings: Settings) -> None:
+    old_only = replace(settings, secret_keys=["key-2025"])
+    rotated = replace(settings, secret_keys=["key-2026", "key-2025"])
+    new_only = replace(settings, secret_keys=["key-2026"])
+    with app_client(old_only) as client:
+        register(client)
+        old_cookie = client.cookies[COOKIE]
+    with app_client(rotated) as client:
+        client.cookies[COOKIE] = old_cookie
+        assert client.get("/api/me").status_code == 200
+        me = client.get("/api/me").json()["registrant"]
+        client.cookies.clear()
+        client.post("/api/session", json={"email": me["email"], "password": PASSWORD})
+        new_cookie = client.cookies[COOKIE]
+    with app_client(new_only) as client:
+        client.cookies[COOKIE] = new_cookie  # the fresh cookie was signed with the newest key
+        assert client.get("/api/me").status_code == 200
+        client.cookies.clear()
+        client.cookies[COOKIE] = old_cookie  # the retired key is no longer trusted
+        assert client.get("/api/me").status_code == 401
+
+
+def test_a_tampered_cookie_is_anonymous(settings: Settings) -> None:
+    with app_client(settings) as client:
+        register(client)
+        good = client.cookies[COOKIE]
+        client.cookies.clear()
+        client.cookies[COOKIE] = good
+        assert client.get("/api/me").status_code == 200  # the good one, set by hand, works
+        assert good.startswith("eyJyaWQiOjF9.")  # {"rid":1}
+        rest = good.split(".", 1)[1]
+        for bad in (
+            good[:-2] + ("AA" if good[-2:] != "AA" else "BB"),
+            "x" + good,
+            "garbage",
+            "eyJyaWQiOjJ9." + rest,
+        ):  # fmt: skip  (another rid, same signature)
+            client.cookies.clear()
+            client.cookies[COOKIE] = bad
+            response = client.get("/api/me")
+            assert response.status_code == 401 and error_code(response) == "not_signed_in"
+
+
+def test_a_cookie_expires_after_fourteen_days(settings: Settings) -> None:
+    clock = FixedClock(f.T0)
+    with app_client(settings, clock) as client:
+        register(client)
+        clock.advance(timedelta(days=14) - timedelta(seconds=1))
+        assert client.get("/api/me").status_code == 200
+        clock.advance(timedelta(seconds=2))
+        assert client.get("/api/me").status_code == 401
+
+
+def test_the_cookie_is_secure_behind_https(settings: Settings) -> None:
+    with app_client(settings, base_url="https://testserver") as client:
+        response = client.post("/api/registrants", json=GOOD)
+    assert "Secure" in response.headers["set-cookie"]
+    behind_proxy = replace(settings, base_url="https://cet.example")
+    with app_client(behind_proxy) as client:
+        response = client.post("/api/registrants", json={**GOOD, "email": "b@example.test"})
+    assert "Secure" in response.headers["set-cookie"]
+
+
+def test_failed_sign_ins_are_throttled(settings: Settings) -> None:
+    with app_client(settings) as client:
+        client.post("/api/registrants", json=GOOD)
+        client.cookies.clear()
+        wrong = {"email": GOOD["email"], "password": "wrong-password-1"}
+        for _ in range(throttle.PER_EMAIL):
+            assert client.post("/api/session", json=wrong).status_code == 401
+        locked = client.post("/api/session", json={**wrong, "password": PASSWORD})
+        assert locked.status_code == 429 and error_code(locked) == "rate_limited"
+        assert 0 < int(locked.headers["retry-after"]) <= throttle.WINDOW
+        other = client.post("/api/session", json={"email": "z@example.test", "password": "x1"})
+        assert other.status_code == 401  # another email is not locked
+    redis = Redis.from_url(settings.redis_url)
+    try:
+        key = keys.signin_failures("ann@example.test")
+        assert 0 < redis.ttl(key) <= throttle.WINDOW  # the lock ends with its window
+        redis.delete(key)
+    finally:
+        redis.close()
+    with app_client(settings) as client:
+        ok = client.post("/api/session", json={"email": GOOD["email"], "password": PASSWORD})
+        assert ok.status_code == 200
+
+
+def test_a_success_clears_the_failures(settings: Settings) -> None:
+    with app_client(settings) as client:
+        client.post("/api/registrants", json=GOOD)
+        wrong = {"email": GOOD["email"], "password": "wrong-password-1"}
+        right = {"email": GOOD["email"], "password": PASSWORD}
+        for _ in range(2):
+            for _ in range(throttle.PER_EMAIL - 1):
+                assert client.post("/api/session", json=wrong).status_code == 401
+            assert client.post("/api/session", json=right).status_code == 200

@@ -1,0 +1,127 @@
+"""The pages in real headless Chromium against uvicorn really serving the app:
+register, sign out and in, search, pass an exam, choose, see the account, download."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from playwright.sync_api import Page, expect, sync_playwright
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peercet import demo
+from peercet.settings import Settings
+from tests import factories as f
+from tests.services import free_port
+from tests.web_helpers import run_db
+from web.app import create_app
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+COURSE = "C-10421"  # the demo's interactive glaucoma course, for optometrists
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs /usr/bin/chromium"),
+    pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
+]
+
+
+@pytest.fixture
+def served(settings: Settings) -> Iterator[str]:
+    """uvicorn serving the app, with the demo catalogue, on a free port in a thread."""
+
+    async def load(session: AsyncSession) -> Any:
+        return await demo.load(session, f.T0)
+
+    run_db(settings.database_url, load)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    app = create_app(replace(settings, base_url=base))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert server.started, "uvicorn did not start"
+    try:
+        yield base
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def right_answers() -> list[int]:
+    [course] = [c for c in demo.catalogue() if c["ref"] == COURSE]
+    return [q["answer"] for q in course["questions"]]
+
+
+def register_sign_out_and_in(page: Page, base: str) -> None:
+    page.goto(f"{base}/register")
+    page.get_by_label("Full name, as on the GOC register").fill("Zoë Browser-Test")
+    page.get_by_label("Email").fill("zoe@example.test")
+    page.get_by_label("Password").fill("browser-pass-1")
+    page.get_by_label("GOC number").fill("01-24680")
+    page.get_by_label("Profession").select_option("optometrist")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", name="My account")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("link", name="Sign in").click()
+    page.get_by_label("Email").fill("zoe@example.test")
+    page.get_by_label("Password").fill("browser-pass-1")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="My account")).to_be_visible()
+
+
+def search_and_pass(page: Page, base: str) -> None:
+    page.goto(f"{base}/courses")
+    page.get_by_label("Keywords").fill("interactive glaucoma")
+    page.get_by_role("button", name="Search").click()
+    results = page.get_by_role("list", name="Courses found").get_by_role("listitem")
+    expect(results).to_have_count(1)
+    expect(results.first.locator(".badge.interactive")).to_have_text("Interactive")
+    results.first.get_by_role("link").click()
+    questions = page.locator("form.exam fieldset")
+    for i, answer in enumerate(right_answers()):
+        questions.nth(i).locator(f'input[value="{answer}"]').check()
+    page.get_by_role("button", name="Submit answers").click()
+    expect(page.get_by_role("status")).to_contain_text("You passed the exam: 6 out of 6")
+    expect(page.locator("section.choice")).to_contain_text("not complete until you choose")
+
+
+def choose_and_download(page: Page, tmp: Path) -> None:
+    page.get_by_role("button", name="Take the non-interactive point").click()
+    expect(page.locator("dd.state")).to_have_text("Completed (non-interactive)")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="My account").click()
+    row = page.locator("table.completions tbody tr")
+    expect(row).to_have_count(1)
+    expect(row.first).to_contain_text(COURSE)
+    expect(row.first).to_contain_text("1 non-interactive")
+    expect(page.locator(".notes")).to_contain_text(f"Your CET for {COURSE}")
+    with page.expect_download() as download:
+        row.first.get_by_role("link", name="Certificate (PDF)").click()
+    saved = tmp / "certificate.pdf"
+    download.value.save_as(saved)
+    data = saved.read_bytes()
+    assert data.startswith(b"%PDF") and COURSE.encode() in data
+
+
+def test_a_registrant_does_it_all_in_a_real_browser(served: str, tmp_path: Path) -> None:
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            page = browser.new_context(accept_downloads=True).new_page()
+            page.set_default_timeout(10_000)
+            register_sign_out_and_in(page, served)
+            search_and_pass(page, served)
+            choose_and_download(page, tmp_path)
+        finally:
+            browser.close()

@@ -1,0 +1,48 @@
+"""Exams against real databases: marking, and two passes at once making one completion."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from peercet import exams
+from peercet.clock import FixedClock
+from peercet.effects import Effects
+from peercet.events import MemoryPublisher
+from peercet.settings import Settings
+from peercet.tables import Completion, ExamAttempt
+from tests import factories as f
+from web.api_catalogue import attempt
+from web.resources import Resources
+
+
+async def test_two_passes_at_once_make_one_completion(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    async with sessions() as session, session.begin():
+        who = await f.registrant(session)
+        course = await f.course(session)
+        questions = await exams.questions_of(session, course)
+    right = {str(q.id): q.answer for q in questions}
+    engine = sessions.kw["bind"]
+    res = Resources(settings, engine, sessions, None, Effects(MemoryPublisher()),  # type: ignore[arg-type]
+                    FixedClock(f.T0), {})  # fmt: skip
+    results = await asyncio.gather(*(attempt(res, who, course.ref, right) for _ in range(4)))
+    assert sorted(r.created for r in results) == [False, False, False, True]
+    assert len({r.completion.id for r in results if r.completion}) == 1
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Completion)) == 1
+        assert await session.scalar(select(func.count()).select_from(ExamAttempt)) == 4
+
+
+def test_marking_counts_right_answers_only() -> None:
+    class Q:
+        def __init__(self, qid: int, answer: int) -> None:
+            self.id, self.answer, self.options = qid, answer, ["a", "b", "c"]
+
+    questions = [Q(1, 0), Q(2, 2), Q(3, 1)]
+    mark = exams.mark(questions, {1: 0, 2: 1}, pass_mark=2)  # type: ignore[arg-type]
+    assert (mark.score, mark.total, mark.passed) == (1, 3, False)
+    assert exams.mark(questions, {1: 0, 2: 2}, 2).passed  # type: ignore[arg-type]

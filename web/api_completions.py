@@ -1,0 +1,137 @@
+"""A registrant's completions: list, one, the choice, the certificate; notifications.
+
+Another registrant's completion is 404 (`unknown_completion`): its existence is
+not revealed, nor anything in it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from peercet import account, certificates, completions, guidance
+from peercet.db import transaction
+from peercet.errors import BadInput, Conflict
+from peercet.frames import completion_frame
+from peercet.lifecycle import InvalidTransition, Mode, State
+from peercet.tables import Completion, Course, Registrant
+from web.auth import require_registrant
+from web.http import path_int, read_json
+from web.resources import Resources, resources
+
+
+def detail_frame(res: Resources, completion: Completion, course: Course) -> dict[str, Any]:
+    """The API's completion with what the registrant must do next."""
+    tz = res.settings.timezone
+    step = guidance.next_step(
+        State(completion.state), completion.deadline, completion.uploaded_at,
+        completion.cet_year, tz,
+    )  # fmt: skip
+    return {**completion_frame(completion, course), "next_step": step}
+
+
+async def list_completions(request: Request) -> Response:
+    who = await require_registrant(request)
+    res = resources(request)
+    async with res.sessions() as session:
+        rows = await account.completions_of(session, who.id)
+    return JSONResponse({"completions": [detail_frame(res, c, course) for c, course in rows]})
+
+
+async def get_completion(request: Request) -> Response:
+    who = await require_registrant(request)
+    res = resources(request)
+    async with res.sessions() as session:
+        completion, course = await account.own_completion(session, who.id, path_int(request, "id"))
+        notes = await account.notifications_of(session, who.id, completion.id)
+    frame = detail_frame(res, completion, course)
+    frame["notifications"] = [account.notification_frame(n) for n in notes]
+    return JSONResponse(frame)
+
+
+def parse_mode(value: Any) -> Mode:
+    try:
+        return Mode(value)
+    except ValueError:
+        raise BadInput("'mode' must be interactive or non_interactive", "bad_mode") from None
+
+
+async def make_choice(res: Resources, who: Registrant, completion_id: int, mode: Mode) -> Any:
+    """The choice in one transaction, then its effects (matching's queue, events)."""
+    try:
+        async with transaction(res.sessions) as session:
+            completion, course = await account.own_completion(session, who.id, completion_id)
+            outcome = await completions.choose(session, completion, course, mode, res.clock.now())
+    except InvalidTransition as exc:
+        raise Conflict(f"you have already chosen: {exc}", "already_chosen") from None
+    await res.effects(outcome)
+    return completion, course
+
+
+async def post_choice(request: Request) -> Response:
+    who = await require_registrant(request)
+    res = resources(request)
+    mode = parse_mode((await read_json(request)).get("mode"))
+    completion, course = await make_choice(res, who, path_int(request, "id"), mode)
+    return JSONResponse(detail_frame(res, completion, course))
+
+
+async def certificate_pdf(res: Resources, completion: Completion) -> Response:
+    async with res.sessions() as session:
+        cert = await certificates.load(session, completion, res.settings.timezone)
+    verify = certificates.links(res.settings, completion.id, res.clock.now()).verify
+    return Response(
+        certificates.render_pdf(cert, verify),
+        media_type="application/pdf",
+        headers={"content-disposition": f'attachment; filename="{certificates.filename(cert)}"'},
+    )
+
+
+async def get_certificate(request: Request) -> Response:
+    who = await require_registrant(request)
+    res = resources(request)
+    async with res.sessions() as session:
+        completion, _ = await account.own_completion(session, who.id, path_int(request, "id"))
+    return await certificate_pdf(res, completion)
+
+
+async def list_notifications(request: Request) -> Response:
+    who = await require_registrant(request)
+    async with resources(request).sessions() as session:
+        notes = await account.notifications_of(session, who.id)
+    frames = [account.notification_frame(n) for n in notes]
+    unread = sum(1 for f in frames if not f["read"])
+    return JSONResponse({"notifications": frames, "unread": unread})
+
+
+def parse_ids(data: dict[str, Any]) -> list[int] | None:
+    ids = data.get("ids")
+    if ids is None:
+        return None
+    if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
+        raise BadInput("'ids' must be a list of notification ids", "bad_input")
+    return ids
+
+
+async def read_notifications(request: Request) -> Response:
+    """Mark notifications read: `{ids: [...]}`, or every one when `ids` is absent."""
+    who = await require_registrant(request)
+    res = resources(request)
+    empty = request.headers.get("content-length", "0") == "0"
+    ids = None if empty else parse_ids(await read_json(request))
+    async with transaction(res.sessions) as session:
+        count = await account.mark_read(session, who.id, ids, res.clock.now())
+    return JSONResponse({"read": count})
+
+
+routes = [
+    Route("/api/completions", list_completions, methods=["GET"]),
+    Route("/api/completions/{id}", get_completion, methods=["GET"]),
+    Route("/api/completions/{id}/choice", post_choice, methods=["POST"]),
+    Route("/api/completions/{id}/certificate", get_certificate, methods=["GET"]),
+    Route("/api/notifications", list_notifications, methods=["GET"]),
+    Route("/api/notifications/read", read_notifications, methods=["POST"]),
+]

@@ -1,0 +1,97 @@
+"""Pages: my account (every completion, notifications) and one completion with the choice.
+
+Notifications shown on a page are marked read once it has been rendered: they are
+shown as new this once, and stay listed afterwards.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from peercet import account, guidance
+from peercet.db import transaction
+from peercet.errors import Conflict
+from peercet.lifecycle import State
+from peercet.tables import Completion, Course, Notification, Registrant
+from web import csrf
+from web.api_completions import make_choice, parse_mode
+from web.auth import require_registrant
+from web.http import path_int
+from web.resources import Resources, resources
+from web.templating import render
+
+
+def _row(res: Resources, completion: Completion, course: Course) -> dict[str, Any]:
+    state = State(completion.state)
+    return {
+        "c": completion,
+        "course": course,
+        "open": state not in (State.COMPLETED_INTERACTIVE, State.COMPLETED_NON_INTERACTIVE),
+        "kind": "interactive" if state is State.COMPLETED_INTERACTIVE else "non-interactive",
+        "next_step": guidance.next_step(
+            state, completion.deadline, completion.uploaded_at, completion.cet_year,
+            res.settings.timezone,
+        ),
+    }  # fmt: skip
+
+
+async def _seen(res: Resources, who: Registrant, notes: list[Notification]) -> None:
+    unread = [n.id for n in notes if n.read_at is None]
+    if unread:
+        async with transaction(res.sessions) as session:
+            await account.mark_read(session, who.id, unread, res.clock.now())
+
+
+async def my_account(request: Request) -> Response:
+    who = await require_registrant(request)
+    res = resources(request)
+    async with res.sessions() as session:
+        rows = await account.completions_of(session, who.id)
+        notes = await account.notifications_of(session, who.id)
+    context = {"rows": [_row(res, c, course) for c, course in rows], "notes": notes}
+    response = await render(request, "account.html", context)
+    await _seen(res, who, notes)
+    return response
+
+
+async def _completion_page(
+    request: Request, who: Registrant, extra: dict[str, Any], status: int = 200
+) -> Response:
+    res = resources(request)
+    async with res.sessions() as session:
+        completion, course = await account.own_completion(session, who.id, path_int(request, "id"))
+        notes = await account.notifications_of(session, who.id, completion.id)
+    context = {"row": _row(res, completion, course), "notes": notes, **extra}
+    response = await render(request, "completion.html", context, status)
+    await _seen(res, who, notes)
+    return response
+
+
+async def completion(request: Request) -> Response:
+    who = await require_registrant(request)
+    params = request.query_params
+    passed = {"score": params.get("score"), "total": params.get("total")}
+    return await _completion_page(request, who, {"passed": passed if passed["score"] else None})
+
+
+async def choice(request: Request) -> Response:
+    who = await require_registrant(request)
+    form = await request.form()
+    csrf.check(request, form)
+    try:
+        mode = parse_mode(form.get("mode"))
+        await make_choice(resources(request), who, path_int(request, "id"), mode)
+    except Conflict as exc:
+        return await _completion_page(request, who, {"error": exc.message}, exc.status)
+    return RedirectResponse(f"/account/completions/{path_int(request, 'id')}", status_code=303)
+
+
+routes = [
+    Route("/account", my_account, methods=["GET"]),
+    Route("/account/completions/{id}", completion, methods=["GET"]),
+    Route("/account/completions/{id}/choice", choice, methods=["POST"]),
+]

@@ -1,0 +1,83 @@
+"""Pages: the catalogue search, a course with its exam, and the exam's result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from peercet import search
+from peercet.catalogue import may_take
+from peercet.errors import BadInput
+from peercet.tables import Registrant
+from web import csrf
+from web.api_catalogue import attempt, course_detail, find_courses
+from web.auth import current_registrant, require_registrant
+from web.resources import resources
+from web.templating import render
+
+
+async def courses(request: Request) -> Response:
+    params = request.query_params
+    try:
+        query = search.parse_query(params)
+    except BadInput as exc:
+        problem: dict[str, Any] = {"params": params, "courses": [], "error": exc.message}
+        return await render(request, "courses.html", problem, 400)
+    found = await find_courses(resources(request), query)
+    page = query.page
+    context: dict[str, Any] = {
+        "params": params,
+        "courses": found.items,
+        "page": page,
+        "prev_url": request.url.include_query_params(page=page - 1) if page > 1 else None,
+        "next_url": request.url.include_query_params(page=page + 1) if found.has_next else None,
+    }
+    return await render(request, "courses.html", context)
+
+
+async def _course_page(
+    request: Request, ref: str, who: Registrant | None, extra: dict[str, Any], status: int = 200
+) -> Response:
+    course = await course_detail(resources(request), ref, who)
+    allowed = who is not None and may_take(who.profession, course["professions"])
+    context = {"course": course, "may_take": allowed, **extra}
+    return await render(request, "course.html", context, status)
+
+
+async def course(request: Request) -> Response:
+    ref = request.path_params["ref"]
+    return await _course_page(request, ref, await current_registrant(request), {})
+
+
+def form_answers(form: FormData) -> dict[str, str]:
+    """Radio buttons named `q<question id>` whose value is the option id."""
+    return {
+        key[1:]: value
+        for key, value in form.items()
+        if key.startswith("q") and key[1:].isdigit() and isinstance(value, str)
+    }
+
+
+async def take_exam(request: Request) -> Response:
+    who = await require_registrant(request)
+    form = await request.form()
+    csrf.check(request, form)
+    ref = request.path_params["ref"]
+    result = await attempt(resources(request), who, ref, form_answers(form))
+    if result.completion is None:
+        return await _course_page(request, ref, who, {"result": result.mark})
+    url = f"/account/completions/{result.completion.id}"
+    if result.created:
+        url += f"?score={result.mark.score}&total={result.mark.total}"
+    return RedirectResponse(url, status_code=303)
+
+
+routes = [
+    Route("/courses", courses, methods=["GET"]),
+    Route("/courses/{ref}", course, methods=["GET"]),
+    Route("/courses/{ref}/exam", take_exam, methods=["POST"]),
+]

@@ -26,6 +26,7 @@ def deadline_job_id(completion_id: int, deadline_ts: int) -> str:
 
 
 def presence(discussion_id: int) -> str:
+    """Sorted set of `registrant:socket` members scored by expiry (time.time())."""
     return f"{PREFIX}presence:{discussion_id}"
 
 
@@ -35,3 +36,7 @@ def rate_limit(registrant_id: int) -> str:
 
 def signin_failures(email: str) -> str:
     return f"{PREFIX}signin-failures:{email}"
+
+
+REGISTRANT_PATTERN = f"{PREFIX}registrant:*"
+DISCUSSION_PATTERN = f"{PREFIX}discussion:*"

@@ -17,7 +17,7 @@ from peercet.db import create_engine, session_factory
 from peercet.effects import Effects
 from peercet.events import RedisPublisher
 from peercet.settings import Settings, load_settings
-from web import api_accounts, health
+from web import api_accounts, api_discussions, health, live, ws
 from web.errors import EXCEPTION_HANDLERS
 from web.origin import OriginCheck
 from web.resources import Resources
@@ -26,7 +26,7 @@ log = logging.getLogger("peercet")
 
 
 def all_routes() -> list[BaseRoute]:
-    return [*health.routes, *api_accounts.routes]
+    return [*health.routes, *api_accounts.routes, *api_discussions.routes, *ws.routes]
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Starlette:
@@ -42,7 +42,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         effects = Effects(RedisPublisher(redis))
         res = Resources(settings, engine, session_factory(engine), redis, effects, clock, {})
         try:
-            yield {"resources": res}
+            async with live.serve(res):
+                yield {"resources": res}
         finally:
             await redis.aclose()
             await engine.dispose()

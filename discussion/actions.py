@@ -23,7 +23,16 @@ from peercet.errors import Conflict, Forbidden, NotFound
 from peercet.events import Event, Outcome
 from peercet.frames import completion_event
 from peercet.rooms import close_discussions
-from peercet.tables import Course, Discussion, Message, Participant, Registrant, Report, Validation
+from peercet.tables import (
+    Completion,
+    Course,
+    Discussion,
+    Message,
+    Participant,
+    Registrant,
+    Report,
+    Validation,
+)
 
 Key = tuple[int, int | None, str | None]
 
@@ -159,15 +168,24 @@ async def validate(
     reflection: str,
     now: datetime,
 ) -> Outcome:
-    """Record one validation; the second (both confirming) completes both completions."""
+    """Record one validation; the second (both confirming) completes both completions.
+
+    Locks the completions before the discussion, in the order a deadline's fallback
+    takes them, so the two never deadlock and the loser sees the winner's result."""
+    people = await _participants(session, discussion_id)
+    if registrant_id not in people:
+        raise Forbidden("this is not your discussion", "not_participant")
+    await session.execute(
+        select(Completion.id)
+        .where(Completion.id.in_(sorted(people.values())))
+        .order_by(Completion.id)
+        .with_for_update()
+    )
     discussion = await session.scalar(
         select(Discussion).where(Discussion.id == discussion_id).with_for_update()
     )
     if discussion is None:
         raise NotFound("no such discussion")
-    people = await _participants(session, discussion_id)
-    if registrant_id not in people:
-        raise Forbidden("this is not your discussion", "not_participant")
     validated = set(
         await session.scalars(
             select(Validation.registrant_id).where(Validation.discussion_id == discussion_id)

@@ -1,1 +1,1 @@
-"""The live discussion: messages in `seq` order, taking part, dual validation."""
+"""The live discussion: frames, taking-part rules, messages and dual validation."""

@@ -26,6 +26,7 @@ def deadline_job_id(completion_id: int, deadline_ts: int) -> str:
 
 
 def presence(discussion_id: int) -> str:
+    """Sorted set of `registrant:socket` members scored by expiry (time.time())."""
     return f"{PREFIX}presence:{discussion_id}"
 
 
@@ -40,3 +41,7 @@ def signin_failures(email: str) -> str:
 def signin_failures_client(address: str) -> str:
     """Failed sign-ins from one client address, across emails."""
     return f"{PREFIX}signin-failures-client:{address}"
+
+
+REGISTRANT_PATTERN = f"{PREFIX}registrant:*"
+DISCUSSION_PATTERN = f"{PREFIX}discussion:*"

@@ -22,12 +22,15 @@ from web import (
     api_accounts,
     api_catalogue,
     api_completions,
+    api_discussions,
     api_moderation,
     health,
+    live,
     pages_account,
     pages_accounts,
     pages_catalogue,
     pages_certificates,
+    ws,
 )
 from web.errors import EXCEPTION_HANDLERS
 from web.origin import OriginCheck
@@ -43,7 +46,9 @@ def all_routes() -> list[BaseRoute]:
         *api_accounts.routes,
         *api_catalogue.routes,
         *api_completions.routes,
+        *api_discussions.routes,
         *api_moderation.routes,
+        *ws.routes,
         *pages_accounts.routes,
         *pages_catalogue.routes,
         *pages_account.routes,
@@ -66,7 +71,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         sessions = session_factory(engine, info={"settings": settings})
         res = Resources(settings, engine, sessions, redis, effects, clock, {})
         try:
-            yield {"resources": res}
+            async with live.serve(res):
+                yield {"resources": res}
         finally:
             await redis.aclose()
             await engine.dispose()

@@ -1,0 +1,261 @@
+"""Actions: store messages (many per transaction), validate, report.
+
+Each changes state inside a session the caller owns and returns what to publish
+after the commit. `seq` is allocated under the discussion row's lock (BEGIN
+IMMEDIATE on SQLite, SELECT ... FOR UPDATE on PostgreSQL), so it is gapless and
+one order for everyone, whichever web process wrote it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from discussion import reads, rules
+from discussion.frames import message_frame
+from peercet.completions import complete_interactive, notify_completed
+from peercet.errors import Conflict, Forbidden, NotFound
+from peercet.events import Event, Outcome
+from peercet.frames import completion_event
+from peercet.rooms import close_discussions
+from peercet.tables import (
+    Completion,
+    Course,
+    Discussion,
+    Message,
+    Participant,
+    Registrant,
+    Report,
+    Validation,
+)
+
+Key = tuple[int, int | None, str | None]
+
+
+@dataclass(frozen=True)
+class Post:
+    """One message to store: a participant's `say` (or a moderator's notice)."""
+
+    discussion_id: int
+    author_id: int | None
+    client_msg_id: str | None
+    body: str
+    prompt_id: int | None = None
+    kind: str = "peer"
+
+    @property
+    def key(self) -> Key:
+        return (self.discussion_id, self.author_id, self.client_msg_id)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """The stored message's frame; `new` is False for a repeated client_msg_id."""
+
+    frame: dict[str, Any] | None
+    new: bool = False
+    error: str | None = None
+
+
+async def _existing(session: AsyncSession, posts: Sequence[Post]) -> dict[Key, Message]:
+    keys = [p.key for p in posts if p.client_msg_id is not None]
+    if not keys:
+        return {}
+    rows = await session.scalars(
+        select(Message).where(
+            tuple_(Message.discussion_id, Message.author_id, Message.client_msg_id).in_(keys)
+        )
+    )
+    return {(m.discussion_id, m.author_id, m.client_msg_id): m for m in rows}
+
+
+async def _lock_open(session: AsyncSession, ids: set[int]) -> dict[int, int]:
+    """last_seq of each open discussion among `ids`, its row locked until commit."""
+    rows = await session.execute(
+        select(Discussion.id, Discussion.last_seq)
+        .where(Discussion.id.in_(sorted(ids)), Discussion.state == rules.OPEN)
+        .order_by(Discussion.id)
+        .with_for_update()
+    )
+    return {row.id: row.last_seq for row in rows}
+
+
+async def store_messages(
+    session: AsyncSession, posts: Sequence[Post], now: datetime
+) -> list[Stored]:
+    """Store a batch (group commit); a repeated client_msg_id returns the stored one."""
+    existing = await _existing(session, posts)
+    first_of: dict[Key, int] = {}
+    fresh = [
+        i
+        for i, p in enumerate(posts)
+        if p.key not in existing and (p.client_msg_id is None or first_of.setdefault(p.key, i) == i)
+    ]
+    last = await _lock_open(session, {posts[i].discussion_id for i in fresh})
+    made: dict[int, Message] = {}
+    for i in fresh:
+        p = posts[i]
+        if p.discussion_id in last:
+            last[p.discussion_id] += 1
+            made[i] = Message(
+                discussion_id=p.discussion_id, seq=last[p.discussion_id], author_id=p.author_id,
+                kind=p.kind, body=p.body, prompt_id=p.prompt_id,
+                client_msg_id=p.client_msg_id, sent_at=now,
+            )  # fmt: skip
+    await _insert(session, list(made.values()))
+    if last:
+        await session.execute(
+            update(Discussion),
+            [{"id": d, "last_seq": s, "last_message_at": now} for d, s in last.items()],
+        )
+    return [_result(i, p, existing, first_of, made) for i, p in enumerate(posts)]
+
+
+async def _insert(session: AsyncSession, messages: list[Message]) -> None:
+    if not messages:
+        return
+    columns = ("discussion_id", "seq", "author_id", "kind", "body", "prompt_id", "client_msg_id")
+    rows = [{c: getattr(m, c) for c in columns} | {"sent_at": m.sent_at} for m in messages]
+    ids = await session.scalars(
+        insert(Message).returning(Message.id, sort_by_parameter_order=True), rows
+    )
+    for message, message_id in zip(messages, ids, strict=True):
+        message.id = message_id
+
+
+def _result(
+    i: int, post: Post, existing: dict[Key, Message], first_of: dict[Key, int],
+    made: dict[int, Message],
+) -> Stored:  # fmt: skip
+    if post.key in existing:
+        return Stored(message_frame(existing[post.key]))
+    if i in made:
+        return Stored(message_frame(made[i]), new=True)
+    first = first_of.get(post.key, i)
+    if first != i and first in made:
+        return Stored(message_frame(made[first]))
+    return Stored(None, error="discussion_closed")
+
+
+def message_events(stored: Sequence[Stored]) -> list[Event]:
+    """What to publish once the batch is committed: each new message, once."""
+    return [
+        Event(s.frame, discussion_id=s.frame["discussion"])
+        for s in stored
+        if s.new and s.frame is not None
+    ]
+
+
+async def _participants(session: AsyncSession, discussion_id: int) -> dict[int, int]:
+    rows = await session.execute(
+        select(Participant.registrant_id, Participant.completion_id).where(
+            Participant.discussion_id == discussion_id
+        )
+    )
+    return {row.registrant_id: row.completion_id for row in rows}
+
+
+async def validate(
+    session: AsyncSession,
+    registrant_id: int,
+    discussion_id: int,
+    peer_took_part: bool,
+    reflection: str,
+    now: datetime,
+) -> Outcome:
+    """Record one validation; the second (both confirming) completes both completions.
+
+    Locks the completions before the discussion, in the order a deadline's fallback
+    takes them, so the two never deadlock and the loser sees the winner's result."""
+    people = await _participants(session, discussion_id)
+    if registrant_id not in people:
+        raise Forbidden("this is not your discussion", "not_participant")
+    await session.execute(
+        select(Completion.id)
+        .where(Completion.id.in_(sorted(people.values())))
+        .order_by(Completion.id)
+        .with_for_update()
+    )
+    discussion = await session.scalar(
+        select(Discussion).where(Discussion.id == discussion_id).with_for_update()
+    )
+    if discussion is None:
+        raise NotFound("no such discussion")
+    validated = set(
+        await session.scalars(
+            select(Validation.registrant_id).where(Validation.discussion_id == discussion_id)
+        )
+    )
+    took = await reads.taking_part(session, discussion_id)
+    check = rules.check_validation(discussion.state, registrant_id, took, validated, peer_took_part)
+    if check.code is not None:
+        raise Conflict(check.message, check.code)
+    session.add(
+        Validation(
+            discussion_id=discussion_id, registrant_id=registrant_id,
+            peer_took_part=peer_took_part, reflection=reflection, at=now,
+        )
+    )  # fmt: skip
+    await session.flush()
+    outcome = Outcome()
+    if not peer_took_part:
+        await _dispute(session, registrant_id, discussion_id, reflection, now, outcome)
+    elif rules.completes(validated | {registrant_id}, set(people)):
+        await _complete(session, discussion, list(people.values()), now, outcome)
+    await session.refresh(discussion)
+    frame = {
+        "type": "validation",
+        "discussion": discussion_id,
+        "validations": await reads.validations(session, discussion_id),
+        "state": discussion.state,
+    }
+    outcome.events.insert(0, Event(frame, discussion_id=discussion_id))
+    return outcome
+
+
+async def _dispute(
+    session: AsyncSession, reporter: int, discussion_id: int, reflection: str, now: datetime,
+    outcome: Outcome,
+) -> None:  # fmt: skip
+    """The peer did not take part: moderators get a report, both may be re-paired."""
+    session.add(
+        Report(
+            discussion_id=discussion_id, reporter_id=reporter,
+            reason=f"peer did not take part: {reflection}".strip(), created_at=now,
+        )
+    )  # fmt: skip
+    outcome.extend(await close_discussions(session, [discussion_id], rules.DISPUTED, now))
+
+
+async def _complete(
+    session: AsyncSession, discussion: Discussion, completion_ids: list[int], now: datetime,
+    outcome: Outcome,
+) -> None:  # fmt: skip
+    completions = await complete_interactive(session, completion_ids, now)
+    await session.execute(
+        update(Discussion)
+        .where(Discussion.id == discussion.id)
+        .values(state=rules.COMPLETED, closed_at=now, closed_reason="validated")
+    )
+    course = await session.get_one(Course, discussion.course_id)
+    for completion in completions:
+        registrant = await session.get_one(Registrant, completion.registrant_id)
+        await notify_completed(session, registrant, completion, course, now)
+        outcome.events.append(completion_event(completion, course))
+
+
+async def report(
+    session: AsyncSession, reporter: int, discussion_id: int, reason: str, seq: int | None,
+    now: datetime,
+) -> Report:  # fmt: skip
+    row = Report(
+        discussion_id=discussion_id, reporter_id=reporter, seq=seq, reason=reason, created_at=now
+    )
+    session.add(row)
+    await session.flush()
+    return row

@@ -1,0 +1,140 @@
+"""Client frames parsed into typed messages, in one place; server frames built from rows.
+
+Anything a client sends is checked here (size, shape, types) before the transport
+acts on it; a bad frame becomes a `FrameError` that the socket answers with an
+`error` frame and stays open.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from peercet.tables import Message
+
+MAX_FRAME = 16 * 1024  # characters in one client text frame
+MAX_BODY = 4000  # characters in one message body
+MAX_CLIENT_MSG_ID = 64
+
+
+@dataclass(frozen=True)
+class Join:
+    discussion: int
+    after: int
+
+
+@dataclass(frozen=True)
+class Say:
+    discussion: int
+    client_msg_id: str
+    body: str
+    prompt: int | None
+
+
+@dataclass(frozen=True)
+class Typing:
+    discussion: int
+
+
+@dataclass(frozen=True)
+class Leave:
+    discussion: int
+
+
+@dataclass(frozen=True)
+class Ping:
+    pass
+
+
+ClientFrame = Join | Say | Typing | Leave | Ping
+
+
+class FrameError(Exception):
+    """One frame refused; the socket answers with an `error` frame and stays open."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        discussion: int | None = None,
+        client_msg_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.discussion = discussion
+        self.client_msg_id = client_msg_id
+
+    def frame(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": "error", "code": self.code, "message": self.message}
+        if self.discussion is not None:
+            out["discussion"] = self.discussion
+        if self.client_msg_id is not None:
+            out["client_msg_id"] = self.client_msg_id
+        return out
+
+
+def _int(data: dict[str, Any], name: str, default: int | None = None) -> int:
+    value = data.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise FrameError("bad_frame", f"`{name}` must be a non-negative integer")
+    return value
+
+
+def _say(data: dict[str, Any], discussion: int) -> Say:
+    cmid = data.get("client_msg_id")
+    if not isinstance(cmid, str) or not 0 < len(cmid) <= MAX_CLIENT_MSG_ID:
+        raise FrameError("bad_frame", "`client_msg_id` must be a string of 1 to 64 characters")
+    body = data.get("body")
+    if not isinstance(body, str) or not body.strip():
+        raise FrameError("bad_frame", "`body` must be 1 to 4000 characters", discussion, cmid)
+    if len(body) > MAX_BODY:
+        raise FrameError("too_large", f"`body` is over {MAX_BODY} characters", discussion, cmid)
+    prompt = data.get("prompt")
+    if prompt is not None and (isinstance(prompt, bool) or not isinstance(prompt, int)):
+        raise FrameError("bad_frame", "`prompt` must be a prompt id or absent", discussion, cmid)
+    return Say(discussion, cmid, body, prompt)
+
+
+def parse(text: str) -> ClientFrame:
+    """One client text frame → a typed message, or FrameError."""
+    if len(text) > MAX_FRAME:
+        raise FrameError("too_large", f"frames are at most {MAX_FRAME} characters")
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise FrameError("bad_frame", "frames are JSON objects") from None
+    if not isinstance(data, dict):
+        raise FrameError("bad_frame", "frames are JSON objects")
+    kind = data.get("type")
+    if kind == "ping":
+        return Ping()
+    if kind not in ("join", "say", "typing", "leave"):
+        raise FrameError("bad_frame", f"unknown frame type {kind!r}")
+    discussion = _int(data, "discussion")
+    if kind == "join":
+        return Join(discussion, _int(data, "after", 0))
+    if kind == "say":
+        return _say(data, discussion)
+    return Typing(discussion) if kind == "typing" else Leave(discussion)
+
+
+def message_frame(message: Message) -> dict[str, Any]:
+    """The `message` frame: a live delivery, a replay and the sender's acknowledgement."""
+    return {
+        "type": "message",
+        "discussion": message.discussion_id,
+        "seq": message.seq,
+        "id": message.id,
+        "author": message.author_id,
+        "kind": message.kind,
+        "body": message.body,
+        "prompt": message.prompt_id,
+        "client_msg_id": message.client_msg_id,
+        "sent_at": message.sent_at.isoformat(),
+    }
+
+
+def dumps(frame: dict[str, Any]) -> str:
+    return json.dumps(frame, separators=(",", ":"), default=str)

@@ -1,0 +1,148 @@
+"""Reads: who may see a discussion, the discussion as the API shows it, its messages."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from discussion import rules
+from discussion.frames import message_frame
+from peercet.errors import Forbidden, NotFound
+from peercet.tables import (
+    Course,
+    Discussion,
+    DiscussionPrompt,
+    Message,
+    Participant,
+    Registrant,
+    Validation,
+)
+
+MESSAGES_DEFAULT = 100
+MESSAGES_MAX = 500
+
+
+class Role(StrEnum):
+    PARTICIPANT = "participant"
+    MODERATOR = "moderator"  # reads everything, writes only notices
+
+
+@dataclass(frozen=True)
+class Access:
+    discussion_id: int
+    role: Role
+    prompt_ids: frozenset[int]
+
+
+async def authorise(session: AsyncSession, registrant: Registrant, discussion_id: int) -> Access:
+    """The one place that decides who may join, read or act in a discussion."""
+    discussion = await session.get(Discussion, discussion_id)
+    if discussion is None:
+        raise NotFound("no such discussion")
+    is_participant = await session.scalar(
+        select(Participant.registrant_id).where(
+            Participant.discussion_id == discussion_id,
+            Participant.registrant_id == registrant.id,
+        )
+    )
+    if is_participant is not None:
+        role = Role.PARTICIPANT
+    elif registrant.role == "moderator":
+        role = Role.MODERATOR
+    else:
+        raise Forbidden("this is not your discussion", "not_participant")
+    prompts = await session.scalars(
+        select(DiscussionPrompt.id).where(DiscussionPrompt.discussion_id == discussion_id)
+    )
+    return Access(discussion_id, role, frozenset(prompts))
+
+
+async def participants(session: AsyncSession, discussion_id: int) -> list[Registrant]:
+    rows = await session.scalars(
+        select(Registrant)
+        .join(Participant, Participant.registrant_id == Registrant.id)
+        .where(Participant.discussion_id == discussion_id)
+        .order_by(Registrant.id)
+    )
+    return list(rows)
+
+
+async def written_on(session: AsyncSession, discussion_id: int) -> dict[int, set[int | None]]:
+    """Per author, the prompts (None: no prompt) they have written on."""
+    rows = await session.execute(
+        select(Message.author_id, Message.prompt_id)
+        .where(Message.discussion_id == discussion_id, Message.kind == "peer")
+        .distinct()
+    )
+    out: dict[int, set[int | None]] = defaultdict(set)
+    for author, prompt in rows:
+        if author is not None:
+            out[author].add(prompt)
+    return out
+
+
+async def taking_part(session: AsyncSession, discussion_id: int) -> dict[int, bool]:
+    people = await participants(session, discussion_id)
+    prompts = await session.scalars(
+        select(DiscussionPrompt.id).where(DiscussionPrompt.discussion_id == discussion_id)
+    )
+    return rules.taking_part(
+        set(prompts), [p.id for p in people], await written_on(session, discussion_id)
+    )
+
+
+def participant_frame(registrant: Registrant, took: bool) -> dict[str, Any]:
+    return {
+        "id": registrant.id,
+        "name": registrant.name,
+        "profession": registrant.profession,
+        "took_part": took,
+    }
+
+
+async def validations(session: AsyncSession, discussion_id: int) -> list[dict[str, Any]]:
+    rows = await session.scalars(
+        select(Validation).where(Validation.discussion_id == discussion_id).order_by(Validation.id)
+    )
+    return [{"registrant_id": v.registrant_id, "at": v.at.isoformat()} for v in rows]
+
+
+async def discussion_view(session: AsyncSession, discussion_id: int) -> dict[str, Any]:
+    """GET /api/discussions/{id}."""
+    discussion = await session.get_one(Discussion, discussion_id)
+    course = await session.get_one(Course, discussion.course_id)
+    prompts = await session.scalars(
+        select(DiscussionPrompt)
+        .where(DiscussionPrompt.discussion_id == discussion_id)
+        .order_by(DiscussionPrompt.position)
+    )
+    took = await taking_part(session, discussion_id)
+    people = await participants(session, discussion_id)
+    return {
+        "id": discussion.id,
+        "course_ref": course.ref,
+        "course_title": course.title,
+        "state": discussion.state,
+        "closed_reason": discussion.closed_reason,
+        "participants": [participant_frame(p, took.get(p.id, False)) for p in people],
+        "prompts": [{"id": p.id, "text": p.text} for p in prompts],
+        "validations": await validations(session, discussion_id),
+        "last_seq": discussion.last_seq,
+    }
+
+
+async def messages_after(
+    session: AsyncSession, discussion_id: int, after: int, limit: int = MESSAGES_MAX
+) -> list[dict[str, Any]]:
+    rows = await session.scalars(
+        select(Message)
+        .where(Message.discussion_id == discussion_id, Message.seq > after)
+        .order_by(Message.seq)
+        .limit(limit)
+    )
+    return [message_frame(m) for m in rows]

@@ -1,0 +1,240 @@
+"""Process-wide machinery behind /ws: the Redis fan-out, the message writer, presence.
+
+One pub/sub connection per process (pattern subscriptions to every discussion and
+registrant channel) routes frames to the sockets of this process. Redis pub/sub is
+at most once: after a reconnection every local socket is told to re-check the
+database, so a fan-out lost meanwhile is recovered by `seq`.
+
+The writer stores `say`s in batches (group commit): whatever arrived while the
+previous transaction committed goes into the next one. Acknowledgements and the
+fan-out happen only after the commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import logging
+import os
+import time
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from sqlalchemy.exc import IntegrityError
+
+from discussion.actions import Post, Stored, message_events, store_messages
+from discussion.rules import TokenBucket
+from peercet import keys
+from peercet.db import transaction
+from peercet.events import Outcome
+from web.resources import Resources
+
+log = logging.getLogger(__name__)
+
+BATCH_MAX = 500
+PRESENCE_TTL = 90.0  # seconds a presence entry lives without a refresh
+PRESENCE_REFRESH = 30.0
+RATE = 10.0  # frames a second per registrant (per process), on average
+BURST = 40.0
+RECONNECT_DELAY = 0.5
+
+
+class Subscriber(Protocol):
+    """A socket as the hub sees it."""
+
+    def route(self, frame: dict[str, Any], text: str) -> None: ...
+
+    def resync(self) -> None: ...
+
+
+class Hub:
+    """Routes what Redis carries to the local sockets listening on each channel."""
+
+    def __init__(self, redis_url: str) -> None:
+        self.redis_url = redis_url
+        self.routes: dict[str, set[Subscriber]] = defaultdict(set)
+        self.ready = asyncio.Event()
+
+    def add(self, channel: str, sub: Subscriber) -> None:
+        self.routes[channel].add(sub)
+
+    def remove(self, channel: str, sub: Subscriber) -> None:
+        subs = self.routes.get(channel)
+        if subs is not None:
+            subs.discard(sub)
+            if not subs:
+                del self.routes[channel]
+
+    def dispatch(self, channel: str, data: bytes) -> None:
+        subs = self.routes.get(channel)
+        if not subs:
+            return
+        text = data.decode()
+        frame = json.loads(text)
+        for sub in list(subs):
+            sub.route(frame, text)
+
+    async def run(self) -> None:
+        first = True
+        while True:
+            try:
+                await self._listen(first)
+            except (RedisError, OSError) as exc:
+                log.warning("pub/sub connection lost (%s); reconnecting", exc)
+            self.ready.clear()
+            first = False
+            await asyncio.sleep(RECONNECT_DELAY)
+
+    async def _listen(self, first: bool) -> None:
+        redis = Redis.from_url(self.redis_url)
+        try:
+            async with redis.pubsub() as pubsub:
+                await pubsub.psubscribe(keys.DISCUSSION_PATTERN, keys.REGISTRANT_PATTERN)
+                self.ready.set()
+                if not first:
+                    for subs in list(self.routes.values()):
+                        for sub in list(subs):
+                            sub.resync()
+                async for message in pubsub.listen():
+                    if message["type"] == "pmessage":
+                        self.dispatch(message["channel"].decode(), message["data"])
+        finally:
+            await redis.aclose()
+
+
+@dataclass
+class Writer:
+    """Group commit: one transaction for the `say`s that arrived together."""
+
+    res: Resources
+    queue: asyncio.Queue[tuple[Post, asyncio.Future[Stored]]] = field(default_factory=asyncio.Queue)
+
+    def submit(self, post: Post) -> asyncio.Future[Stored]:
+        future: asyncio.Future[Stored] = asyncio.get_running_loop().create_future()
+        self.queue.put_nowait((post, future))
+        return future
+
+    async def run(self) -> None:
+        while True:
+            batch = [await self.queue.get()]
+            while len(batch) < BATCH_MAX and not self.queue.empty():
+                batch.append(self.queue.get_nowait())
+            await self._write(batch)
+
+    async def _write(self, batch: list[tuple[Post, asyncio.Future[Stored]]]) -> None:
+        posts = [post for post, _ in batch]
+        try:
+            results = await self._store(posts)
+        except Exception as exc:
+            log.exception("storing %d messages failed", len(posts))
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        await self.res.effects(Outcome(message_events(results)))
+        for (_, future), result in zip(batch, results, strict=True):
+            if not future.done():
+                future.set_result(result)
+
+    async def _store(self, posts: list[Post]) -> list[Stored]:
+        try:
+            return await self._transaction(posts)
+        except IntegrityError:
+            if len(posts) == 1:
+                # The same client_msg_id committed meanwhile by another process.
+                return await self._transaction(posts)
+            return [(await self._store([post]))[0] for post in posts]
+
+    async def _transaction(self, posts: list[Post]) -> list[Stored]:
+        async with transaction(self.res.sessions) as session:
+            return await store_messages(session, posts, self.res.clock.now())
+
+
+class Presence:
+    """Who is online in each discussion, across processes (a Redis sorted set)."""
+
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+        self.mine: dict[tuple[int, str], None] = {}
+
+    async def enter(self, discussion_id: int, member: str) -> None:
+        self.mine[(discussion_id, member)] = None
+        await self.redis.zadd(keys.presence(discussion_id), {member: time.time() + PRESENCE_TTL})
+
+    async def exit(self, discussion_id: int, member: str) -> None:
+        self.mine.pop((discussion_id, member), None)
+        await self.redis.zrem(keys.presence(discussion_id), member)
+
+    async def online(self, discussion_id: int) -> list[int]:
+        members = await self.redis.zrangebyscore(keys.presence(discussion_id), time.time(), "+inf")
+        return sorted({int(m.split(b":", 1)[0]) for m in members})
+
+    async def refresh(self) -> None:
+        while True:
+            await asyncio.sleep(PRESENCE_REFRESH)
+            with suppress(RedisError, OSError):
+                async with self.redis.pipeline(transaction=False) as pipe:
+                    expires = time.time() + PRESENCE_TTL
+                    for discussion_id, member in list(self.mine):
+                        pipe.zadd(keys.presence(discussion_id), {member: expires})
+                    await pipe.execute()
+
+
+class Limiter:
+    """A per-registrant rate limit for client frames (ping excepted), in this process."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.buckets: dict[int, TokenBucket] = {}
+
+    def allow(self, registrant_id: int) -> bool:
+        bucket = self.buckets.get(registrant_id)
+        if bucket is None:
+            bucket = self.buckets[registrant_id] = TokenBucket(RATE, BURST)
+        return bucket.take(self.clock())
+
+
+@dataclass
+class Live:
+    hub: Hub
+    writer: Writer
+    presence: Presence
+    limiter: Limiter
+
+
+@asynccontextmanager
+async def serve(res: Resources) -> AsyncIterator[Live]:
+    """Start the hub, the writer and the presence refresher for the app's lifetime."""
+    live = Live(Hub(res.settings.redis_url), Writer(res), Presence(res.redis), Limiter())
+    res.extras["live"] = live
+    tasks = [
+        asyncio.create_task(live.hub.run(), name="hub"),
+        asyncio.create_task(live.writer.run(), name="writer"),
+        asyncio.create_task(live.presence.refresh(), name="presence"),
+    ]
+    with suppress(asyncio.TimeoutError):
+        await asyncio.wait_for(live.hub.ready.wait(), 5)
+    _tune_gc()
+    try:
+        yield live
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _tune_gc() -> None:
+    """What is alive after start-up lives for good: keep the cyclic collector off it,
+    and run it less often (it caused most p99 spikes; see the benchmark notes).
+    PEERCET_GC_TUNE=0 leaves the defaults, to measure the difference."""
+    if os.environ.get("PEERCET_GC_TUNE", "1") == "0":
+        return
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)

@@ -1,0 +1,309 @@
+"""GET /ws: one socket per tab, carrying every discussion of its registrant.
+
+The endpoint is thin: authenticate on the handshake (Origin is checked before this
+runs, by web.origin), then this task reads frames while one sender task writes them.
+The sender owns the order: per joined discussion it remembers the last `seq` sent,
+drops what it already sent and fills any gap from the database first, so a socket
+sees each message once, in order, whichever process stored it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import uuid
+from contextlib import suppress
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import anyio
+from starlette.routing import WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from discussion import reads
+from discussion.actions import Post, Stored
+from discussion.frames import ClientFrame, FrameError, Join, Leave, Ping, Say, Typing, dumps, parse
+from discussion.reads import Access, Role, authorise
+from peercet import keys
+from peercet.errors import DomainError
+from peercet.events import Event, Outcome
+from peercet.tables import Registrant
+from web.auth import current_registrant
+from web.live import Live
+from web.resources import Resources, resources
+
+SEND_QUEUE = 512  # frames waiting for one socket; a client this far behind is dropped
+MAX_INFLIGHT = 32  # unacknowledged `say`s per socket before we stop reading it
+IDLE_TIMEOUT = 600.0  # seconds without a client frame (the page pings every 25 s)
+PONG = dumps({"type": "pong"})
+CLOSE_OVERLOADED = 1013
+CLOSE_IDLE = 1001
+
+
+@dataclass(slots=True)
+class Text:
+    text: str
+
+
+@dataclass(slots=True)
+class Msg:
+    discussion: int
+    seq: int
+    text: str
+    mode: str = "live"  # "live" (fan-out), "ack" (own, new), "answer" (own, repeated)
+
+
+@dataclass(slots=True)
+class JoinReq:
+    frame: Join
+
+
+@dataclass(slots=True)
+class Resync:
+    pass
+
+
+Item = Text | Msg | JoinReq | Resync
+
+
+@dataclass(slots=True)
+class Joined:
+    access: Access
+    last: int
+
+
+class Conn:
+    """One open socket: its joined discussions, its send queue, its sender."""
+
+    def __init__(self, ws: WebSocket, registrant: Registrant, res: Resources) -> None:
+        self.ws = ws
+        self.registrant = registrant
+        self.rid = registrant.id
+        self.res = res
+        self.live: Live = res.extras["live"]
+        self.queue: asyncio.Queue[Item] = asyncio.Queue(SEND_QUEUE)
+        self.joined: dict[int, Joined] = {}
+        self.access: dict[int, Access] = {}
+        self.inflight = asyncio.Semaphore(MAX_INFLIGHT)
+        self.member = f"{self.rid}:{uuid.uuid4().hex[:12]}"
+        self.scope: anyio.CancelScope | None = None
+        self.close_code = 1000
+
+    # -- called by the hub ---------------------------------------------------
+    def route(self, frame: dict[str, Any], text: str) -> None:
+        kind = frame.get("type")
+        if kind == "message":
+            self.put(Msg(frame["discussion"], frame["seq"], text))
+        elif kind != "typing" or frame.get("author") != self.rid:
+            self.put(Text(text))
+
+    def resync(self) -> None:
+        self.put(Resync())
+
+    def put(self, item: Item) -> None:
+        try:
+            self.queue.put_nowait(item)
+        except asyncio.QueueFull:
+            self.stop(CLOSE_OVERLOADED)
+
+    def stop(self, code: int) -> None:
+        self.close_code = code
+        if self.scope is not None:
+            self.scope.cancel()
+
+    # -- the sender ----------------------------------------------------------
+    async def send_loop(self) -> None:
+        while True:
+            item = await self.queue.get()
+            if isinstance(item, Text):
+                await self.ws.send_text(item.text)
+            elif isinstance(item, Msg):
+                await self._deliver(item)
+            elif isinstance(item, JoinReq):
+                await self._join(item.frame)
+            else:
+                for discussion_id, joined in list(self.joined.items()):
+                    await self._fill(discussion_id, joined, math.inf)
+
+    async def _deliver(self, msg: Msg) -> None:
+        joined = self.joined.get(msg.discussion)
+        if msg.mode == "answer" or (joined is None and msg.mode == "ack"):
+            await self.ws.send_text(msg.text)
+            return
+        if joined is None or msg.seq <= joined.last:
+            return
+        if msg.seq > joined.last + 1:
+            await self._fill(msg.discussion, joined, msg.seq - 1)
+        await self.ws.send_text(msg.text)
+        joined.last = msg.seq
+
+    async def _fill(self, discussion_id: int, joined: Joined, upto: float) -> None:
+        """Send from the database what comes after `joined.last`, up to `upto`."""
+        while joined.last < upto:
+            limit = int(min(reads.MESSAGES_MAX, upto - joined.last))
+            async with self.res.sessions() as session:
+                frames = await reads.messages_after(session, discussion_id, joined.last, limit)
+            for frame in frames:
+                await self.ws.send_text(dumps(frame))
+                joined.last = frame["seq"]
+            if len(frames) < limit:
+                return
+
+    async def _join(self, frame: Join) -> None:
+        try:
+            access = await self.authorised(frame.discussion)
+        except FrameError as exc:
+            await self.ws.send_text(dumps(exc.frame()))
+            return
+        self.live.hub.add(keys.discussion_channel(frame.discussion), self)
+        async with self.res.sessions() as session:
+            view = await reads.discussion_view(session, frame.discussion)
+        if access.role is Role.PARTICIPANT:
+            await self.live.presence.enter(frame.discussion, self.member)
+        online = await self.presence_changed(frame.discussion)
+        joined = {"type": "joined", "discussion": frame.discussion, "online": online}
+        keep = ("participants", "last_seq", "state", "prompts", "validations")
+        await self.ws.send_text(dumps(joined | {k: view[k] for k in keep}))
+        self.joined[frame.discussion] = state = Joined(access, frame.after)
+        await self._fill(frame.discussion, state, math.inf)
+
+    async def presence_changed(self, discussion_id: int) -> list[int]:
+        online = await self.live.presence.online(discussion_id)
+        frame = {"type": "presence", "discussion": discussion_id, "online": online}
+        await self.res.effects(Outcome([Event(frame, discussion_id=discussion_id)]))
+        return online
+
+    # -- the receiver --------------------------------------------------------
+    async def receive_loop(self) -> None:
+        while True:
+            try:
+                with anyio.fail_after(IDLE_TIMEOUT):
+                    message = await self.ws.receive()
+            except TimeoutError:
+                self.close_code = CLOSE_IDLE
+                return
+            if message["type"] == "websocket.disconnect":
+                return
+            text = message.get("text")
+            if text is None:
+                self.put(Text(dumps(FrameError("bad_frame", "send JSON text frames").frame())))
+                continue
+            await self._on_text(text)
+
+    async def _on_text(self, text: str) -> None:
+        try:
+            frame = parse(text)
+            if isinstance(frame, Ping):
+                self.put(Text(PONG))
+                return
+            if not self.live.limiter.allow(self.rid):
+                raise FrameError("rate_limited", "slow down", *_about(frame))
+            await self._act(frame)
+        except FrameError as exc:
+            self.put(Text(dumps(exc.frame())))
+
+    async def _act(self, frame: ClientFrame) -> None:
+        if isinstance(frame, Join):
+            self.put(JoinReq(frame))
+        elif isinstance(frame, Leave):
+            await self.leave(frame.discussion)
+        elif isinstance(frame, Typing):
+            await self.participant(frame.discussion)
+            event = {"type": "typing", "discussion": frame.discussion, "author": self.rid}
+            await self.res.effects(Outcome([Event(event, discussion_id=frame.discussion)]))
+        elif isinstance(frame, Say):
+            await self._say(frame)
+
+    async def _say(self, say: Say) -> None:
+        access = await self.participant(say.discussion, say.client_msg_id)
+        if say.prompt is not None and say.prompt not in access.prompt_ids:
+            raise FrameError(
+                "bad_frame", "no such prompt in this discussion", say.discussion, say.client_msg_id
+            )
+        await self.inflight.acquire()  # backpressure: stop reading while too many wait
+        post = Post(say.discussion, self.rid, say.client_msg_id, say.body, say.prompt)
+        self.live.writer.submit(post).add_done_callback(partial(self._stored, say))
+
+    def _stored(self, say: Say, future: asyncio.Future[Stored]) -> None:
+        self.inflight.release()
+        if future.cancelled():
+            return
+        if future.exception() is not None:
+            error = FrameError("unavailable", "not stored; send it again", *_about(say))
+            self.put(Text(dumps(error.frame())))
+            return
+        stored = future.result()
+        if stored.frame is None:
+            error = FrameError(stored.error or "error", "this discussion is closed", *_about(say))
+            self.put(Text(dumps(error.frame())))
+            return
+        mode = "ack" if stored.new else "answer"
+        self.put(Msg(say.discussion, stored.frame["seq"], dumps(stored.frame), mode))
+
+    async def authorised(self, discussion_id: int, cmid: str | None = None) -> Access:
+        access = self.access.get(discussion_id)
+        if access is None:
+            try:
+                async with self.res.sessions() as session:
+                    access = await authorise(session, self.registrant, discussion_id)
+            except DomainError:
+                raise FrameError(
+                    "not_participant", "not your discussion", discussion_id, cmid
+                ) from None
+            self.access[discussion_id] = access
+        return access
+
+    async def participant(self, discussion_id: int, cmid: str | None = None) -> Access:
+        access = await self.authorised(discussion_id, cmid)
+        if access.role is not Role.PARTICIPANT:
+            raise FrameError("not_participant", "moderators read only", discussion_id, cmid)
+        return access
+
+    async def leave(self, discussion_id: int) -> None:
+        joined = self.joined.pop(discussion_id, None)
+        self.live.hub.remove(keys.discussion_channel(discussion_id), self)
+        if joined is not None and joined.access.role is Role.PARTICIPANT:
+            await self.live.presence.exit(discussion_id, self.member)
+            await self.presence_changed(discussion_id)
+
+
+def _about(frame: ClientFrame) -> tuple[int | None, str | None]:
+    discussion = getattr(frame, "discussion", None)
+    return discussion, getattr(frame, "client_msg_id", None)
+
+
+async def endpoint(websocket: WebSocket) -> None:
+    registrant = await current_registrant(websocket)
+    if registrant is None:
+        await websocket.close(code=1008, reason="sign in first")  # before accept: HTTP 403
+        return
+    await websocket.accept()
+    conn = Conn(websocket, registrant, resources(websocket))
+    hub = conn.live.hub
+    hub.add(keys.registrant_channel(conn.rid), conn)
+    try:
+        async with anyio.create_task_group() as group:
+            conn.scope = group.cancel_scope
+            group.start_soon(conn.send_loop)
+            await conn.receive_loop()
+            group.cancel_scope.cancel()
+    except* WebSocketDisconnect:
+        pass
+    finally:
+        with anyio.CancelScope(shield=True), anyio.move_on_after(5):
+            await _cleanup(conn)
+
+
+async def _cleanup(conn: Conn) -> None:
+    conn.live.hub.remove(keys.registrant_channel(conn.rid), conn)
+    for discussion_id in conn.access:
+        conn.live.hub.remove(keys.discussion_channel(discussion_id), conn)
+    for discussion_id in list(conn.joined):
+        with suppress(Exception):
+            await conn.leave(discussion_id)
+    with suppress(Exception):
+        await conn.ws.close(conn.close_code)
+
+
+routes = [WebSocketRoute("/ws", endpoint)]

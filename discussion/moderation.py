@@ -8,6 +8,9 @@ from typing import Any
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from discussion import reads
+from discussion.actions import Post, message_events, store_messages
+from discussion.frames import MAX_BODY
 from peercet import audit, rooms
 from peercet.completions import OPEN, courses_by_id
 from peercet.errors import BadInput, Conflict, NotFound
@@ -179,3 +182,46 @@ async def discussions_under_watch(
         }
         for d, flag in rows
     ]
+
+
+async def post_notice(
+    session: AsyncSession, moderator: Registrant, discussion_id: int, body: Any, now: datetime
+) -> tuple[dict[str, Any], Outcome]:
+    """A `notice` message in the room, shown apart from the peers' messages."""
+    if not isinstance(body, str) or not body.strip() or len(body) > MAX_BODY:
+        raise BadInput(f"a notice is 1 to {MAX_BODY} characters", "bad_notice")
+    if await session.get(Discussion, discussion_id) is None:
+        raise NotFound("no such discussion")
+    post = Post(discussion_id, moderator.id, None, body.strip(), kind="notice")
+    [stored] = await store_messages(session, [post], now)
+    if stored.frame is None:
+        raise Conflict("this discussion is closed", "discussion_closed")
+    await audit.record(session, now, moderator, "notice", f"discussion:{discussion_id}", body)
+    return stored.frame, Outcome(message_events([stored]))
+
+
+async def discussion_detail(session: AsyncSession, discussion_id: int) -> dict[str, Any]:
+    """The discussion with its full transcript and its reports."""
+    if await session.get(Discussion, discussion_id) is None:
+        raise NotFound("no such discussion")
+    view = await reads.discussion_view(session, discussion_id)
+    transcript: list[dict[str, Any]] = []
+    while batch := await reads.messages_after(session, discussion_id, len(transcript)):
+        transcript.extend(batch)
+    reports = await session.scalars(
+        select(Report).where(Report.discussion_id == discussion_id).order_by(Report.id)
+    )
+    view["messages"] = transcript
+    view["reports"] = [
+        {
+            "id": r.id,
+            "reporter_id": r.reporter_id,
+            "seq": r.seq,
+            "reason": r.reason,
+            "created_at": r.created_at.isoformat(),
+            "resolved_at": None if r.resolved_at is None else r.resolved_at.isoformat(),
+            "outcome": r.outcome,
+        }
+        for r in reports
+    ]
+    return view

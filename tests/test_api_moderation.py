@@ -77,3 +77,29 @@ def test_a_moderator_voids_a_discussion_with_a_reason(
         "abuse",
     )
     assert client.get("/api/moderation/discussions?state=open").json()["discussions"] == []
+
+
+def test_a_notice_appears_in_the_transcript_and_the_audit_log(
+    client: TestClient, settings: Settings
+) -> None:
+    did = asyncio.run(_seed(settings.database_url))
+    sign_in(client, "mod@example.test")
+    url = f"/api/moderation/discussions/{did}/notices"
+    assert client.post(url, json={"body": ""}).status_code == 400
+    posted = client.post(url, json={"body": "Please keep to the prompts."})
+    assert posted.status_code == 201
+    frame = posted.json()
+    assert (frame["kind"], frame["seq"], frame["body"]) == (
+        "notice",
+        1,
+        "Please keep to the prompts.",
+    )
+    detail = client.get(f"/api/moderation/discussions/{did}").json()
+    assert [(m["kind"], m["seq"]) for m in detail["messages"]] == [("notice", 1)]
+    assert detail["reports"] == [] and len(detail["participants"]) == 2
+    assert client.get("/api/moderation/audit").json()["entries"][0]["action"] == "notice"
+    client.post(
+        f"/api/moderation/discussions/{did}/close", json={"outcome": "repair", "reason": "swap"}
+    )
+    assert client.post(url, json={"body": "late"}).status_code == 409
+    assert client.get("/api/moderation/discussions/99999").status_code == 404

@@ -37,6 +37,25 @@ async def close(request: Request) -> Response:
     return JSONResponse(next(d for d in found if d["id"] == did))
 
 
+async def detail(request: Request) -> Response:
+    await require_moderator(request)
+    async with resources(request).sessions() as session:
+        found = await moderation.discussion_detail(session, path_int(request, "id"))
+    return JSONResponse(found)
+
+
+async def notice(request: Request) -> Response:
+    moderator = await require_moderator(request)
+    res = resources(request)
+    data = await read_json(request)
+    async with transaction(res.sessions) as session:
+        frame, outcome = await moderation.post_notice(
+            session, moderator, path_int(request, "id"), data.get("body"), res.clock.now()
+        )
+    await res.effects(outcome)
+    return JSONResponse(frame, status_code=201)
+
+
 async def at_risk(request: Request) -> Response:
     await require_moderator(request)
     res = resources(request)
@@ -65,6 +84,8 @@ async def resolve_report(request: Request) -> Response:
 
 routes = [
     Route("/api/moderation/discussions", list_discussions, methods=["GET"]),
+    Route("/api/moderation/discussions/{id}", detail, methods=["GET"]),
+    Route("/api/moderation/discussions/{id}/notices", notice, methods=["POST"]),
     Route("/api/moderation/discussions/{id}/close", close, methods=["POST"]),
     Route("/api/moderation/at-risk", at_risk, methods=["GET"]),
     Route("/api/moderation/audit", audit_log, methods=["GET"]),

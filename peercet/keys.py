@@ -35,3 +35,13 @@ def rate_limit(registrant_id: int) -> str:
 
 def signin_failures(email: str) -> str:
     return f"{PREFIX}signin-failures:{email}"
+
+
+def met_pairs(course_id: int, cet_year: int) -> str:
+    """Registrant pairs already made for one course in one CET year (fairness)."""
+    return f"{PREFIX}met:{course_id}:{cet_year}"
+
+
+def course_queue_pattern() -> str:
+    """Every course queue (SCAN match), for the rebuild's pruning pass."""
+    return f"{PREFIX}queue:*"

@@ -12,12 +12,14 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
+from matching.pairing import Matcher
+from matching.rebuild import start_queues
 from peercet.clock import Clock, SystemClock
 from peercet.db import create_engine, session_factory
 from peercet.effects import Effects
 from peercet.events import RedisPublisher
 from peercet.settings import Settings, load_settings
-from web import api_accounts, health
+from web import api_accounts, api_matching, health
 from web.errors import EXCEPTION_HANDLERS
 from web.origin import OriginCheck
 from web.resources import Resources
@@ -26,7 +28,7 @@ log = logging.getLogger("peercet")
 
 
 def all_routes() -> list[BaseRoute]:
-    return [*health.routes, *api_accounts.routes]
+    return [*health.routes, *api_accounts.routes, *api_matching.routes]
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Starlette:
@@ -39,8 +41,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             log.warning("SECRET_KEYS is not set: signing cookies with the DEVELOPMENT key")
         engine = create_engine(settings.database_url)
         redis = Redis.from_url(settings.redis_url)
-        effects = Effects(RedisPublisher(redis))
-        res = Resources(settings, engine, session_factory(engine), redis, effects, clock, {})
+        sessions = session_factory(engine)
+        matcher = Matcher(sessions, redis, clock, settings.timezone)
+        effects = Effects(RedisPublisher(redis), matcher)
+        res = Resources(settings, engine, sessions, redis, effects, clock, {})
+        await start_queues(sessions, redis, clock.now(), settings.timezone)
         try:
             yield {"resources": res}
         finally:

@@ -1,11 +1,13 @@
 """Who is paired with whom: the queue's order and fairness as pure rules.
 
 Earliest deadline first: the head of a course's queue is paired first, with the
-next-earliest registrant who fits. Never with themselves. Two registrants who have
-already been paired this CET year are paired again only when no fresh pair can be
-made from those waiting (so a lost peer is not handed straight back while someone
-else could take their place). `matching/queue.py` runs the same rule inside Redis,
-atomically; a test holds the two to agreement.
+next-earliest registrant who fits. Never with themselves. Never twice with the same
+registrant in one CET year for one course: a pair only comes back to the queue when
+their discussion failed (a no-show, a moderator's void or re-pair), and handing
+them straight back to each other, which a quiet course would otherwise do at once,
+is the one thing a re-pair must not do. So "a partner" below means someone not
+yet met, and nobody waits while such a partner waits. `matching/queue.py` runs the
+same rule inside Redis, atomically; a test holds the two to agreement.
 """
 
 from __future__ import annotations
@@ -43,15 +45,10 @@ def next_pair(
     waiting: Sequence[Waiting], met: Met, window: int = WINDOW
 ) -> tuple[Waiting, Waiting] | None:
     """The pair to make now from one course's queue, or None if nobody can be paired."""
-    candidates = [
-        (a, b)
-        for a, b in combinations(queue_order(waiting)[:window], 2)
-        if a.registrant_id != b.registrant_id
-    ]
-    for a, b in candidates:
-        if not met(a.registrant_id, b.registrant_id):
+    for a, b in combinations(queue_order(waiting)[:window], 2):
+        if a.registrant_id != b.registrant_id and not met(a.registrant_id, b.registrant_id):
             return a, b
-    return candidates[0] if candidates else None
+    return None
 
 
 def met_from(pairs: set[tuple[int, int]]) -> Met:

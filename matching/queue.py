@@ -18,9 +18,9 @@ from matching.order import WINDOW, Waiting
 from peercet import keys
 
 # KEYS: queue, met pairs. ARGV: now (POSIX seconds), window.
-# The same rule as matching.order.next_pair: the first fresh pair in deadline order,
-# else the first pair of two different registrants. Expired entries are dropped (their
-# deadline job takes them out of the database's queue).
+# The same rule as matching.order.next_pair: the first pair in deadline order of two
+# registrants who are not the same and have not met. Expired entries are dropped
+# (their deadline job takes them out of the database's queue).
 PAIR_SCRIPT = """
 local queue, met = KEYS[1], KEYS[2]
 redis.call('ZREMRANGEBYSCORE', queue, '-inf', ARGV[1])
@@ -31,22 +31,14 @@ local function key(a, b)
   if a > b then a, b = b, a end
   return a .. ':' .. b
 end
-local first_i, first_j = nil, nil
 for i = 1, #members - 1 do
   for j = i + 1, #members do
-    if rids[i] ~= rids[j] then
-      if redis.call('SISMEMBER', met, key(rids[i], rids[j])) == 0 then
-        redis.call('ZREM', queue, members[i], members[j])
-        redis.call('SADD', met, key(rids[i], rids[j]))
-        return {members[i], members[j]}
-      end
-      if not first_i then first_i, first_j = i, j end
+    if rids[i] ~= rids[j] and redis.call('SISMEMBER', met, key(rids[i], rids[j])) == 0 then
+      redis.call('ZREM', queue, members[i], members[j])
+      redis.call('SADD', met, key(rids[i], rids[j]))
+      return {members[i], members[j]}
     end
   end
-end
-if first_i then
-  redis.call('ZREM', queue, members[first_i], members[first_j])
-  return {members[first_i], members[first_j]}
 end
 return false
 """

@@ -216,7 +216,8 @@ async def main(args: argparse.Namespace, redis_url: str, database_url: str) -> N
     try:
         start = time.perf_counter()
         samples = await load(sessions, args)
-        print(f"loaded {args.waiting} waiting in {args.courses} courses, + {args.samples} quiet courses "
+        print(f"loaded {args.waiting} waiting in {args.courses} courses "
+              f"(+ {args.samples} quiet courses for the latency) "
               f"in {time.perf_counter() - start:.1f} s")  # fmt: skip
         await bench_rebuild(sessions, redis)
         async with sessions() as session:

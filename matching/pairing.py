@@ -28,8 +28,9 @@ from matching import invitations
 from matching.queue import Entry, Queues
 from peercet.clock import Clock
 from peercet.db import transaction
+from peercet.effects import Effects
 from peercet.errors import Conflict
-from peercet.events import Outcome
+from peercet.events import Outcome, RedisPublisher
 from peercet.lifecycle import State, cet_year
 from peercet.rooms import open_discussion
 from peercet.tables import Completion, Invitation
@@ -161,3 +162,10 @@ class Matcher:
         else:
             back = await self._load([first, second])
         await self.queues.add(back)
+
+
+def matching_effects(
+    sessions: async_sessionmaker[AsyncSession], redis: Redis, clock: Clock, tz: ZoneInfo
+) -> Effects:
+    """The after-commit step with the queues kept in step: for the app and the worker."""
+    return Effects(RedisPublisher(redis), Matcher(sessions, redis, clock, tz))

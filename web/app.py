@@ -12,12 +12,10 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
-from matching.pairing import Matcher
+from matching.pairing import matching_effects
 from matching.rebuild import start_queues
 from peercet.clock import Clock, SystemClock
 from peercet.db import create_engine, session_factory
-from peercet.effects import Effects
-from peercet.events import RedisPublisher
 from peercet.settings import Settings, load_settings
 from web import api_accounts, api_matching, health
 from web.errors import EXCEPTION_HANDLERS
@@ -42,11 +40,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         engine = create_engine(settings.database_url)
         redis = Redis.from_url(settings.redis_url)
         sessions = session_factory(engine)
-        matcher = Matcher(sessions, redis, clock, settings.timezone)
-        effects = Effects(RedisPublisher(redis), matcher)
+        effects = matching_effects(sessions, redis, clock, settings.timezone)
         res = Resources(settings, engine, sessions, redis, effects, clock, {})
-        await start_queues(sessions, redis, clock.now(), settings.timezone)
         try:
+            await start_queues(sessions, redis, clock.now(), settings.timezone)
             yield {"resources": res}
         finally:
             await redis.aclose()

@@ -231,10 +231,11 @@ async def cancel(
     return Outcome(requeue=[completion.id])
 
 
-async def pair_invitee(
+async def find_invitation(
     session: AsyncSession, completion: Completion, now: datetime
-) -> Outcome | None:
-    """If someone invited this (now waiting) registrant for this course, pair them."""
+) -> tuple[Invitation, Completion] | None:
+    """The standing invitation (and the inviter's completion) this waiting
+    completion answers: same course and year, inviter still waiting, earliest first."""
     registrant = await session.get_one(Registrant, completion.registrant_id)
     found = await session.execute(
         select(Invitation, Completion)
@@ -256,7 +257,15 @@ async def pair_invitee(
         .limit(1)
     )
     row = found.first()
-    if row is None:
+    return None if row is None else (row[0], row[1])
+
+
+async def pair_invitee(
+    session: AsyncSession, completion: Completion, now: datetime
+) -> Outcome | None:
+    """If someone invited this (now waiting) registrant for this course, pair them."""
+    found = await find_invitation(session, completion, now)
+    if found is None:
         return None
-    invitation, inviter = row
+    invitation, inviter = found
     return await _accept(session, invitation, inviter, completion, now)

@@ -47,10 +47,13 @@ async def no_show_ids(session: AsyncSession, now: datetime, limit: int = BATCH) 
 
 
 async def close_no_shows(sessions: async_sessionmaker[AsyncSession], now: datetime) -> Outcome:
-    """Close one batch of no-show discussions; the caller runs `effects(outcome)`,
-    which re-queues (and may re-pair) those sent back."""
-    async with transaction(sessions) as session:
-        ids = await no_show_ids(session, now)
-        if not ids:
-            return Outcome()
-        return await close_discussions(session, ids, "no_show", now)
+    """Close every no-show discussion, a batch per transaction; the caller then runs
+    `effects(outcome)`, which re-queues (and may re-pair) those sent back."""
+    outcome = Outcome()
+    while True:
+        async with transaction(sessions) as session:
+            ids = await no_show_ids(session, now)
+            if ids:
+                outcome.extend(await close_discussions(session, ids, "no_show", now))
+        if len(ids) < BATCH:
+            return outcome

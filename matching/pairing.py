@@ -109,12 +109,17 @@ class Matcher:
         async with self.sessions() as session:
             rows = await session.scalars(
                 select(Completion).where(
-                    Completion.id.in_(list(completion_ids)), in_public_queue(now)
+                    Completion.id.in_(list(completion_ids)),
+                    Completion.state == State.SEEKING_PEER.value,
+                    ~invited_out(),
                 )
-            )
-            return list(rows)
+            )  # the deadline is checked here, not in SQL: see rooms.open_discussion
+            return [c for c in rows if c.deadline > now]
 
     async def _pair_invited(self, completion: Completion, now: datetime) -> Outcome | None:
+        async with self.sessions() as session:  # read first: most have no invitation
+            if await invitations.find_invitation(session, completion, now) is None:
+                return None
         try:
             async with transaction(self.sessions) as session:
                 mine = await session.get_one(Completion, completion.id)

@@ -215,3 +215,15 @@ async def test_redis_flushed_then_app_start_rebuilds(sessions: Sessions, redis_u
         assert await seeking_ids(sessions, course_id) == {a}
         await rebuild_queues(sessions, w.redis, f.T0, LONDON)
         assert [cid for cid, _ in await w.queue(course_id)] == [a]
+
+
+async def test_nobody_is_paired_with_someone_past_their_deadline(
+    sessions: Sessions, redis_url: str
+) -> None:
+    course_id, (a, b) = await _course_and(sessions, timedelta(0), 5 * DAY)
+    async with world(sessions, redis_url) as w:
+        await w.choose(a)
+        w.clock.at = f.T0 + 14 * DAY  # a's deadline: its fallback job has not run yet
+        await w.choose(b)
+        assert (await w.completion(b)).state == State.SEEKING_PEER
+        assert [cid for cid, _ in await w.queue(course_id)] == [b]

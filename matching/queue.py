@@ -17,7 +17,10 @@ from redis.asyncio import Redis
 from matching.order import WINDOW, Waiting
 from peercet import keys
 
-# KEYS: queue, met pairs. ARGV: now (POSIX seconds), window.
+# Who met whom matters for one CET year; the key outlives it a little, then goes.
+MET_TTL = 400 * 24 * 3600
+
+# KEYS: queue, met pairs. ARGV: now (POSIX seconds), window, met pairs' lifetime (s).
 # The same rule as matching.order.next_pair: the first pair in deadline order of two
 # registrants who are not the same and have not met. Expired entries are dropped
 # (their deadline job takes them out of the database's queue).
@@ -36,6 +39,7 @@ for i = 1, #members - 1 do
     if rids[i] ~= rids[j] and redis.call('SISMEMBER', met, key(rids[i], rids[j])) == 0 then
       redis.call('ZREM', queue, members[i], members[j])
       redis.call('SADD', met, key(rids[i], rids[j]))
+      redis.call('EXPIRE', met, ARGV[3])
       return {members[i], members[j]}
     end
   end
@@ -103,7 +107,7 @@ class Queues:
         """Atomically take the next pair, as ((completion, registrant), (...)), or None."""
         found = await self._pair(
             keys=[keys.course_queue(course_id), keys.met_pairs(course_id, cet_year)],
-            args=[now.timestamp(), window],
+            args=[now.timestamp(), window, MET_TTL],
         )
         if not found:
             return None
@@ -120,6 +124,7 @@ class Queues:
         if pairs:
             async with self.redis.pipeline(transaction=False) as pipe:
                 pipe.sadd(keys.met_pairs(course_id, cet_year), *pairs)
+                pipe.expire(keys.met_pairs(course_id, cet_year), MET_TTL)
                 await pipe.execute()
 
     async def members(self, course_id: int) -> list[tuple[int, int]]:

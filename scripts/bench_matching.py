@@ -1,7 +1,7 @@
 """Matching benchmark: prints figures, asserts nothing.
 
     .venv/bin/python scripts/bench_matching.py            # SQLite file, a private redis-server
-    .venv/bin/python scripts/bench_matching.py --database-url postgresql+asyncpg://... \
+    .venv/bin/python scripts/bench_matching.py --postgresql \
         --waiting 100000 --courses 500 --pairings 10000 --samples 200
 
 It loads WAITING registrants seeking a peer across COURSES courses straight into the
@@ -24,6 +24,7 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,7 @@ from peercet.effects import Effects
 from peercet.events import Outcome, RedisPublisher
 from peercet.lifecycle import Mode
 from peercet.tables import Completion, Course, CoursePrompt, Registrant
-from tests.services import redis_server
+from tests.services import postgres_database, redis_server
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 3, 16, 12, 0, tzinfo=UTC)
@@ -245,14 +246,18 @@ def cli() -> None:
     parser.add_argument("--samples", type=int, default=200, help="choices timed for latency")
     parser.add_argument("--database-url", help="default: a fresh SQLite file in a temp dir")
     parser.add_argument("--redis-url", help="default: a private redis-server on a free port")
+    parser.add_argument(
+        "--postgresql",
+        action="store_true",
+        help="a throwaway database on the server PEERCET_TEST_PG names (dropped afterwards)",
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         database_url = args.database_url or f"sqlite+aiosqlite:///{tmp}/bench.db"
-        if args.redis_url:
-            asyncio.run(main(args, args.redis_url, database_url))
-            return
-        with redis_server(Path(tmp)) as redis_url:
-            asyncio.run(main(args, redis_url, database_url))
+        if args.postgresql:
+            database_url = stack.enter_context(postgres_database())
+        redis_url = args.redis_url or stack.enter_context(redis_server(Path(tmp)))
+        asyncio.run(main(args, redis_url, database_url))
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ from peercet.tables import Completion, Invitation
 
 log = logging.getLogger(__name__)
 
-Pair = tuple[tuple[int, int], tuple[int, int]]
+Pair = tuple[Entry, Entry]
 
 
 def _entry(completion: Completion) -> Entry:
@@ -76,10 +76,13 @@ class Matcher:
         self.tz = tz
 
     async def __call__(self, outcome: Outcome) -> None:
-        if outcome.dequeue:
-            await self.queues.remove(await self._load(outcome.dequeue))
-        if outcome.requeue:
-            outcome.events.extend((await self.enter(outcome.requeue)).events)
+        try:
+            if outcome.dequeue:
+                await self.queues.remove(await self._load(outcome.dequeue))
+            if outcome.requeue:
+                outcome.events.extend((await self.enter(outcome.requeue)).events)
+        except SQLAlchemyError as exc:  # what was asked is committed; the rebuild catches up
+            log.warning("queues not updated after a commit (%s); the rebuild will", exc)
 
     async def _load(self, completion_ids: Iterable[int]) -> list[Entry]:
         async with self.sessions() as session:
@@ -148,7 +151,7 @@ class Matcher:
 
     async def _commit(self, taken: Pair, now: datetime) -> Outcome:
         async with transaction(self.sessions) as session:
-            completions = [await session.get(Completion, cid) for cid, _ in taken]
+            completions = [await session.get(Completion, e.completion_id) for e in taken]
             found = [c for c in completions if c is not None]
             if len(found) != 2:
                 raise Conflict("a completion has gone", "state_changed")
@@ -159,13 +162,14 @@ class Matcher:
     async def _give_back(
         self, course_id: int, year: int, taken: Pair, now: datetime, checked: bool
     ) -> None:
-        """Undo a pairing the database refused: whoever still waits is queued again."""
-        (first, rid1), (second, rid2) = taken
-        await self.queues.forget_met(course_id, year, rid1, rid2)
+        """Undo a pairing the database did not record: both go back where they were,
+        or, when the database refused it, only whoever still waits there."""
+        first, second = taken
+        await self.queues.forget_met(course_id, year, first.registrant_id, second.registrant_id)
+        back = list(taken)
         if checked:
-            back = [_entry(c) for c in await self._seeking([first, second], now)]
-        else:
-            back = await self._load([first, second])
+            waiting = {c.id for c in await self._seeking([e.completion_id for e in taken], now)}
+            back = [e for e in taken if e.completion_id in waiting]
         await self.queues.add(back)
 
 

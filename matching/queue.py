@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from redis.asyncio import Redis
 
@@ -27,9 +27,13 @@ MET_TTL = 400 * 24 * 3600
 PAIR_SCRIPT = """
 local queue, met = KEYS[1], KEYS[2]
 redis.call('ZREMRANGEBYSCORE', queue, '-inf', ARGV[1])
-local members = redis.call('ZRANGE', queue, 0, tonumber(ARGV[2]) - 1)
-local rids = {}
-for i, m in ipairs(members) do rids[i] = tonumber(string.match(m, ':(%d+)$')) end
+local flat = redis.call('ZRANGE', queue, 0, tonumber(ARGV[2]) - 1, 'WITHSCORES')
+local members, scores, rids = {}, {}, {}
+for i = 1, #flat, 2 do
+  local n = (i + 1) / 2
+  members[n], scores[n] = flat[i], flat[i + 1]
+  rids[n] = tonumber(string.match(flat[i], ':(%d+)$'))
+end
 local function key(a, b)
   if a > b then a, b = b, a end
   return a .. ':' .. b
@@ -40,7 +44,7 @@ for i = 1, #members - 1 do
       redis.call('ZREM', queue, members[i], members[j])
       redis.call('SADD', met, key(rids[i], rids[j]))
       redis.call('EXPIRE', met, ARGV[3])
-      return {members[i], members[j]}
+      return {members[i], scores[i], members[j], scores[j]}
     end
   end
 end
@@ -75,6 +79,11 @@ def parse_member(member: bytes | str) -> tuple[int, int]:
     return int(cid), int(rid)
 
 
+def _entry(course_id: int, member: bytes, score: bytes) -> Entry:
+    cid, rid = parse_member(member)
+    return Entry(course_id, cid, rid, datetime.fromtimestamp(float(score), UTC))
+
+
 def met_member(a: int, b: int) -> str:
     low, high = sorted((a, b))
     return f"{low}:{high}"
@@ -103,16 +112,16 @@ class Queues:
 
     async def take_pair(
         self, course_id: int, cet_year: int, now: datetime, window: int = WINDOW
-    ) -> tuple[tuple[int, int], tuple[int, int]] | None:
-        """Atomically take the next pair, as ((completion, registrant), (...)), or None."""
+    ) -> tuple[Entry, Entry] | None:
+        """Atomically take the next pair out of the course's queue, or None."""
         found = await self._pair(
             keys=[keys.course_queue(course_id), keys.met_pairs(course_id, cet_year)],
             args=[now.timestamp(), window, MET_TTL],
         )
         if not found:
             return None
-        first, second = found
-        return parse_member(first), parse_member(second)
+        first, first_score, second, second_score = found
+        return _entry(course_id, first, first_score), _entry(course_id, second, second_score)
 
     async def forget_met(self, course_id: int, cet_year: int, a: int, b: int) -> None:
         """A pairing that did not reach the database never happened."""

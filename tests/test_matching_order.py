@@ -86,15 +86,17 @@ async def test_the_lua_step_agrees_with_the_pure_rule(redis_url: str) -> None:
             await queues.remember_met(1, 2026, [met_member(a, b) for a, b in met])
             expected = next_pair(waiting, met_from(met))
             taken = await queues.take_pair(1, 2026, now)
-            got = None if taken is None else (taken[0][0], taken[1][0])
+            got = None if taken is None else (taken[0].completion_id, taken[1].completion_id)
             want = (
                 None if expected is None else (expected[0].completion_id, expected[1].completion_id)
             )
             assert got == want, (case, waiting, met)
             if taken is not None:
                 assert await redis.zcard(keys.course_queue(1)) == len(waiting) - 2
-                (_, r1), (_, r2) = taken
-                assert await redis.sismember(keys.met_pairs(1, 2026), met_member(r1, r2))
+                first, second = taken
+                pair = met_member(first.registrant_id, second.registrant_id)
+                assert await redis.sismember(keys.met_pairs(1, 2026), pair)
+                assert first.deadline.timestamp() == expected[0].deadline  # type: ignore[index]
     finally:
         await redis.aclose()
 

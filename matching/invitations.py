@@ -231,33 +231,52 @@ async def cancel(
     return Outcome(requeue=[completion.id])
 
 
+def _answers(inviter: Completion, completion: Completion, now: datetime) -> bool:
+    return (
+        inviter.course_id == completion.course_id
+        and inviter.cet_year == completion.cet_year
+        and inviter.state == State.SEEKING_PEER.value
+        and inviter.deadline > now
+        and inviter.registrant_id != completion.registrant_id
+    )
+
+
 async def find_invitation(
     session: AsyncSession, completion: Completion, now: datetime
 ) -> tuple[Invitation, Completion] | None:
     """The standing invitation (and the inviter's completion) this waiting
-    completion answers: same course and year, inviter still waiting, earliest first."""
+    completion answers: same course and year, inviter still waiting, earliest first.
+    Driven from the (few) standing invitations, never from the waiting completions."""
     registrant = await session.get_one(Registrant, completion.registrant_id)
-    found = await session.execute(
-        select(Invitation, Completion)
-        .join(Completion, Completion.id == Invitation.completion_id)
-        .where(
-            Invitation.state == PENDING,
-            or_(
-                Invitation.invitee_id == registrant.id,
-                Invitation.invitee_email == registrant.email.lower(),
-                Invitation.invitee_goc_number == registrant.goc_number,
-            ),
-            Completion.course_id == completion.course_id,
-            Completion.cet_year == completion.cet_year,
-            Completion.state == State.SEEKING_PEER.value,
-            Completion.deadline > now,
-            Completion.registrant_id != registrant.id,
+    standing = list(
+        await session.scalars(
+            select(Invitation).where(
+                Invitation.state == PENDING,
+                or_(
+                    Invitation.invitee_id == registrant.id,
+                    Invitation.invitee_email == registrant.email.lower(),
+                    Invitation.invitee_goc_number == registrant.goc_number,
+                ),
+            )
         )
-        .order_by(Completion.deadline, Invitation.id)
-        .limit(1)
     )
-    row = found.first()
-    return None if row is None else (row[0], row[1])
+    if not standing:
+        return None
+    inviters = {
+        c.id: c
+        for c in await session.scalars(
+            select(Completion).where(Completion.id.in_([i.completion_id for i in standing]))
+        )
+    }
+    fitting = [
+        (inviters[i.completion_id].deadline, i.id, i)
+        for i in standing
+        if _answers(inviters[i.completion_id], completion, now)
+    ]
+    if not fitting:
+        return None
+    invitation = min(fitting, key=lambda t: (t[0], t[1]))[2]
+    return invitation, inviters[invitation.completion_id]
 
 
 async def pair_invitee(

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from matching import pairing
 from matching.queue import Entry
 from matching.rebuild import rebuild_index, rebuild_queues
+from matching.waiting import waiting_view
 from peercet.completions import fall_back
 from peercet.db import transaction
 from peercet.events import Outcome
@@ -227,3 +228,17 @@ async def test_nobody_is_paired_with_someone_past_their_deadline(
         await w.choose(b)
         assert (await w.completion(b)).state == State.SEEKING_PEER
         assert [cid for cid, _ in await w.queue(course_id)] == [b]
+
+
+async def test_the_waiting_view_counts_others_and_those_ahead(
+    sessions: Sessions, redis_url: str
+) -> None:
+    _, (a, b, c) = await _course_and(sessions, timedelta(0), DAY, 2 * DAY)
+    async with world(sessions, redis_url) as w:
+        w.effects.queue_sync = no_sync
+        for cid in (a, b, c):
+            await w.choose(cid)
+        async with sessions() as session:
+            view = await waiting_view(session, await session.get_one(Completion, b), f.T0)
+    assert (view["waiting"], view["others_waiting"], view["ahead"]) == (True, 2, 1)
+    assert view["deadline"] == (f.T0 + 15 * DAY).isoformat()

@@ -45,3 +45,13 @@ def signin_failures_client(address: str) -> str:
 
 REGISTRANT_PATTERN = f"{PREFIX}registrant:*"
 DISCUSSION_PATTERN = f"{PREFIX}discussion:*"
+
+
+def met_pairs(course_id: int, cet_year: int) -> str:
+    """Registrant pairs already made for one course in one CET year (fairness)."""
+    return f"{PREFIX}met:{course_id}:{cet_year}"
+
+
+def course_queue_pattern() -> str:
+    """Every course queue (SCAN match), for the rebuild's pruning pass."""
+    return f"{PREFIX}queue:*"

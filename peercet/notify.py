@@ -67,14 +67,21 @@ async def notify(
         )
     )
     if email:
-        session.add(
-            OutgoingEmail(
-                to_addr=registrant.email,
-                subject=notice.subject,
-                text_body=_text(notice, registrant.name),
-                html_body=_html(notice, registrant.name),
-                dedupe_key=notice.dedupe_key,
-                created_at=now,
-            )
-        )
+        send_email(session, registrant.email, registrant.name, notice, now)
     return True
+
+
+def send_email(
+    session: AsyncSession, to_addr: str, name: str, notice: Notice, now: datetime
+) -> None:
+    """Put one email in the outbox; also for people without an account (invitations)."""
+    session.add(
+        OutgoingEmail(
+            to_addr=to_addr,
+            subject=notice.subject,
+            text_body=_text(notice, name),
+            html_body=_html(notice, name),
+            dedupe_key=notice.dedupe_key,
+            created_at=now,
+        )
+    )

@@ -76,7 +76,8 @@ def test_a_moderator_voids_a_discussion_with_a_reason(
         f"discussion:{did}",
         "abuse",
     )
-    assert client.get("/api/moderation/discussions?state=open").json()["discussions"] == []
+    still_open = client.get("/api/moderation/discussions?state=open").json()["discussions"]
+    assert did not in [d["id"] for d in still_open]  # (the two may be paired anew: none else waits)
 
 
 def test_a_notice_appears_in_the_transcript_and_the_audit_log(

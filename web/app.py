@@ -13,16 +13,17 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
+from matching.pairing import matching_effects
+from matching.rebuild import start_queues
 from peercet.clock import Clock, SystemClock
 from peercet.db import create_engine, session_factory
-from peercet.effects import Effects
-from peercet.events import RedisPublisher
 from peercet.settings import Settings, load_settings
 from web import (
     api_accounts,
     api_catalogue,
     api_completions,
     api_discussions,
+    api_matching,
     api_moderation,
     health,
     live,
@@ -47,6 +48,7 @@ def all_routes() -> list[BaseRoute]:
         *api_catalogue.routes,
         *api_completions.routes,
         *api_discussions.routes,
+        *api_matching.routes,
         *api_moderation.routes,
         *ws.routes,
         *pages_accounts.routes,
@@ -67,10 +69,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             log.warning("SECRET_KEYS is not set: signing cookies with the DEVELOPMENT key")
         engine = create_engine(settings.database_url)
         redis = Redis.from_url(settings.redis_url)
-        effects = Effects(RedisPublisher(redis))
         sessions = session_factory(engine, info={"settings": settings})
+        effects = matching_effects(sessions, redis, clock, settings.timezone)
         res = Resources(settings, engine, sessions, redis, effects, clock, {})
         try:
+            await start_queues(sessions, redis, clock.now(), settings.timezone)
             async with live.serve(res):
                 yield {"resources": res}
         finally:

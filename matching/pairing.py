@@ -1,0 +1,180 @@
+"""Pairing: from the atomic Redis step to one committed discussion.
+
+`Matcher` is the `queue_sync` of `peercet.effects.Effects`: after an edge commits,
+it takes completions out of the queues (`Outcome.dequeue`) and puts them in
+(`Outcome.requeue`), pairs an invitee with their inviter ahead of the queue, then
+pairs each touched course while a pair can be made. The events of the pairings it
+makes are appended to the outcome, so the edge publishes them after its own.
+
+A pair taken from Redis is committed through `peercet.rooms.open_discussion`, which
+moves both completions only if both are still seeking a peer: the database decides,
+exactly once. If that write fails, whoever still waits goes back in the queue.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from redis.asyncio import Redis
+from sqlalchemy import and_, exists, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql.expression import ColumnElement, Exists
+
+from matching import invitations
+from matching.queue import Entry, Queues
+from peercet.clock import Clock
+from peercet.db import transaction
+from peercet.effects import Effects
+from peercet.errors import Conflict
+from peercet.events import Outcome, RedisPublisher
+from peercet.lifecycle import State, cet_year
+from peercet.rooms import open_discussion
+from peercet.tables import Completion, Invitation
+
+log = logging.getLogger(__name__)
+
+Pair = tuple[Entry, Entry]
+
+
+def _entry(completion: Completion) -> Entry:
+    return Entry(completion.course_id, completion.id, completion.registrant_id, completion.deadline)
+
+
+def invited_out() -> Exists:
+    """Completions out of the public queue because their invitation stands."""
+    return exists().where(
+        and_(Invitation.completion_id == Completion.id, Invitation.state == invitations.PENDING)
+    )
+
+
+def in_public_queue(now: datetime) -> ColumnElement[bool]:
+    """Waiting in the database, within the deadline, not held back by an invitation."""
+    return and_(
+        Completion.state == State.SEEKING_PEER.value,
+        Completion.deadline > now,
+        ~invited_out(),
+    )
+
+
+class Matcher:
+    """Keeps the queues in step with the database and makes the pairs."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        redis: Redis,
+        clock: Clock,
+        tz: ZoneInfo,
+    ) -> None:
+        self.sessions = sessions
+        self.queues = Queues(redis)
+        self.clock = clock
+        self.tz = tz
+
+    async def __call__(self, outcome: Outcome) -> None:
+        try:
+            if outcome.dequeue:
+                await self.queues.remove(await self._load(outcome.dequeue))
+            if outcome.requeue:
+                outcome.events.extend((await self.enter(outcome.requeue)).events)
+        except SQLAlchemyError as exc:  # what was asked is committed; the rebuild catches up
+            log.warning("queues not updated after a commit (%s); the rebuild will", exc)
+
+    async def _load(self, completion_ids: Iterable[int]) -> list[Entry]:
+        async with self.sessions() as session:
+            rows = await session.scalars(
+                select(Completion).where(Completion.id.in_(list(completion_ids)))
+            )
+            return [_entry(c) for c in rows]
+
+    async def enter(self, completion_ids: Iterable[int]) -> Outcome:
+        """Completions now seeking a peer: to their inviter, or into the public queue."""
+        now = self.clock.now()
+        outcome = Outcome()
+        public: list[Entry] = []
+        for completion in await self._seeking(completion_ids, now):
+            paired = await self._pair_invited(completion, now)
+            if paired is None:
+                public.append(_entry(completion))
+            else:
+                outcome.extend(paired)
+        await self.queues.add(public)
+        for course_id in sorted({e.course_id for e in public}):
+            outcome.extend(await self.pair_course(course_id))
+        return outcome
+
+    async def _seeking(self, completion_ids: Iterable[int], now: datetime) -> list[Completion]:
+        """Those still waiting in the database and not held back by an invitation."""
+        async with self.sessions() as session:
+            rows = await session.scalars(
+                select(Completion).where(
+                    Completion.id.in_(list(completion_ids)),
+                    Completion.state == State.SEEKING_PEER.value,
+                    ~invited_out(),
+                )
+            )  # the deadline is checked here, not in SQL: see rooms.open_discussion
+            return [c for c in rows if c.deadline > now]
+
+    async def _pair_invited(self, completion: Completion, now: datetime) -> Outcome | None:
+        async with self.sessions() as session:  # read first: most have no invitation
+            if await invitations.find_invitation(session, completion, now) is None:
+                return None
+        try:
+            async with transaction(self.sessions) as session:
+                mine = await session.get_one(Completion, completion.id)
+                outcome = await invitations.pair_invitee(session, mine, now)
+        except Conflict:
+            return None  # the inviter left meanwhile: the public queue it is
+        return outcome
+
+    async def pair_course(self, course_id: int) -> Outcome:
+        """Make every pair the course's queue allows now."""
+        outcome = Outcome()
+        while True:
+            now = self.clock.now()
+            year = cet_year(now, self.tz)
+            taken = await self.queues.take_pair(course_id, year, now)
+            if taken is None:
+                return outcome
+            try:
+                outcome.extend(await self._commit(taken, now))
+            except Conflict:
+                await self._give_back(course_id, year, taken, now, checked=True)
+            except (SQLAlchemyError, OSError) as exc:
+                log.warning("pairing not recorded (%s): both go back in the queue", exc)
+                await self._give_back(course_id, year, taken, now, checked=False)
+                return outcome
+
+    async def _commit(self, taken: Pair, now: datetime) -> Outcome:
+        async with transaction(self.sessions) as session:
+            completions = [await session.get(Completion, e.completion_id) for e in taken]
+            found = [c for c in completions if c is not None]
+            if len(found) != 2:
+                raise Conflict("a completion has gone", "state_changed")
+            _, outcome = await open_discussion(session, found, now)
+            await invitations.end_pending(session, [c.id for c in found], now)
+            return outcome
+
+    async def _give_back(
+        self, course_id: int, year: int, taken: Pair, now: datetime, checked: bool
+    ) -> None:
+        """Undo a pairing the database did not record: both go back where they were,
+        or, when the database refused it, only whoever still waits there."""
+        first, second = taken
+        await self.queues.forget_met(course_id, year, first.registrant_id, second.registrant_id)
+        back = list(taken)
+        if checked:
+            waiting = {c.id for c in await self._seeking([e.completion_id for e in taken], now)}
+            back = [e for e in taken if e.completion_id in waiting]
+        await self.queues.add(back)
+
+
+def matching_effects(
+    sessions: async_sessionmaker[AsyncSession], redis: Redis, clock: Clock, tz: ZoneInfo
+) -> Effects:
+    """The after-commit step with the queues kept in step: for the app and the worker."""
+    return Effects(RedisPublisher(redis), Matcher(sessions, redis, clock, tz))

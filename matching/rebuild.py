@@ -1,0 +1,134 @@
+"""Redis is an index, the database the truth: rebuild the queues from it.
+
+Run at start-up and periodically. It first prunes members the database says are no
+longer waiting, then adds every waiting completion (ZADD is idempotent and the score
+is the deadline, so places are kept), then restores who has met whom this CET year,
+then pairs whatever can be paired. Adding after pruning means a race with a live
+choice can at worst leave a stale member, which the next pairing step discards when
+the database refuses it; nobody waiting in the database is ever left out.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from matching.pairing import Matcher, in_public_queue
+from matching.queue import Entry, Queues, met_member
+from peercet import keys
+from peercet.clock import Clock, FixedClock, SystemClock
+from peercet.events import Outcome, RedisPublisher
+from peercet.lifecycle import cet_year
+from peercet.tables import Completion, Participant
+
+log = logging.getLogger(__name__)
+LONDON = ZoneInfo("Europe/London")
+BATCH = 5000
+
+
+@dataclass
+class Rebuilt:
+    entries: int = 0
+    pruned: int = 0
+    courses: set[int] = field(default_factory=set)
+
+
+async def _prune(session: AsyncSession, redis: Redis, now: datetime) -> int:
+    queues, pruned = Queues(redis), 0
+    async for key in redis.scan_iter(match=keys.course_queue_pattern(), count=1000):
+        course_id = int(key.decode().rsplit(":", 1)[1])
+        members = await queues.members(course_id)
+        ids = [cid for cid, _ in members]
+        keep = set(
+            await session.scalars(
+                select(Completion.id).where(Completion.id.in_(ids), in_public_queue(now))
+            )
+        )
+        stale = [Entry(course_id, cid, rid, now) for cid, rid in members if cid not in keep]
+        await queues.remove(stale)
+        pruned += len(stale)
+    return pruned
+
+
+async def _add_waiting(session: AsyncSession, redis: Redis, now: datetime, out: Rebuilt) -> None:
+    rows = await session.execute(
+        select(
+            Completion.course_id, Completion.id, Completion.registrant_id, Completion.deadline
+        ).where(in_public_queue(now))
+    )
+    batch: list[Entry] = []
+    for row in rows:
+        batch.append(Entry(*row))
+        out.courses.add(row[0])
+        if len(batch) >= BATCH:
+            await Queues(redis).add(batch)
+            out.entries += len(batch)
+            batch = []
+    await Queues(redis).add(batch)
+    out.entries += len(batch)
+
+
+async def _restore_met(session: AsyncSession, redis: Redis, year: int, courses: set[int]) -> None:
+    rows = await session.execute(
+        select(Completion.course_id, Participant.discussion_id, Participant.registrant_id)
+        .join(Completion, Completion.id == Participant.completion_id)
+        .where(Completion.cet_year == year, Completion.course_id.in_(courses))
+    )
+    rooms: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for course_id, discussion_id, registrant_id in rows:
+        rooms[(course_id, discussion_id)].append(registrant_id)
+    pairs: dict[int, list[str]] = defaultdict(list)
+    for (course_id, _), who in rooms.items():
+        if len(who) == 2:
+            pairs[course_id].append(met_member(*who))
+    for course_id, members in pairs.items():
+        await Queues(redis).remember_met(course_id, year, members)
+
+
+async def rebuild_index(
+    sessions: async_sessionmaker[AsyncSession], redis: Redis, now: datetime, tz: ZoneInfo
+) -> Rebuilt:
+    """Make the queues say what the database says; pair nobody."""
+    out = Rebuilt()
+    async with sessions() as session:
+        out.pruned = await _prune(session, redis, now)
+        await _add_waiting(session, redis, now, out)
+        if out.courses:
+            await _restore_met(session, redis, cet_year(now, tz), out.courses)
+    return out
+
+
+async def rebuild_queues(
+    sessions: async_sessionmaker[AsyncSession],
+    redis: Redis,
+    now: datetime | None = None,
+    tz: ZoneInfo = LONDON,
+) -> Rebuilt:
+    """The periodic check (and start-up step): rebuild, then pair and tell the pairs."""
+    clock: Clock = SystemClock() if now is None else FixedClock(now)
+    out = await rebuild_index(sessions, redis, clock.now(), tz)
+    matcher = Matcher(sessions, redis, clock, tz)
+    outcome = Outcome()
+    for course_id in sorted(out.courses):
+        outcome.extend(await matcher.pair_course(course_id))
+    await RedisPublisher(redis).publish(outcome.events)
+    return out
+
+
+async def start_queues(
+    sessions: async_sessionmaker[AsyncSession], redis: Redis, now: datetime, tz: ZoneInfo
+) -> None:
+    """At start-up: rebuild, but never refuse to start because Redis is away."""
+    try:
+        await rebuild_queues(sessions, redis, now, tz)
+    except (RedisError, OSError, SQLAlchemyError) as exc:
+        log.warning("queues not rebuilt at start-up (%s); the periodic check will", exc)

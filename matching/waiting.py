@@ -1,0 +1,50 @@
+"""What the waiting page shows: since when, how many others, until when."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from matching.invitations import PENDING, invitation_frame
+from matching.pairing import invited_out
+from peercet.lifecycle import State
+from peercet.tables import Completion, Invitation
+
+
+async def waiting_view(
+    session: AsyncSession, completion: Completion, now: datetime
+) -> dict[str, Any]:
+    """Counted from the database (the truth), not from the Redis index. Deadlines are
+    compared here, not in SQL, so SQLite looks up this course, not every waiting row."""
+    deadlines = list(
+        await session.scalars(
+            select(Completion.deadline).where(
+                Completion.course_id == completion.course_id,
+                Completion.id != completion.id,
+                Completion.state == State.SEEKING_PEER.value,
+                ~invited_out(),
+            )
+        )
+    )
+    others = [d for d in deadlines if d > now]
+    ahead = [d for d in others if d < completion.deadline]
+    invitation = await session.scalar(
+        select(Invitation).where(
+            Invitation.completion_id == completion.id, Invitation.state == PENDING
+        )
+    )
+    waiting = completion.state == State.SEEKING_PEER.value
+    return {
+        "completion_id": completion.id,
+        "state": completion.state,
+        "waiting": waiting,
+        "waiting_since": completion.queued_at.isoformat() if completion.queued_at else None,
+        "others_waiting": len(others),
+        "ahead": len(ahead),
+        "deadline": completion.deadline.isoformat(),
+        "discussion_id": completion.discussion_id,
+        "invitation": invitation_frame(invitation) if invitation else None,
+    }

@@ -1,0 +1,161 @@
+"""Inviting a colleague: the two named registrants are paired, and nobody else."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from matching.invitations import Target, cancel, invite
+from matching.noshow import NO_SHOW_PERIOD, close_no_shows
+from peercet.db import transaction
+from peercet.errors import BadInput, Conflict
+from peercet.lifecycle import State
+from peercet.tables import Completion, Discussion, Invitation, Message, OutgoingEmail, Registrant
+from tests import factories as f
+from tests.matching_support import World, passed, quick_registrant, world
+
+DAY = timedelta(days=1)
+Sessions = async_sessionmaker[AsyncSession]
+
+
+async def _invite(w: World, completion_id: int, target: Target) -> int:
+    async with transaction(w.sessions) as session:
+        completion = await session.get_one(Completion, completion_id)
+        inviter = await session.get_one(Registrant, completion.registrant_id)
+        invitation, outcome = await invite(session, inviter, completion, target, w.clock.now())
+    await w.effects(outcome)
+    return invitation.id
+
+
+async def test_an_invitation_pairs_the_two_named_and_nobody_else(
+    sessions: Sessions, redis_url: str
+) -> None:
+    async with transaction(sessions) as session:
+        course = await f.course(session)
+        inviter = await passed(session, course, f.T0 + DAY)
+        stranger = await passed(session, course)  # earlier deadline: would be first in line
+        colleague = await quick_registrant(session)
+        colleague_email = colleague.email
+    async with world(sessions, redis_url) as w:
+        await w.choose(inviter.id)
+        await _invite(w, inviter.id, Target(email=colleague_email.upper().lower()))
+        assert await w.queue(course.id) == []  # out of the public queue
+        await w.choose(stranger.id)
+        assert (await w.completion(stranger.id)).state == State.SEEKING_PEER
+        async with transaction(sessions) as session:  # the colleague passes later
+            later = await passed(
+                session, course, f.T0 + 2 * DAY, await session.get_one(Registrant, colleague.id)
+            )
+        w.clock.at = f.T0 + 2 * DAY
+        await w.choose(later.id)
+        mine, theirs = await w.completion(inviter.id), await w.completion(later.id)
+        assert mine.discussion_id == theirs.discussion_id is not None
+        assert (await w.completion(stranger.id)).state == State.SEEKING_PEER
+        assert [cid for cid, _ in await w.queue(course.id)] == [stranger.id]
+        assert w.matched(colleague.id) == [mine.discussion_id]
+    async with sessions() as session:
+        states = list(await session.scalars(select(Invitation.state)))
+    assert states == ["accepted"]
+
+
+async def test_an_invitee_already_waiting_is_paired_at_once(
+    sessions: Sessions, redis_url: str
+) -> None:
+    async with transaction(sessions) as session:
+        course = await f.course(session)
+        inviter = await passed(session, course)
+        invitee = await passed(session, course)
+        goc = (await session.get_one(Registrant, invitee.registrant_id)).goc_number
+    async with world(sessions, redis_url) as w:
+        w.effects.queue_sync = w.matcher  # both already in (one queue, two inviting) ...
+        await w.choose(inviter.id)
+        # ... a third party takes nobody: the invitee is taken out of the queue below
+        await w.matcher.queues.remove(await w.matcher._load([inviter.id]))
+        async with transaction(sessions) as session:
+            await session.execute(
+                Completion.__table__.update()
+                .where(Completion.id == invitee.id)
+                .values(state="seeking_peer", queued_at=f.T0)
+            )
+        await w.matcher.queues.add(await w.matcher._load([invitee.id]))
+        await _invite(w, inviter.id, Target(goc_number=goc))
+        a, b = await w.completion(inviter.id), await w.completion(invitee.id)
+        assert a.state == b.state == State.IN_DISCUSSION and a.discussion_id == b.discussion_id
+        assert await w.queue(course.id) == []
+
+
+async def test_cancelling_goes_back_to_the_queue_keeping_the_deadline(
+    sessions: Sessions, redis_url: str
+) -> None:
+    async with transaction(sessions) as session:
+        course = await f.course(session)
+        inviter = await passed(session, course)
+    async with world(sessions, redis_url) as w:
+        await w.choose(inviter.id)
+        invitation_id = await _invite(w, inviter.id, Target(email="nobody-yet@example.test"))
+        assert await w.queue(course.id) == []
+        async with transaction(sessions) as session:
+            completion = await session.get_one(Completion, inviter.id)
+            outcome = await cancel(session, completion, invitation_id, f.T0)
+        await w.effects(outcome)
+        assert await w.queue(course.id) == [(inviter.id, (f.T0 + 14 * DAY).timestamp())]
+        async with transaction(sessions) as session:
+            completion = await session.get_one(Completion, inviter.id)
+            with pytest.raises(Conflict):
+                await cancel(session, completion, invitation_id, f.T0)
+    async with sessions() as session:
+        email = await session.scalar(
+            select(OutgoingEmail).where(OutgoingEmail.to_addr == "nobody-yet@example.test")
+        )
+    assert email is not None and "create your Peercet account" in email.text_body
+
+
+async def test_only_from_seeking_peer_and_never_oneself(sessions: Sessions, redis_url: str) -> None:
+    async with transaction(sessions) as session:
+        course = await f.course(session)
+        completion = await passed(session, course)
+        me = await session.get_one(Registrant, completion.registrant_id)
+        my_email = me.email
+    async with world(sessions, redis_url) as w:
+        with pytest.raises(Conflict):
+            await _invite(w, completion.id, Target(email="someone@example.test"))
+        await w.choose(completion.id)
+        with pytest.raises(BadInput):
+            await _invite(w, completion.id, Target(email=my_email))
+        await _invite(w, completion.id, Target(email="someone@example.test"))
+        with pytest.raises(Conflict):
+            await _invite(w, completion.id, Target(email="another@example.test"))
+
+
+async def test_a_no_show_closes_after_48_hours_and_requeues(
+    sessions: Sessions, redis_url: str
+) -> None:
+    async with transaction(sessions) as session:
+        course = await f.course(session)
+        a, b = await passed(session, course), await passed(session, course, f.T0 + DAY)
+    async with world(sessions, redis_url) as w:
+        await w.choose(a.id)
+        await w.choose(b.id)
+        room = (await w.completion(a.id)).discussion_id
+        assert room is not None
+        async with transaction(sessions) as session:  # only a turns up
+            session.add(Message(discussion_id=room, seq=1, author_id=a.registrant_id,
+                                kind="peer", body="Hello?", sent_at=f.T0))  # fmt: skip
+        early = await close_no_shows(sessions, f.T0 + NO_SHOW_PERIOD - timedelta(seconds=1))
+        assert early.requeue == []
+        outcome = await close_no_shows(sessions, f.T0 + NO_SHOW_PERIOD)
+        await w.effects(outcome)
+        assert sorted(outcome.requeue) == sorted([a.id, b.id])
+        assert (await w.completion(a.id)).state == State.SEEKING_PEER  # not handed back
+        assert (await w.completion(b.id)).state == State.SEEKING_PEER  # to each other
+        assert [cid for cid, _ in await w.queue(course.id)] == [a.id, b.id]
+        async with transaction(sessions) as session:
+            c = await passed(session, course, f.T0 + 2 * DAY)
+        await w.choose(c.id)  # the next to come is paired with the earlier deadline
+        assert (await w.completion(c.id)).discussion_id == (await w.completion(a.id)).discussion_id
+        async with sessions() as session:
+            closed = await session.get_one(Discussion, room)
+        assert (closed.state, closed.closed_reason) == ("closed", "no_show")

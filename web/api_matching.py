@@ -1,0 +1,90 @@
+"""Invitations and the waiting view: thin endpoints over `matching/`.
+
+POST   /api/completions/{id}/invitations                  {email} | {goc_number} -> 201
+DELETE /api/completions/{id}/invitations/{invitation_id}  -> 204, back to the queue
+GET    /api/completions/{id}/waiting                      -> {waiting_since, others_waiting, ...}
+GET    /completions/{id}/waiting                          -> the waiting page (live on /ws)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.templating import Jinja2Templates
+
+from matching.invitations import cancel, invitation_frame, invite, parse_target
+from matching.waiting import waiting_view
+from peercet.db import transaction
+from peercet.errors import Forbidden, NotFound
+from peercet.tables import Completion, Registrant
+from web.auth import require_registrant
+from web.http import path_int, read_json
+from web.resources import resources
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+
+async def _own_completion(session: AsyncSession, request: Request, who: Registrant) -> Completion:
+    completion = await session.get(Completion, path_int(request, "completion_id"))
+    if completion is None:
+        raise NotFound("no such completion")
+    if completion.registrant_id != who.id:
+        raise Forbidden("this completion is not yours", "not_yours")
+    return completion
+
+
+async def create_invitation(request: Request) -> Response:
+    res = resources(request)
+    who = await require_registrant(request)
+    target = parse_target(await read_json(request))
+    async with transaction(res.sessions) as session:
+        completion = await _own_completion(session, request, who)
+        invitation, outcome = await invite(session, who, completion, target, res.clock.now())
+        frame = invitation_frame(invitation)
+    await res.effects(outcome)
+    return JSONResponse(frame, status_code=201)
+
+
+async def delete_invitation(request: Request) -> Response:
+    res = resources(request)
+    who = await require_registrant(request)
+    invitation_id = path_int(request, "invitation_id")
+    async with transaction(res.sessions) as session:
+        completion = await _own_completion(session, request, who)
+        outcome = await cancel(session, completion, invitation_id, res.clock.now())
+    await res.effects(outcome)
+    return Response(status_code=204)
+
+
+async def waiting(request: Request) -> Response:
+    res = resources(request)
+    who = await require_registrant(request)
+    async with res.sessions() as session:
+        completion = await _own_completion(session, request, who)
+        view = await waiting_view(session, completion, res.clock.now())
+    return JSONResponse(view)
+
+
+async def waiting_page(request: Request) -> Response:
+    res = resources(request)
+    who = await require_registrant(request)
+    async with res.sessions() as session:
+        completion = await _own_completion(session, request, who)
+        view = await waiting_view(session, completion, res.clock.now())
+    return templates.TemplateResponse(request, "waiting.html", {"view": view})
+
+
+routes = [
+    Route("/api/completions/{completion_id}/invitations", create_invitation, methods=["POST"]),
+    Route(
+        "/api/completions/{completion_id}/invitations/{invitation_id}",
+        delete_invitation,
+        methods=["DELETE"],
+    ),
+    Route("/api/completions/{completion_id}/waiting", waiting, methods=["GET"]),
+    Route("/completions/{completion_id}/waiting", waiting_page, methods=["GET"]),
+]

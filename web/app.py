@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from arq.connections import ArqRedis
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -39,7 +40,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             log.warning("SECRET_KEYS is not set: signing cookies with the DEVELOPMENT key")
         engine = create_engine(settings.database_url)
         redis = Redis.from_url(settings.redis_url)
-        effects = Effects(RedisPublisher(redis))
+        effects = Effects(RedisPublisher(redis), jobs=ArqRedis(redis.connection_pool))
         res = Resources(settings, engine, session_factory(engine), redis, effects, clock, {})
         try:
             yield {"resources": res}

@@ -69,6 +69,7 @@ async def send_reminders(
         .join(Course, Course.id == Completion.course_id)
         .where(Completion.state.in_(WAITING), Completion.deadline > now,
                Completion.deadline <= now + widest)
+        .order_by(Completion.id)
     )  # fmt: skip
     items = []
     for cid, state, deadline, registrant, ref, title in rows:

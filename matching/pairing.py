@@ -28,7 +28,7 @@ from matching import invitations
 from matching.queue import Entry, Queues
 from peercet.clock import Clock
 from peercet.db import transaction
-from peercet.effects import Effects
+from peercet.effects import Effects, JobQueue
 from peercet.errors import Conflict
 from peercet.events import Outcome, RedisPublisher
 from peercet.lifecycle import State, cet_year
@@ -174,7 +174,11 @@ class Matcher:
 
 
 def matching_effects(
-    sessions: async_sessionmaker[AsyncSession], redis: Redis, clock: Clock, tz: ZoneInfo
+    sessions: async_sessionmaker[AsyncSession],
+    redis: Redis,
+    clock: Clock,
+    tz: ZoneInfo,
+    jobs: JobQueue | None = None,
 ) -> Effects:
     """The after-commit step with the queues kept in step: for the app and the worker."""
-    return Effects(RedisPublisher(redis), Matcher(sessions, redis, clock, tz))
+    return Effects(RedisPublisher(redis), Matcher(sessions, redis, clock, tz), jobs)

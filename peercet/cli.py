@@ -20,6 +20,7 @@ from peercet.db import create_engine, session_factory, transaction
 from peercet.deadlines import apply_due
 from peercet.errors import DomainError
 from peercet.settings import Settings, load_settings
+from peercet.uploads import run_upload
 
 Command = Callable[[argparse.Namespace, Settings], Awaitable[dict[str, Any]]]
 
@@ -87,6 +88,16 @@ async def _deadlines_run(args: argparse.Namespace, settings: Settings) -> dict[s
     return {"fallbacks": count}
 
 
+async def _upload_run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    now = parse_now(args.now, settings.timezone)
+    engine = create_engine(settings.database_url)
+    try:
+        result = await run_upload(session_factory(engine), settings, now)
+    finally:
+        await engine.dispose()
+    return {"file": None if result.path is None else str(result.path), "rows": result.rows}
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="peercet", description=__doc__)
     sub = parser.add_subparsers(dest="group", required=True)
@@ -107,6 +118,10 @@ def _parser() -> argparse.ArgumentParser:
     run = deadlines.add_parser("run", help="apply every fallback due at --now")
     run.add_argument("--now", help="ISO 8601; without an offset, scheme time")
     run.set_defaults(run=_deadlines_run)
+    upload = sub.add_parser("upload").add_subparsers(dest="action", required=True)
+    up = upload.add_parser("run", help="write the GOC batch of everything not yet uploaded")
+    up.add_argument("--now", help="ISO 8601; without an offset, scheme time")
+    up.set_defaults(run=_upload_run)
     return parser
 
 

@@ -64,6 +64,8 @@ async def record_pass(
     session.add(completion)
     await session.flush()
     outcome = Outcome([completion_event(completion, course)])
+    if lifecycle.is_open(state):
+        outcome.deadlines.append((completion.id, completion.deadline))
     if state is State.COMPLETED_NON_INTERACTIVE:
         await _award(session, [completion], course, Mode.NON_INTERACTIVE, now)
         await notify_completed(session, registrant, completion, course, now)

@@ -9,16 +9,32 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any, Protocol
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from peercet import keys
 from peercet.events import Outcome, Publisher, RedisPublisher
 from peercet.settings import Settings
 
 log = logging.getLogger(__name__)
 
 QueueSync = Callable[[Outcome], Awaitable[None]]
+DEADLINE_JOB = "deadline"  # the arq function (workers) that falls one completion back
+
+
+class JobQueue(Protocol):
+    """What Effects needs of an arq pool (`arq.connections.ArqRedis`), without importing arq."""
+
+    async def enqueue_job(
+        self,
+        function: str,
+        *args: Any,
+        _job_id: str | None = ...,
+        _defer_until: datetime | None = ...,
+    ) -> Any: ...
 
 
 async def _no_queue(outcome: Outcome) -> None:
@@ -28,16 +44,35 @@ async def _no_queue(outcome: Outcome) -> None:
 class Effects:
     """The one after-commit step every edge (endpoint, job, command) calls."""
 
-    def __init__(self, publisher: Publisher, queue_sync: QueueSync = _no_queue) -> None:
+    def __init__(
+        self,
+        publisher: Publisher,
+        queue_sync: QueueSync = _no_queue,
+        jobs: JobQueue | None = None,
+    ) -> None:
         self.publisher = publisher
         self.queue_sync = queue_sync
+        self.jobs = jobs
 
     async def __call__(self, outcome: Outcome) -> None:
         try:
             await self.queue_sync(outcome)
             await self.publisher.publish(outcome.events)
+            await self.schedule(outcome.deadlines)
         except (RedisError, OSError) as exc:
             log.warning("Redis unavailable after commit (%s); the database keeps the truth", exc)
+
+    async def schedule(self, deadlines: list[tuple[int, datetime]]) -> None:
+        """A job at each deadline, its id unique per (completion, deadline): a repeated
+        deadline is a no-op and a moved one gets a job of its own. The worker's
+        minutely sweep applies whatever a lost job missed."""
+        if self.jobs is None:
+            return
+        for completion_id, due in deadlines:
+            job_id = keys.deadline_job_id(completion_id, int(due.timestamp()))
+            await self.jobs.enqueue_job(
+                DEADLINE_JOB, completion_id, _job_id=job_id, _defer_until=due
+            )
 
 
 @asynccontextmanager

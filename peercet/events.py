@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from redis.asyncio import Redis
@@ -68,9 +69,11 @@ class Outcome:
     events: list[Event] = field(default_factory=list)
     requeue: list[int] = field(default_factory=list)  # completions to put (back) in a queue
     dequeue: list[int] = field(default_factory=list)  # completions to take out of a queue
+    deadlines: list[tuple[int, datetime]] = field(default_factory=list)  # (completion, due) to time
 
     def extend(self, other: Outcome) -> Outcome:
         self.events.extend(other.events)
         self.requeue.extend(other.requeue)
         self.dequeue.extend(other.dequeue)
+        self.deadlines.extend(other.deadlines)
         return self

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -38,6 +39,10 @@ class Settings:
     outbox_dir: Path = Path("var/outbox")
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/London"))
     base_url: str = "http://127.0.0.1:8000"
+    # workers: the weekly GOC upload (Friday, scheme time), the provider in its rows, email sender
+    upload_time: time = time(9, 0)
+    provider_name: str = "Peercet CET"
+    mail_from: str = "Peercet <no-reply@peercet.invalid>"
 
     @property
     def uses_dev_key(self) -> bool:
@@ -68,4 +73,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         outbox_dir=Path(environ.get("OUTBOX_DIR", "var/outbox")),
         timezone=ZoneInfo(environ.get("TIMEZONE", "Europe/London")),
         base_url=base_url.rstrip("/"),
+        upload_time=time.fromisoformat(environ.get("UPLOAD_TIME", "09:00")),
+        provider_name=environ.get("PROVIDER_NAME", Settings.provider_name),
+        mail_from=environ.get("MAIL_FROM", Settings.mail_from),
     )

@@ -271,6 +271,8 @@ class OutgoingEmail(Base):
     sent_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    # not before: a sender's claim (lease) or the back-off after a failed attempt
+    next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class UploadBatch(Base):

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from arq.connections import ArqRedis
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -70,7 +71,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         engine = create_engine(settings.database_url)
         redis = Redis.from_url(settings.redis_url)
         sessions = session_factory(engine, info={"settings": settings})
-        effects = matching_effects(sessions, redis, clock, settings.timezone)
+        jobs = ArqRedis(redis.connection_pool)
+        effects = matching_effects(sessions, redis, clock, settings.timezone, jobs)
         res = Resources(settings, engine, sessions, redis, effects, clock, {})
         try:
             await start_queues(sessions, redis, clock.now(), settings.timezone)

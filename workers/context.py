@@ -1,0 +1,57 @@
+"""What the worker holds for its lifetime, made in `on_startup` and kept in arq's ctx."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from arq.connections import ArqRedis
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from peercet.clock import Clock
+from peercet.db import create_engine, session_factory
+from peercet.effects import Effects, QueueSync
+from peercet.events import RedisPublisher
+from peercet.mailer import Transport, transport_for
+from peercet.settings import Settings
+
+KEY = "resources"
+
+
+@dataclass
+class WorkerResources:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    redis: ArqRedis
+    effects: Effects
+    clock: Clock
+    transport: Transport
+
+
+def open_resources(
+    settings: Settings,
+    redis: ArqRedis,
+    clock: Clock,
+    queue_sync: QueueSync | None = None,
+    transport: Transport | None = None,
+) -> WorkerResources:
+    """The engine, sessions and after-commit effects (events, queues, deadline jobs)."""
+    engine = create_engine(settings.database_url)
+    effects = Effects(RedisPublisher(redis), jobs=redis)
+    if queue_sync is not None:
+        effects.queue_sync = queue_sync
+    return WorkerResources(
+        settings,
+        engine,
+        session_factory(engine),
+        redis,
+        effects,
+        clock,
+        transport or transport_for(settings),
+    )
+
+
+def resources(ctx: dict[str, Any]) -> WorkerResources:
+    res: WorkerResources = ctx[KEY]
+    return res

@@ -1,0 +1,86 @@
+"""The arq worker (Procfile: `worker: arq workers.settings.WorkerSettings`).
+
+Schedule, in scheme time (`TIMEZONE`, Europe/London: wall-clock times hold across
+summer time):
+- `deadline`: a job deferred to each completion's deadline (enqueued after commit by
+  peercet.effects.Effects), its id per completion and deadline, results not kept;
+- `sweep`, every minute: every fallback due, then any upload due (the year's final one
+  after the cut-off, a missed weekly one);
+- `year_end`, 12:00 on 30 December: the cut-off's fallbacks and the final upload;
+- `weekly_upload`, Fridays at `UPLOAD_TIME` (HH:MM, default 09:00);
+- `flag_overdue_uploads`, hourly: completions not uploaded within 10 working days;
+- `remind`, every five minutes: deadline reminders 3 days and 1 day before;
+- `drain_outbox`, every minute (and as a job): sends the outbox.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from arq import cron, func
+from arq.connections import RedisSettings
+from arq.cron import CronJob
+
+from peercet.clock import SystemClock
+from peercet.effects import DEADLINE_JOB
+from peercet.settings import load_settings
+from workers import jobs
+from workers.context import KEY, open_resources, resources
+
+SETTINGS = load_settings()  # configuration only: connections are made in on_startup
+EVERY_FIVE_MINUTES = set(range(0, 60, 5))
+
+# --- MATCHING --------------------------------------------------------------------------
+# The matching issue hands over plain async functions (matching queue, closing no-shows,
+# rebuilding the Redis queues from the database); wrap each in a small job in
+# workers/jobs.py and list its cron entry here, e.g.
+#     cron(jobs.match, second={0, 30}), cron(jobs.close_no_shows, minute=EVERY_FIVE_MINUTES),
+#     cron(jobs.rebuild_queues, minute=0, run_at_startup=True)
+# and pass matching's queue sync to open_resources(queue_sync=...) in startup() below.
+MATCHING_CRON_JOBS: list[CronJob] = []
+# ---------------------------------------------------------------------------------------
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    ctx[KEY] = open_resources(SETTINGS, ctx["redis"], SystemClock())
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    if KEY in ctx:
+        await resources(ctx).engine.dispose()
+
+
+FUNCTIONS = [
+    # keep_result=0 frees the job id at once: a repeated deadline is never refused
+    func(jobs.deadline, name=DEADLINE_JOB, keep_result=0, timeout=60, max_tries=5),
+    func(jobs.drain_outbox, keep_result=0, timeout=120, max_tries=3),
+]
+
+CRON_JOBS = [
+    cron(jobs.sweep, second=0, timeout=600),
+    cron(jobs.year_end, month=12, day=30, hour=12, minute=0, second=0, timeout=900),
+    cron(
+        jobs.weekly_upload,
+        weekday="fri",
+        hour=SETTINGS.upload_time.hour,
+        minute=SETTINGS.upload_time.minute,
+        timeout=600,
+    ),
+    cron(jobs.flag_overdue_uploads, minute=7, timeout=300),
+    cron(jobs.remind, minute=EVERY_FIVE_MINUTES, second=15, timeout=300),
+    cron(jobs.drain_outbox, second=30, timeout=120),
+    *MATCHING_CRON_JOBS,
+]
+
+
+class WorkerSettings:
+    redis_settings = RedisSettings.from_dsn(SETTINGS.redis_url)
+    timezone = SETTINGS.timezone
+    functions = FUNCTIONS
+    cron_jobs = CRON_JOBS
+    on_startup = startup
+    on_shutdown = shutdown
+    job_timeout = 120  # short: a hard-killed job re-runs once its in-progress key expires
+    keep_result = 0

@@ -1,17 +1,10 @@
-"""CET certificates: what one says, its PDF, and the signed links to it.
-
-Two links per certificate, each signed with its own salt:
-- the download link in the completion email, which works without signing in and
-  expires after `DOWNLOAD_MAX_AGE`;
-- the verification link printed on the certificate, which never expires, so that
-  anyone shown the certificate can check it is genuine. A tampered token is refused.
-"""
+"""CET certificates: what one says and its PDF (the signed links are in peercet.links)."""
 
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -21,58 +14,13 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peercet import signing
-from peercet.clock import Clock, FixedClock
 from peercet.errors import Conflict
 from peercet.lifecycle import COMPLETED_STATES, State
-from peercet.settings import Settings
 from peercet.tables import Completion, Course, Registrant
 
 PROVIDER = "Peercet CET"
-DOWNLOAD_MAX_AGE = 30 * 24 * 3600
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 FONTS = {"Cert": "DejaVuSans.ttf", "Cert-Bold": "DejaVuSans-Bold.ttf"}
-
-
-# --- signed links ------------------------------------------------------------------
-
-
-def download_token(keys: list[str], completion_id: int, clock: Clock | None = None) -> str:
-    return signing.dumps(keys, signing.CERTIFICATE, {"c": completion_id}, clock)
-
-
-def read_download_token(keys: list[str], token: str, clock: Clock | None = None) -> int | None:
-    data = signing.loads(keys, signing.CERTIFICATE, token, DOWNLOAD_MAX_AGE, clock)
-    return _completion_id(data)
-
-
-def verify_token(keys: list[str], completion_id: int) -> str:
-    return signing.dumps(keys, signing.VERIFY, {"c": completion_id})
-
-
-def read_verify_token(keys: list[str], token: str) -> int | None:
-    return _completion_id(signing.loads(keys, signing.VERIFY, token))
-
-
-def _completion_id(data: object) -> int | None:
-    cid = data.get("c") if isinstance(data, dict) else None
-    return cid if isinstance(cid, int) and not isinstance(cid, bool) else None
-
-
-@dataclass(frozen=True)
-class Links:
-    download: str
-    verify: str
-
-
-def links(settings: Settings, completion_id: int, now: datetime) -> Links:
-    """Absolute URLs, for emails and the PDF; the download link is dated `now`."""
-    keys, base = settings.secret_keys, settings.base_url
-    token = download_token(keys, completion_id, FixedClock(now))
-    return Links(
-        download=f"{base}/certificates/{token}.pdf",
-        verify=f"{base}/verify/{verify_token(keys, completion_id)}",
-    )
 
 
 # --- what a certificate says ---------------------------------------------------------

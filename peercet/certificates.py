@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
@@ -102,7 +103,7 @@ def render_pdf(cert: Certificate, verify_url: str) -> bytes:
         (bold, 22, cert.name),
         (regular, 14, f"GOC number {cert.goc_number}"),
         (regular, 14, "has completed"),
-        (bold, 16, f"{cert.course_ref}  {cert.course_title}"[:95]),
+        (bold, 16, f"{cert.course_ref}  {cert.course_title}"),
         (regular, 13, "Competencies: " + "; ".join(cert.competencies)),
         (regular, 14, _points_line(cert)),
         (regular, 14, f"Completed on {cert.completed_on:%d %B %Y}, CET year {cert.cet_year}"),
@@ -111,8 +112,10 @@ def render_pdf(cert: Certificate, verify_url: str) -> bytes:
     y = height - 160
     for font, size, text in lines:
         pdf.setFont(font, size)
-        pdf.drawCentredString(width / 2, y, text)
-        y -= size + 18
+        for part in simpleSplit(text, font, size, width - 120):  # long titles wrap
+            pdf.drawCentredString(width / 2, y, part)
+            y -= size + 6
+        y -= 12
     pdf.setFont(regular, 9)
     pdf.drawCentredString(width / 2, 60, "Check this certificate is genuine at:")
     pdf.drawCentredString(width / 2, 46, verify_url)

@@ -137,3 +137,11 @@ def test_unknown_pages_and_other_peoples_completions_are_404_pages(settings: Set
         assert client.get("/account/completions/987654").status_code == 404
         assert client.get("/no-such-page").status_code == 404
         assert client.get("/static/site.css").status_code == 200
+
+
+def test_sign_in_only_sends_you_on_to_this_site() -> None:
+    from web.pages_accounts import safe_next
+
+    assert safe_next("/courses/C-10421?x=1") == "/courses/C-10421?x=1"
+    for bad in ("//evil.test", "/\\evil.test", "https://evil.test", "evil", "/a\\b", "/\nx", None):
+        assert safe_next(bad) == "/account"

@@ -10,23 +10,44 @@ from typing import Any
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
 
 from peercet.clock import Clock, SystemClock
 from peercet.db import create_engine, session_factory
 from peercet.effects import Effects
 from peercet.events import RedisPublisher
 from peercet.settings import Settings, load_settings
-from web import api_accounts, health, registrants
+from web import (
+    api_accounts,
+    api_catalogue,
+    api_completions,
+    health,
+    pages_account,
+    pages_accounts,
+    pages_catalogue,
+    pages_certificates,
+)
 from web.errors import EXCEPTION_HANDLERS
 from web.origin import OriginCheck
 from web.resources import Resources
+from web.templating import STATIC_DIR
 
 log = logging.getLogger("peercet")
 
 
 def all_routes() -> list[BaseRoute]:
-    return [*health.routes, *api_accounts.routes, *registrants.routes]
+    return [
+        *health.routes,
+        *api_accounts.routes,
+        *api_catalogue.routes,
+        *api_completions.routes,
+        *pages_accounts.routes,
+        *pages_catalogue.routes,
+        *pages_account.routes,
+        *pages_certificates.routes,
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+    ]
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Starlette:
@@ -40,7 +61,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         engine = create_engine(settings.database_url)
         redis = Redis.from_url(settings.redis_url)
         effects = Effects(RedisPublisher(redis))
-        sessions = session_factory(engine, info={"settings": settings})  # signed email links
+        sessions = session_factory(engine, info={"settings": settings})
         res = Resources(settings, engine, sessions, redis, effects, clock, {})
         try:
             yield {"resources": res}

@@ -93,7 +93,7 @@ def render_pdf(cert: Certificate, verify_url: str) -> bytes:
     regular, bold = _register_fonts()
     buffer = io.BytesIO()
     width, height = landscape(A4)
-    pdf = Canvas(buffer, pagesize=(width, height), pageCompression=0)
+    pdf = Canvas(buffer, pagesize=(width, height), pageCompression=1)
     pdf.setTitle(f"CET certificate {cert.course_ref} - {cert.goc_number}")
     pdf.setSubject(f"{cert.course_ref} {cert.course_title}")
     pdf.setAuthor(cert.provider)

@@ -138,3 +138,14 @@ def test_a_pass_after_the_year_end_cut_off_belongs_to_the_next_year(settings: Se
         assert january["id"] != december["id"] and january["cet_year"] == 2027
         passed = clock.at + timedelta(days=14)
         assert datetime.fromisoformat(january["deadline"]) == passed
+
+
+def test_an_unknown_course_or_a_huge_body_is_refused(settings: Settings) -> None:
+    ref = make_course(settings, True)
+    with app_client(settings) as client:
+        register(client)
+        unknown = client.post("/api/courses/C-99999/attempts", json={"answers": {}})
+        assert unknown.status_code == 404 and error_code(unknown) == "unknown_course"
+        huge = {"answers": {}, "padding": "x" * 70_000}
+        too_large = client.post(f"/api/courses/{ref}/attempts", json=huge)
+        assert too_large.status_code == 413 and error_code(too_large) == "too_large"

@@ -1,78 +1,27 @@
-"""CET certificates: what one says, its PDF, and the signed links to it.
-
-Two links per certificate, each signed with its own salt:
-- the download link in the completion email, which works without signing in and
-  expires after `DOWNLOAD_MAX_AGE`;
-- the verification link printed on the certificate, which never expires, so that
-  anyone shown the certificate can check it is genuine. A tampered token is refused.
-"""
+"""CET certificates: what one says and its PDF (the signed links are in peercet.links)."""
 
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peercet import signing
-from peercet.clock import Clock, FixedClock
 from peercet.errors import Conflict
 from peercet.lifecycle import COMPLETED_STATES, State
-from peercet.settings import Settings
 from peercet.tables import Completion, Course, Registrant
 
 PROVIDER = "Peercet CET"
-DOWNLOAD_MAX_AGE = 30 * 24 * 3600
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 FONTS = {"Cert": "DejaVuSans.ttf", "Cert-Bold": "DejaVuSans-Bold.ttf"}
-
-
-# --- signed links ------------------------------------------------------------------
-
-
-def download_token(keys: list[str], completion_id: int, clock: Clock | None = None) -> str:
-    return signing.dumps(keys, signing.CERTIFICATE, {"c": completion_id}, clock)
-
-
-def read_download_token(keys: list[str], token: str, clock: Clock | None = None) -> int | None:
-    data = signing.loads(keys, signing.CERTIFICATE, token, DOWNLOAD_MAX_AGE, clock)
-    return _completion_id(data)
-
-
-def verify_token(keys: list[str], completion_id: int) -> str:
-    return signing.dumps(keys, signing.VERIFY, {"c": completion_id})
-
-
-def read_verify_token(keys: list[str], token: str) -> int | None:
-    return _completion_id(signing.loads(keys, signing.VERIFY, token))
-
-
-def _completion_id(data: object) -> int | None:
-    cid = data.get("c") if isinstance(data, dict) else None
-    return cid if isinstance(cid, int) and not isinstance(cid, bool) else None
-
-
-@dataclass(frozen=True)
-class Links:
-    download: str
-    verify: str
-
-
-def links(settings: Settings, completion_id: int, now: datetime) -> Links:
-    """Absolute URLs, for emails and the PDF; the download link is dated `now`."""
-    keys, base = settings.secret_keys, settings.base_url
-    token = download_token(keys, completion_id, FixedClock(now))
-    return Links(
-        download=f"{base}/certificates/{token}.pdf",
-        verify=f"{base}/verify/{verify_token(keys, completion_id)}",
-    )
 
 
 # --- what a certificate says ---------------------------------------------------------
@@ -144,7 +93,7 @@ def render_pdf(cert: Certificate, verify_url: str) -> bytes:
     regular, bold = _register_fonts()
     buffer = io.BytesIO()
     width, height = landscape(A4)
-    pdf = Canvas(buffer, pagesize=(width, height), pageCompression=0)
+    pdf = Canvas(buffer, pagesize=(width, height), pageCompression=1)
     pdf.setTitle(f"CET certificate {cert.course_ref} - {cert.goc_number}")
     pdf.setSubject(f"{cert.course_ref} {cert.course_title}")
     pdf.setAuthor(cert.provider)
@@ -154,7 +103,7 @@ def render_pdf(cert: Certificate, verify_url: str) -> bytes:
         (bold, 22, cert.name),
         (regular, 14, f"GOC number {cert.goc_number}"),
         (regular, 14, "has completed"),
-        (bold, 16, f"{cert.course_ref}  {cert.course_title}"[:95]),
+        (bold, 16, f"{cert.course_ref}  {cert.course_title}"),
         (regular, 13, "Competencies: " + "; ".join(cert.competencies)),
         (regular, 14, _points_line(cert)),
         (regular, 14, f"Completed on {cert.completed_on:%d %B %Y}, CET year {cert.cet_year}"),
@@ -163,8 +112,10 @@ def render_pdf(cert: Certificate, verify_url: str) -> bytes:
     y = height - 160
     for font, size, text in lines:
         pdf.setFont(font, size)
-        pdf.drawCentredString(width / 2, y, text)
-        y -= size + 18
+        for part in simpleSplit(text, font, size, width - 120):  # long titles wrap
+            pdf.drawCentredString(width / 2, y, part)
+            y -= size + 6
+        y -= 12
     pdf.setFont(regular, 9)
     pdf.drawCentredString(width / 2, 60, "Check this certificate is genuine at:")
     pdf.drawCentredString(width / 2, 46, verify_url)

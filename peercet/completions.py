@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peercet import audit, certificates, lifecycle
+from peercet import audit, lifecycle, links
 from peercet.errors import Conflict
 from peercet.events import Outcome
 from peercet.frames import completion_event
@@ -181,7 +181,7 @@ async def notify_completed(
     link = f"{base_url}/account/completions/{completion.id}"
     settings = session.info.get("settings")
     if isinstance(settings, Settings):  # sessions made with settings: a signed link
-        link = certificates.links(settings, completion.id, now).download
+        link = links.links(settings, completion.id, now).download
     await notify(
         session,
         registrant,

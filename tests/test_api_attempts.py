@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from starlette.testclient import TestClient
 
 from peercet.clock import FixedClock
@@ -77,29 +76,30 @@ def test_a_course_for_another_profession_is_403(settings: Settings) -> None:
         assert attempt(client, dispensing, {"answers": answers(client, dispensing)})[0] == 201
 
 
-@pytest.mark.parametrize(
-    ("body", "code"),
-    [
-        ({}, "bad_answer"),
-        ({"answers": [1, 2]}, "bad_answer"),
-        ({"answers": {"999999": 0}}, "unknown_question"),
-        ({"answers": {"x": 0}}, "unknown_question"),
-        ("FIRST:9", "bad_answer"),
-        ("FIRST:true", "bad_answer"),
-    ],
-)
-def test_bad_answers_are_400(settings: Settings, body: object, code: str) -> None:
+BAD_ANSWERS: list[tuple[object, str]] = [
+    ({}, "bad_answer"),
+    ({"answers": [1, 2]}, "bad_answer"),
+    ({"answers": {"999999": 0}}, "unknown_question"),
+    ({"answers": {"x": 0}}, "unknown_question"),
+    ("FIRST:9", "bad_answer"),
+    ("FIRST:true", "bad_answer"),
+]
+
+
+def test_bad_answers_are_400(settings: Settings) -> None:
     ref = make_course(settings, True)
     with app_client(settings) as client:
         register(client)
-        if isinstance(body, str):
-            first = client.get(f"/api/courses/{ref}").json()["questions"][0]["id"]
-            value = {"9": 9, "true": True}[body.split(":")[1]]
-            body = {"answers": {str(first): value}}
-        response = client.post(f"/api/courses/{ref}/attempts", json=body)
-        assert response.status_code == 400 and error_code(response) == code
+        first = client.get(f"/api/courses/{ref}").json()["questions"][0]["id"]
+        for body, code in BAD_ANSWERS:
+            if isinstance(body, str):
+                value = {"9": 9, "true": True}[body.split(":")[1]]
+                body = {"answers": {str(first): value}}
+            response = client.post(f"/api/courses/{ref}/attempts", json=body)
+            assert (response.status_code, error_code(response)) == (400, code), body
         bad_json = client.post(f"/api/courses/{ref}/attempts", content=b"{nope")
         assert bad_json.status_code == 400 and error_code(bad_json) == "bad_json"
+        assert client.get("/api/completions").json() == {"completions": []}
 
 
 def test_attempting_needs_a_signed_in_registrant(settings: Settings) -> None:
@@ -138,3 +138,14 @@ def test_a_pass_after_the_year_end_cut_off_belongs_to_the_next_year(settings: Se
         assert january["id"] != december["id"] and january["cet_year"] == 2027
         passed = clock.at + timedelta(days=14)
         assert datetime.fromisoformat(january["deadline"]) == passed
+
+
+def test_an_unknown_course_or_a_huge_body_is_refused(settings: Settings) -> None:
+    ref = make_course(settings, True)
+    with app_client(settings) as client:
+        register(client)
+        unknown = client.post("/api/courses/C-99999/attempts", json={"answers": {}})
+        assert unknown.status_code == 404 and error_code(unknown) == "unknown_course"
+        huge = {"answers": {}, "padding": "x" * 70_000}
+        too_large = client.post(f"/api/courses/{ref}/attempts", json=huge)
+        assert too_large.status_code == 413 and error_code(too_large) == "too_large"

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
-
 from peercet.settings import Settings
 from tests.web_helpers import app_client, error_code, make_course
 
@@ -72,16 +70,13 @@ def test_pages_of_twenty_with_a_next_url(settings: Settings) -> None:
         assert client.get("/api/courses?page=9").json() == {"courses": [], "next": None}
 
 
-@pytest.mark.parametrize(
-    "query",
-    ["page=0", "page=x", "interactive=maybe", "profession=astronaut", "q=" + "x" * 201],
-)
-def test_a_bad_query_is_400(settings: Settings, query: str) -> None:
+def test_a_bad_query_is_400(settings: Settings) -> None:
     with app_client(settings) as client:
-        response = client.get(f"/api/courses?{query}")
-    assert response.status_code == 400
-    assert error_code(response) == "bad_query"
-    assert response.json()["error"]["message"]
+        for query in ["page=0", "page=x", "interactive=maybe", "profession=astronaut",
+                      "q=" + "x" * 201]:  # fmt: skip
+            response = client.get(f"/api/courses?{query}")
+            assert response.status_code == 400 and error_code(response) == "bad_query"
+            assert response.json()["error"]["message"]
 
 
 def test_a_course_shows_questions_and_options_but_never_the_answers(settings: Settings) -> None:

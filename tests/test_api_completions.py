@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-import pytest
 from redis import Redis
 from starlette.testclient import TestClient
 
@@ -71,14 +70,14 @@ def test_a_non_interactive_course_has_no_choice(settings: Settings) -> None:
     assert response.status_code == 409 and error_code(response) == "not_interactive"
 
 
-@pytest.mark.parametrize("body", [{}, {"mode": "both"}, {"mode": 1}])
-def test_a_bad_mode_is_400(settings: Settings, body: dict[str, object]) -> None:
+def test_a_bad_mode_is_400(settings: Settings) -> None:
     ref = make_course(settings, True)
     with app_client(settings) as client:
         register(client)
         cid = pass_exam(client, ref)["id"]
-        response = client.post(f"/api/completions/{cid}/choice", json=body)
-    assert response.status_code == 400 and error_code(response) == "bad_mode"
+        for body in ({}, {"mode": "both"}, {"mode": 1}):
+            response = client.post(f"/api/completions/{cid}/choice", json=body)
+            assert response.status_code == 400 and error_code(response) == "bad_mode"
 
 
 def test_another_registrants_completion_is_404_and_reveals_nothing(settings: Settings) -> None:

@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peercet import certificates
+from peercet import links
 from peercet.clock import FixedClock
 from peercet.settings import Settings
 from peercet.tables import OutgoingEmail
@@ -46,7 +46,7 @@ def test_the_emailed_link_downloads_without_signing_in_until_it_expires(
         assert response.status_code == 200 and response.content.startswith(b"%PDF")
         assert ref.encode() in response.content
         assert f"certificate-{ref}-{cid}.pdf" in response.headers["content-disposition"]
-        clock.advance(timedelta(seconds=certificates.DOWNLOAD_MAX_AGE + 1))
+        clock.advance(timedelta(seconds=links.DOWNLOAD_MAX_AGE + 1))
         expired = client.get(link)
         assert expired.status_code == 404 and "expired" in expired.text
 
@@ -97,15 +97,15 @@ def test_an_open_completion_has_no_genuine_certificate(settings: Settings) -> No
     with app_client(settings) as client:
         register(client)
         cid = pass_exam(client, ref)["id"]
-        token = certificates.verify_token(settings.secret_keys, cid)
+        token = links.verify_token(settings.secret_keys, cid)
         assert client.get(f"/verify/{token}").status_code == 404
 
 
 def test_tokens_survive_key_rotation() -> None:
     clock = FixedClock(f.T0)
-    token = certificates.download_token(["old"], 7, clock)
-    assert certificates.read_download_token(["new", "old"], token, clock) == 7
-    assert certificates.read_download_token(["new"], token, clock) is None
-    verify = certificates.verify_token(["old"], 7)
-    assert certificates.read_verify_token(["new", "old"], verify) == 7
-    assert certificates.read_verify_token(["old"], token) is None  # salts keep uses apart
+    token = links.download_token(["old"], 7, clock)
+    assert links.read_download_token(["new", "old"], token, clock) == 7
+    assert links.read_download_token(["new"], token, clock) is None
+    verify = links.verify_token(["old"], 7)
+    assert links.read_verify_token(["new", "old"], verify) == 7
+    assert links.read_verify_token(["old"], token) is None  # salts keep uses apart

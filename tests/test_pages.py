@@ -109,10 +109,12 @@ def test_exam_then_choice_then_account_and_certificate(settings: Settings) -> No
         assert "You passed the exam: 5 out of 5" in choice_page
         assert "not complete until you choose" in choice_page and "This is final" in choice_page
         assert "30 December" in choice_page and "14 days" in choice_page
+        assert "<body data-live>" in choice_page  # follows the completion over /ws while open
         cid = passed.headers["location"].split("/")[-1].split("?")[0]
         chosen = client.post(f"/account/completions/{cid}/choice",
                              data={"csrf_token": csrf, "mode": "non_interactive"})  # fmt: skip
         assert chosen.status_code == 200 and "Completed (non-interactive)" in chosen.text
+        assert "data-live" not in chosen.text
         again = client.post(f"/account/completions/{cid}/choice",
                             data={"csrf_token": csrf, "mode": "interactive"})  # fmt: skip
         assert again.status_code == 409 and "already chosen" in again.text
@@ -135,3 +137,11 @@ def test_unknown_pages_and_other_peoples_completions_are_404_pages(settings: Set
         assert client.get("/account/completions/987654").status_code == 404
         assert client.get("/no-such-page").status_code == 404
         assert client.get("/static/site.css").status_code == 200
+
+
+def test_sign_in_only_sends_you_on_to_this_site() -> None:
+    from web.pages_accounts import safe_next
+
+    assert safe_next("/courses/C-10421?x=1") == "/courses/C-10421?x=1"
+    for bad in ("//evil.test", "/\\evil.test", "https://evil.test", "evil", "/a\\b", "/\nx", None):
+        assert safe_next(bad) == "/account"

@@ -67,18 +67,21 @@ async def get_course(request: Request) -> Response:
     return JSONResponse(await course_detail(res, request.path_params["ref"], who))
 
 
+async def _attempt_once(
+    res: Resources, who: Registrant, ref: str, answers: Any
+) -> exams.AttemptResult:
+    async with transaction(res.sessions) as session:
+        course = await exams.course_by_ref(session, ref)
+        now, tz = res.clock.now(), res.settings.timezone
+        return await exams.take_exam(session, who, course, answers, now, tz)
+
+
 async def attempt(res: Resources, who: Registrant, ref: str, answers: Any) -> exams.AttemptResult:
-    """One attempt in one transaction; a pass racing another pass finds its completion."""
-    for tries in (1, 2):
-        try:
-            async with transaction(res.sessions) as session:
-                course = await exams.course_by_ref(session, ref)
-                now, tz = res.clock.now(), res.settings.timezone
-                result = await exams.take_exam(session, who, course, answers, now, tz)
-            break
-        except IntegrityError:  # the same pass committed meanwhile: read it on the retry
-            if tries == 2:
-                raise
+    """One attempt in one transaction, then its effects."""
+    try:
+        result = await _attempt_once(res, who, ref, answers)
+    except IntegrityError:  # the same pass committed meanwhile: the retry finds it
+        result = await _attempt_once(res, who, ref, answers)
     await res.effects(result.outcome)
     return result
 

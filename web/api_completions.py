@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from peercet import account, certificates, completions, guidance
+from peercet import account, certificates, completions, guidance, links
 from peercet.db import transaction
 from peercet.errors import BadInput, Conflict
 from peercet.frames import completion_frame
@@ -82,7 +82,7 @@ async def post_choice(request: Request) -> Response:
 async def certificate_pdf(res: Resources, completion: Completion) -> Response:
     async with res.sessions() as session:
         cert = await certificates.load(session, completion, res.settings.timezone)
-    verify = certificates.links(res.settings, completion.id, res.clock.now()).verify
+    verify = links.links(res.settings, completion.id, res.clock.now()).verify
     return Response(
         certificates.render_pdf(cert, verify),
         media_type="application/pdf",

@@ -52,7 +52,8 @@ async def my_account(request: Request) -> Response:
     async with res.sessions() as session:
         rows = await account.completions_of(session, who.id)
         notes = await account.notifications_of(session, who.id)
-    context = {"rows": [_row(res, c, course) for c, course in rows], "notes": notes}
+    shown = [_row(res, c, course) for c, course in rows]
+    context = {"rows": shown, "notes": notes, "live": any(r["open"] for r in shown)}
     response = await render(request, "account.html", context)
     await _seen(res, who, notes)
     return response
@@ -65,7 +66,8 @@ async def _completion_page(
     async with res.sessions() as session:
         completion, course = await account.own_completion(session, who.id, path_int(request, "id"))
         notes = await account.notifications_of(session, who.id, completion.id)
-    context = {"row": _row(res, completion, course), "notes": notes, **extra}
+    row = _row(res, completion, course)
+    context = {"row": row, "notes": notes, "live": row["open"], **extra}
     response = await render(request, "completion.html", context, status)
     await _seen(res, who, notes)
     return response

@@ -21,9 +21,11 @@ FIELDS = ("email", "name", "goc_number", "profession")
 
 def safe_next(value: object, default: str = "/account") -> str:
     """Only a path on this site: never `//elsewhere` or an absolute URL."""
-    if isinstance(value, str) and value.startswith("/") and not value.startswith("//"):
-        return value
-    return default
+    if not isinstance(value, str) or not value.startswith("/") or value.startswith("//"):
+        return default
+    if "\\" in value or any(ord(c) < 32 for c in value):  # browsers read /\\x as //x
+        return default
+    return value
 
 
 def _text(form: FormData, name: str) -> str:

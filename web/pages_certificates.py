@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from peercet import certificates
+from peercet import certificates, links
 from peercet.lifecycle import COMPLETED_STATES, State
 from peercet.tables import Completion
 from web.api_completions import certificate_pdf
@@ -18,7 +18,7 @@ async def signed_certificate(request: Request) -> Response:
     """GET /certificates/{token}.pdf: the PDF, for whoever holds the unexpired link."""
     res = resources(request)
     keys = res.settings.secret_keys
-    cid = certificates.read_download_token(keys, request.path_params["token"], res.clock)
+    cid = links.read_download_token(keys, request.path_params["token"], res.clock)
     async with res.sessions() as session:
         completion = None if cid is None else await session.get(Completion, cid)
     if completion is None:
@@ -30,7 +30,7 @@ async def signed_certificate(request: Request) -> Response:
 async def verify(request: Request) -> Response:
     """GET /verify/{token}: shows a certificate is genuine; a tampered token is refused."""
     res = resources(request)
-    cid = certificates.read_verify_token(res.settings.secret_keys, request.path_params["token"])
+    cid = links.read_verify_token(res.settings.secret_keys, request.path_params["token"])
     cert = None
     async with res.sessions() as session:
         completion = None if cid is None else await session.get(Completion, cid)

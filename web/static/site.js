@@ -20,3 +20,32 @@
   }
   document.addEventListener("DOMContentLoaded", function () { setInterval(tick, 60000); });
 })();
+
+// Pages that show completions follow them live: when the server says one changed
+// (paired, fallen back, completed) over /ws, reload to show it. Without /ws, nothing.
+(function () {
+  "use strict";
+  if (!document.body || !document.body.hasAttribute("data-live") || !window.WebSocket) { return; }
+  var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+  var tries = 0, leaving = false;
+  // A form being sent navigates anyway; a reload then would race it.
+  document.addEventListener("submit", function () { leaving = true; });
+  window.addEventListener("pagehide", function () { leaving = true; });
+  function connect() {
+    var socket = new WebSocket(scheme + location.host + "/ws");
+    socket.onopen = function () { tries = 0; };
+    socket.onmessage = function (event) {
+      var frame;
+      try { frame = JSON.parse(event.data); } catch (e) { return; }
+      if (!leaving && (frame.type === "completion" || frame.type === "matched")) {
+        leaving = true;
+        location.reload();
+      }
+    };
+    socket.onclose = function () {
+      tries += 1;
+      if (!leaving && tries < 6) { setTimeout(connect, 2000 * tries); }
+    };
+  }
+  connect();
+})();

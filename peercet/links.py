@@ -1,0 +1,58 @@
+"""Signed links to a certificate, each signed with its own salt.
+
+- The download link in the completion email works without signing in and expires
+  after `DOWNLOAD_MAX_AGE`.
+- The verification link printed on the certificate never expires, so that anyone
+  shown the certificate can check it is genuine. A tampered token is refused.
+
+Kept apart from the PDF so that sending an email does not load reportlab.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from peercet import signing
+from peercet.clock import Clock, FixedClock
+from peercet.settings import Settings
+
+DOWNLOAD_MAX_AGE = 30 * 24 * 3600
+
+
+def download_token(keys: list[str], completion_id: int, clock: Clock | None = None) -> str:
+    return signing.dumps(keys, signing.CERTIFICATE, {"c": completion_id}, clock)
+
+
+def read_download_token(keys: list[str], token: str, clock: Clock | None = None) -> int | None:
+    data = signing.loads(keys, signing.CERTIFICATE, token, DOWNLOAD_MAX_AGE, clock)
+    return _completion_id(data)
+
+
+def verify_token(keys: list[str], completion_id: int) -> str:
+    return signing.dumps(keys, signing.VERIFY, {"c": completion_id})
+
+
+def read_verify_token(keys: list[str], token: str) -> int | None:
+    return _completion_id(signing.loads(keys, signing.VERIFY, token))
+
+
+def _completion_id(data: object) -> int | None:
+    cid = data.get("c") if isinstance(data, dict) else None
+    return cid if isinstance(cid, int) and not isinstance(cid, bool) else None
+
+
+@dataclass(frozen=True)
+class Links:
+    download: str
+    verify: str
+
+
+def links(settings: Settings, completion_id: int, now: datetime) -> Links:
+    """Absolute URLs, for emails and the PDF; the download link is dated `now`."""
+    keys, base = settings.secret_keys, settings.base_url
+    token = download_token(keys, completion_id, FixedClock(now))
+    return Links(
+        download=f"{base}/certificates/{token}.pdf",
+        verify=f"{base}/verify/{verify_token(keys, completion_id)}",
+    )

@@ -15,7 +15,7 @@ from matching.rebuild import rebuild_index, rebuild_queues
 from matching.waiting import waiting_view
 from peercet.completions import fall_back
 from peercet.db import transaction
-from peercet.events import Outcome
+from peercet.events import Event, Outcome
 from peercet.lifecycle import InvalidTransition, Mode, State
 from peercet.rooms import close_discussions
 from peercet.tables import (
@@ -242,3 +242,16 @@ async def test_the_waiting_view_counts_others_and_those_ahead(
             view = await waiting_view(session, await session.get_one(Completion, b), f.T0)
     assert (view["waiting"], view["others_waiting"], view["ahead"]) == (True, 2, 1)
     assert view["deadline"] == (f.T0 + 15 * DAY).isoformat()
+
+
+async def test_a_database_error_after_commit_never_fails_the_edge(
+    sessions: Sessions, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise OperationalError("SELECT", {}, Exception("database is away"))
+
+    async with world(sessions, redis_url) as w:
+        monkeypatch.setattr(w.matcher, "_load", broken)
+        event = Event({"type": "completion"}, registrant_id=7)
+        await w.effects(Outcome(events=[event], dequeue=[1]))  # logged, not raised
+        assert w.published.sent["peercet:registrant:7"] == [{"type": "completion"}]

@@ -24,6 +24,7 @@ from tests import bulk
 from tests import factories as f
 
 FRIDAY = datetime(2026, 3, 13, 9, 0, tzinfo=UTC)
+JULY = datetime(2026, 7, 3, 8, 0, tzinfo=UTC)  # a Friday, 09:00 BST
 
 
 async def _completed(
@@ -61,7 +62,7 @@ async def test_a_batch_has_a_row_per_completion_and_tells_each_registrant(
         done = await f.completion(session, who, course, datetime(2026, 6, 30, 23, 30, tzinfo=UTC))
         interactive = await f.course(session, interactive=True)
         still_open = await f.completion(session, who, interactive)
-    result = await uploads.run_upload(sessions, settings, FRIDAY)
+    result = await uploads.run_upload(sessions, settings, JULY)
     assert result.rows == 1 and result.path is not None and not result.final
     assert result.path.parent == settings.upload_dir
     assert result.path.read_text(encoding="utf-8").splitlines()[0] == (
@@ -81,7 +82,7 @@ async def test_a_batch_has_a_row_per_completion_and_tells_each_registrant(
     ]
     async with sessions() as session:
         row = await session.get_one(Completion, done.id)
-        assert row.uploaded_at == FRIDAY and row.upload_batch_id == result.batch_id
+        assert row.uploaded_at == JULY and row.upload_batch_id == result.batch_id
         assert (await session.get_one(Completion, still_open.id)).upload_batch_id is None
         batch = await session.get_one(UploadBatch, result.batch_id)
         assert (batch.file_path, batch.rows) == (str(result.path), 1)
@@ -93,7 +94,7 @@ async def test_a_batch_has_a_row_per_completion_and_tells_each_registrant(
             select(OutgoingEmail).where(OutgoingEmail.dedupe_key == f"uploaded:{done.id}")
         )
         assert email is not None and email.to_addr == who.email
-    again = await uploads.run_upload(sessions, settings, FRIDAY + timedelta(days=7))
+    again = await uploads.run_upload(sessions, settings, JULY + timedelta(days=7))
     assert (again.path, again.rows) == (None, 0)  # each completion is uploaded once
 
 

@@ -137,3 +137,33 @@ async def test_a_fallback_closes_the_discussion_and_the_peer_goes_back_to_the_qu
             assert (peer.state, peer.discussion_id) == (State.SEEKING_PEER, None)
             gone = await session.get_one(Completion, first.id)
             assert (gone.state, gone.fallback) == (State.COMPLETED_NON_INTERACTIVE, True)
+
+
+async def test_a_missed_weekly_upload_is_caught_up_by_the_sweep(settings: Settings) -> None:
+    async with worker_resources(settings, datetime(2026, 3, 13, 8, 59, tzinfo=UTC)) as res:
+        async with transaction(res.sessions) as session:
+            plain = await f.course(session, interactive=False)
+            at = datetime(2026, 3, 9, 10, tzinfo=UTC)
+            await record_pass(session, await f.registrant(session), plain, at, f.LONDON)
+        assert (await jobs.sweep(ctx(res)))["uploads"] == []  # Friday's slot is 09:00
+        res.clock.at = datetime(2026, 3, 13, 10, 30, tzinfo=UTC)  # type: ignore[attr-defined]
+        (upload,) = (await jobs.sweep(ctx(res)))["uploads"]  # the worker was down at 09:00
+        assert upload["rows"] == 1
+        assert (await jobs.sweep(ctx(res)))["uploads"] == []
+
+
+async def test_fallback_emails_reach_the_outbox_and_overdue_uploads_are_flagged(
+    settings: Settings,
+) -> None:
+    async with worker_resources(settings, DUE) as res:
+        async with transaction(res.sessions) as session:
+            result = await record_pass(
+                session, await f.registrant(session), await f.course(session), f.T0, f.LONDON
+            )
+        assert (await jobs.sweep(ctx(res)))["fallbacks"] == 1
+        assert await jobs.drain_outbox(ctx(res)) == {"sent": 1, "failed": 0}
+        (eml,) = settings.outbox_dir.iterdir()
+        assert f"/account/completions/{result.completion.id}" in eml.read_text()
+        assert await jobs.flag_overdue_uploads(ctx(res)) == 0
+        res.clock.advance(timedelta(days=30))  # type: ignore[attr-defined]
+        assert await jobs.flag_overdue_uploads(ctx(res)) == 1

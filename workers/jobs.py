@@ -38,7 +38,7 @@ async def sweep(ctx: Ctx) -> dict[str, Any]:
     now = res.clock.now()
     fallbacks = await apply_due(res.sessions, now, res.effects)
     uploads = await uploads_due(res, now, weekly=False)
-    return {"fallbacks": fallbacks, "uploads": [_summary(u) for u in uploads]}
+    return {"fallbacks": fallbacks, "uploads": [summary(u) for u in uploads]}
 
 
 async def year_end(ctx: Ctx) -> dict[str, Any]:
@@ -50,7 +50,7 @@ async def year_end(ctx: Ctx) -> dict[str, Any]:
 async def weekly_upload(ctx: Ctx) -> dict[str, Any]:
     res = resources(ctx)
     uploads = await uploads_due(res, res.clock.now(), weekly=True)
-    return {"uploads": [_summary(u) for u in uploads]}
+    return {"uploads": [summary(u) for u in uploads]}
 
 
 async def uploads_due(res: WorkerResources, now: datetime, weekly: bool) -> list[UploadResult]:
@@ -93,6 +93,6 @@ async def drain_outbox(ctx: Ctx) -> dict[str, int]:
     return {"sent": result.sent, "failed": result.failed}
 
 
-def _summary(result: UploadResult) -> dict[str, Any]:
+def summary(result: UploadResult) -> dict[str, Any]:
     path = None if result.path is None else str(result.path)
     return {"file": path, "rows": result.rows, "final": result.final}

@@ -35,6 +35,14 @@ class Inbox:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.greetings = 0  # one EHLO per connection
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        self.greetings += 1
+        session.host_name = hostname  # this hook's duty in aiosmtpd
+        return responses
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = email.message_from_bytes(envelope.content, policy=default)
@@ -143,6 +151,7 @@ async def test_two_drains_at_once_send_each_email_once(
     assert sorted(str(m["Message-ID"]) for m in inbox.messages) == sorted(
         f"<outbox-{i}@peercet.test>" for i in ids
     )
+    assert inbox.greetings <= 3  # a connection per drain, not per email
 
 
 async def test_without_smtp_emails_are_written_as_eml_files(

@@ -167,3 +167,11 @@ async def test_fallback_emails_reach_the_outbox_and_overdue_uploads_are_flagged(
         assert await jobs.flag_overdue_uploads(ctx(res)) == 0
         res.clock.advance(timedelta(days=30))  # type: ignore[attr-defined]
         assert await jobs.flag_overdue_uploads(ctx(res)) == 1
+
+
+async def test_the_reminder_job_reminds_once(settings: Settings) -> None:
+    async with worker_resources(settings, DUE - timedelta(days=2)) as res:
+        async with transaction(res.sessions) as session:
+            await waiting(session, await f.registrant(session), await f.course(session))
+        assert await jobs.remind(ctx(res)) == 1
+        assert await jobs.remind(ctx(res)) == 0

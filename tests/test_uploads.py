@@ -189,7 +189,7 @@ async def test_two_concurrent_runs_never_upload_a_completion_twice(
     assert await _state(sessions) == (len(first), len(files), len(first))
 
 
-async def test_the_cli_prints_the_file_and_row_count(
+async def test_the_cli_prints_the_file_and_row_count_and_two_at_once_upload_once(
     database_url: str, sessions: async_sessionmaker[AsyncSession], settings: Settings
 ) -> None:
     await _completed(sessions, 3)
@@ -210,7 +210,9 @@ async def test_the_cli_prints_the_file_and_row_count(
         last: dict[str, object] = json.loads(out.decode().strip().splitlines()[-1])
         return last
 
-    first = await run()
+    one, other = await asyncio.gather(run(), run())  # two processes at once
+    first, second = sorted([one, other], key=lambda r: -int(r["rows"]))  # type: ignore[call-overload]
+    assert second == {"file": None, "rows": 0}
     assert first["rows"] == 3 and isinstance(first["file"], str)
     rows = _read(Path(first["file"]))
     assert {r["provider"] for r in rows} == {"Optics Academy"}

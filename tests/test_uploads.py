@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peercet import uploads
 from peercet.db import create_engine, session_factory, transaction
+from peercet.deadlines import apply_due
 from peercet.lifecycle import State
 from peercet.settings import Settings
 from peercet.tables import Completion, Notification, OutgoingEmail, UploadBatch
@@ -220,3 +221,20 @@ async def test_the_cli_prints_the_file_and_row_count_and_two_at_once_upload_once
         at = await session.scalar(select(Completion.uploaded_at).limit(1))
     assert at == datetime(2026, 3, 13, 9, 0, tzinfo=UTC)  # --now, scheme time (GMT)
     assert await run() == {"file": None, "rows": 0}
+
+
+async def test_the_final_upload_waits_until_nothing_of_the_year_is_open(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    december = datetime(2026, 12, 20, 10, tzinfo=UTC)
+    await _completed(sessions, 1, december)
+    async with transaction(sessions) as session:
+        course = await f.course(session)
+        people = await bulk.registrants(session, 1, december)
+        await bulk.completions(session, people, course.id, december, f.LONDON)
+    async with sessions() as session:
+        assert not await uploads.final_due(session, 2026)  # one is still seeking a peer
+    await apply_due(sessions, datetime(2026, 12, 30, 12, tzinfo=UTC))
+    async with sessions() as session:
+        assert await uploads.final_due(session, 2026)
+        assert not await uploads.final_due(session, 2025)

@@ -42,8 +42,20 @@ MATCHING_CRON_JOBS: list[CronJob] = []
 # ---------------------------------------------------------------------------------------
 
 
+def _log_to_stderr() -> None:
+    """arq's command line sets up only its own logger: ours (fallbacks, uploads, overdue
+    uploads, email failures) go to stderr too."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    for name in ("peercet", "workers"):
+        logger = logging.getLogger(name)
+        if not logger.handlers:
+            logger.addHandler(handler)
+            logger.setLevel(logging.INFO)
+
+
 async def startup(ctx: dict[str, Any]) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    _log_to_stderr()
     ctx[KEY] = open_resources(SETTINGS, ctx["redis"], SystemClock())
 
 

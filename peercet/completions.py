@@ -21,7 +21,7 @@ from peercet.errors import Conflict
 from peercet.events import Outcome
 from peercet.frames import completion_event
 from peercet.lifecycle import Mode, State
-from peercet.notify import Notice, notify
+from peercet.notify import Addressed, Notice, notify, notify_many
 from peercet.rooms import close_discussions
 from peercet.settings import Settings
 from peercet.tables import Completion, Course, PointRecord, Registrant
@@ -164,6 +164,32 @@ async def complete_interactive(
     return completions
 
 
+def certificate_link(
+    session: AsyncSession, completion_id: int, now: datetime, base_url: str = ""
+) -> str:
+    """The signed certificate link when the session knows the settings, else the account page."""
+    settings = session.info.get("settings")
+    if isinstance(settings, Settings):
+        return links.links(settings, completion_id, now).download
+    return f"{base_url}/account/completions/{completion_id}"
+
+
+def completed_notice(completion: Completion, course: Course, link: str) -> Notice:
+    kind = "interactive" if completion.state == State.COMPLETED_INTERACTIVE else "non-interactive"
+    how = " by the deadline" if completion.fallback else ""
+    body = (
+        f"Your CET for {course.ref} {course.title} is complete{how}: "
+        f"{course.points} {kind} point(s). Your certificate is in your account."
+    )
+    return Notice(
+        kind="fallback" if completion.fallback else "completed",
+        subject=f"CET completed: {course.ref}",
+        body=body,
+        link=link,
+        dedupe_key=f"completed:{completion.id}",
+    )
+
+
 async def notify_completed(
     session: AsyncSession,
     registrant: Registrant,
@@ -172,29 +198,9 @@ async def notify_completed(
     now: datetime,
     base_url: str = "",
 ) -> None:
-    kind = "interactive" if completion.state == State.COMPLETED_INTERACTIVE else "non-interactive"
-    how = " by the deadline" if completion.fallback else ""
-    body = (
-        f"Your CET for {course.ref} {course.title} is complete{how}: "
-        f"{course.points} {kind} point(s). Your certificate is in your account."
-    )
-    link = f"{base_url}/account/completions/{completion.id}"
-    settings = session.info.get("settings")
-    if isinstance(settings, Settings):  # sessions made with settings: a signed link
-        link = links.links(settings, completion.id, now).download
-    await notify(
-        session,
-        registrant,
-        Notice(
-            kind="fallback" if completion.fallback else "completed",
-            subject=f"CET completed: {course.ref}",
-            body=body,
-            link=link,
-            dedupe_key=f"completed:{completion.id}",
-        ),
-        now,
-        completion_id=completion.id,
-    )
+    link = certificate_link(session, completion.id, now, base_url)
+    notice = completed_notice(completion, course, link)
+    await notify(session, registrant, notice, now, completion_id=completion.id)
 
 
 async def courses_by_id(session: AsyncSession, ids: set[int]) -> dict[int, Course]:
@@ -224,10 +230,12 @@ async def fall_back(
     if not fallen_ids:
         return 0, Outcome()
     fallen = list(
-        (await session.scalars(select(Completion).where(Completion.id.in_(fallen_ids)))).all()
+        await session.scalars(
+            select(Completion)
+            .where(Completion.id.in_(fallen_ids))
+            .execution_options(populate_existing=True)
+        )
     )
-    for completion in fallen:
-        await session.refresh(completion)
     return len(fallen), await _after_fallback(session, fallen, now)
 
 
@@ -250,13 +258,15 @@ async def _after_fallback(
             Mode.NON_INTERACTIVE,
             now,
         )
+    notices = []
     for completion in fallen:
         course = courses[completion.course_id]
         outcome.events.append(completion_event(completion, course))
         outcome.dequeue.append(completion.id)
-        await notify_completed(
-            session, registrants[completion.registrant_id], completion, course, now
-        )
+        link = certificate_link(session, completion.id, now)
+        notice = completed_notice(completion, course, link)
+        notices.append(Addressed(registrants[completion.registrant_id], notice, completion.id))
+    await notify_many(session, notices, now)
     await audit.record_many(
         session, now, None, "fallback", [f"completion:{c.id}" for c in fallen], "deadline"
     )

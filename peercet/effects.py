@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from redis.asyncio import Redis
@@ -68,10 +68,12 @@ class Effects:
         minutely sweep applies whatever a lost job missed."""
         if self.jobs is None:
             return
+        real_now = datetime.now(UTC)  # arq defers by Redis's real clock, not the domain's
         for completion_id, due in deadlines:
             job_id = keys.deadline_job_id(completion_id, int(due.timestamp()))
+            # a deadline already past runs now: arq refuses a job that expired before it began
             await self.jobs.enqueue_job(
-                DEADLINE_JOB, completion_id, _job_id=job_id, _defer_until=due
+                DEADLINE_JOB, completion_id, _job_id=job_id, _defer_until=max(due, real_now)
             )
 
 

@@ -9,6 +9,7 @@ again when its lease ends; the Message-ID is the row's, so the copy is recognisa
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
@@ -44,28 +45,51 @@ def backoff(attempts: int) -> timedelta:
 class Transport(Protocol):
     async def send(self, message: EmailMessage) -> None: ...
 
+    async def close(self) -> None: ...
 
-@dataclass(frozen=True)
+
 class SmtpTransport:
-    """`smtp://[user:password@]host[:port]` (STARTTLS when offered) or `smtps://` (TLS)."""
+    """`smtp://[user:password@]host[:port]` (STARTTLS when offered) or `smtps://` (TLS).
+    One connection serves a whole drain; after any error the next send reconnects."""
 
-    url: str
-    timeout: float = SMTP_TIMEOUT
+    def __init__(self, url: str, timeout: float = SMTP_TIMEOUT) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise ValueError(f"SMTP_URL must be smtp://host:port or smtps://host:port: {url}")
+        tls = parts.scheme == "smtps"
+        self.options: dict[str, Any] = {
+            "hostname": parts.hostname,
+            "port": parts.port or (465 if tls else 25),
+            "username": unquote(parts.username) if parts.username else None,
+            "password": unquote(parts.password) if parts.password else None,
+            "use_tls": tls,
+            "timeout": timeout,
+        }
+        self.client: aiosmtplib.SMTP | None = None
+        self.lock = asyncio.Lock()  # concurrent drains share the worker's transport
 
     async def send(self, message: EmailMessage) -> None:
-        parts = urlsplit(self.url)
-        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-            raise ValueError(f"SMTP_URL must be smtp://host:port or smtps://host:port: {self.url}")
-        tls = parts.scheme == "smtps"
-        await aiosmtplib.send(
-            message,
-            hostname=parts.hostname,
-            port=parts.port or (465 if tls else 25),
-            username=unquote(parts.username) if parts.username else None,
-            password=unquote(parts.password) if parts.password else None,
-            use_tls=tls,
-            timeout=self.timeout,
-        )
+        async with self.lock:
+            if self.client is None or not self.client.is_connected:
+                self.client = aiosmtplib.SMTP(**self.options)
+                await self.client.connect()
+            try:
+                await self.client.send_message(message)
+            except BaseException:
+                await self._close()
+                raise
+
+    async def close(self) -> None:
+        async with self.lock:
+            await self._close()
+
+    async def _close(self) -> None:
+        client, self.client = self.client, None
+        if client is not None and client.is_connected:
+            try:
+                await client.quit()
+            except (aiosmtplib.SMTPException, OSError):
+                client.close()
 
 
 @dataclass(frozen=True)
@@ -81,6 +105,9 @@ class FileTransport:
         temporary = path.with_name(f".{path.name}.tmp")
         temporary.write_bytes(message.as_bytes())
         os.replace(temporary, path)
+
+    async def close(self) -> None:
+        return None
 
 
 def transport_for(settings: Settings) -> Transport:
@@ -185,12 +212,15 @@ async def drain(
     """Send every due row (until `max_seconds` have passed, if given)."""
     result = DrainResult()
     started = time.monotonic()
-    while max_seconds is None or time.monotonic() - started < max_seconds:
-        ids = await _due_ids(sessions, clock.now(), batch)
-        if not ids:
-            break
-        for email_id in ids:
-            outcome = await send_one(sessions, transport, clock, email_id, mail_from)
-            result.sent += outcome is True
-            result.failed += outcome is False
+    try:
+        while max_seconds is None or time.monotonic() - started < max_seconds:
+            ids = await _due_ids(sessions, clock.now(), batch)
+            if not ids:
+                break
+            for email_id in ids:
+                outcome = await send_one(sessions, transport, clock, email_id, mail_from)
+                result.sent += outcome is True
+                result.failed += outcome is False
+    finally:
+        await transport.close()
     return result

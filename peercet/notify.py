@@ -10,9 +10,9 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peercet.tables import Notification, OutgoingEmail, Registrant
@@ -136,9 +136,13 @@ async def notify_many(
                 seen.add(key)
     if not fresh:
         return 0
-    await session.execute(insert(Notification), [_notification_row(i, now) for i in fresh])
+    # Core inserts (the tables, not the classes): no ORM bookkeeping for thousands of rows
+    notes = [_notification_row(i, now) for i in fresh]
+    await session.execute(insert(cast(Table, Notification.__table__)), notes)
     if email:
-        await session.execute(insert(OutgoingEmail), [_email_row(i, now) for i in fresh])
+        await session.execute(
+            insert(cast(Table, OutgoingEmail.__table__)), [_email_row(i, now) for i in fresh]
+        )
     return len(fresh)
 
 

@@ -58,9 +58,12 @@ class _NothingToUpload(Exception):
     pass
 
 
-def uploadable(final_year: int | None = None) -> Any:
-    """Completed and not yet uploaded (of `final_year` or before, for the year's final batch)."""
+def uploadable(final_year: int | None = None, by: datetime | None = None) -> Any:
+    """Completed (by `by`) and not yet uploaded; of `final_year` or before for the year's
+    final batch."""
     condition = and_(Completion.completed_at.is_not(None), Completion.upload_batch_id.is_(None))
+    if by is not None:
+        condition = and_(condition, Completion.completed_at <= by)
     if final_year is not None:
         condition = and_(condition, Completion.cet_year <= final_year)
     return condition
@@ -152,7 +155,7 @@ async def _claim(
 ) -> list[int]:
     claimed = await session.execute(
         update(Completion)
-        .where(uploadable(final_year))
+        .where(uploadable(final_year, by=now))
         .values(upload_batch_id=batch_id, uploaded_at=now)
         .returning(Completion.id)
         .execution_options(synchronize_session=False)

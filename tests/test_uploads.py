@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peercet import uploads
 from peercet.db import create_engine, session_factory, transaction
+from peercet.deadlines import apply_due
 from peercet.lifecycle import State
 from peercet.settings import Settings
 from peercet.tables import Completion, Notification, OutgoingEmail, UploadBatch
@@ -24,6 +25,7 @@ from tests import bulk
 from tests import factories as f
 
 FRIDAY = datetime(2026, 3, 13, 9, 0, tzinfo=UTC)
+JULY = datetime(2026, 7, 3, 8, 0, tzinfo=UTC)  # a Friday, 09:00 BST
 
 
 async def _completed(
@@ -61,7 +63,7 @@ async def test_a_batch_has_a_row_per_completion_and_tells_each_registrant(
         done = await f.completion(session, who, course, datetime(2026, 6, 30, 23, 30, tzinfo=UTC))
         interactive = await f.course(session, interactive=True)
         still_open = await f.completion(session, who, interactive)
-    result = await uploads.run_upload(sessions, settings, FRIDAY)
+    result = await uploads.run_upload(sessions, settings, JULY)
     assert result.rows == 1 and result.path is not None and not result.final
     assert result.path.parent == settings.upload_dir
     assert result.path.read_text(encoding="utf-8").splitlines()[0] == (
@@ -81,7 +83,7 @@ async def test_a_batch_has_a_row_per_completion_and_tells_each_registrant(
     ]
     async with sessions() as session:
         row = await session.get_one(Completion, done.id)
-        assert row.uploaded_at == FRIDAY and row.upload_batch_id == result.batch_id
+        assert row.uploaded_at == JULY and row.upload_batch_id == result.batch_id
         assert (await session.get_one(Completion, still_open.id)).upload_batch_id is None
         batch = await session.get_one(UploadBatch, result.batch_id)
         assert (batch.file_path, batch.rows) == (str(result.path), 1)
@@ -93,7 +95,7 @@ async def test_a_batch_has_a_row_per_completion_and_tells_each_registrant(
             select(OutgoingEmail).where(OutgoingEmail.dedupe_key == f"uploaded:{done.id}")
         )
         assert email is not None and email.to_addr == who.email
-    again = await uploads.run_upload(sessions, settings, FRIDAY + timedelta(days=7))
+    again = await uploads.run_upload(sessions, settings, JULY + timedelta(days=7))
     assert (again.path, again.rows) == (None, 0)  # each completion is uploaded once
 
 
@@ -188,7 +190,7 @@ async def test_two_concurrent_runs_never_upload_a_completion_twice(
     assert await _state(sessions) == (len(first), len(files), len(first))
 
 
-async def test_the_cli_prints_the_file_and_row_count(
+async def test_the_cli_prints_the_file_and_row_count_and_two_at_once_upload_once(
     database_url: str, sessions: async_sessionmaker[AsyncSession], settings: Settings
 ) -> None:
     await _completed(sessions, 3)
@@ -209,7 +211,9 @@ async def test_the_cli_prints_the_file_and_row_count(
         last: dict[str, object] = json.loads(out.decode().strip().splitlines()[-1])
         return last
 
-    first = await run()
+    one, other = await asyncio.gather(run(), run())  # two processes at once
+    first, second = sorted([one, other], key=lambda r: -int(r["rows"]))  # type: ignore[call-overload]
+    assert second == {"file": None, "rows": 0}
     assert first["rows"] == 3 and isinstance(first["file"], str)
     rows = _read(Path(first["file"]))
     assert {r["provider"] for r in rows} == {"Optics Academy"}
@@ -217,3 +221,20 @@ async def test_the_cli_prints_the_file_and_row_count(
         at = await session.scalar(select(Completion.uploaded_at).limit(1))
     assert at == datetime(2026, 3, 13, 9, 0, tzinfo=UTC)  # --now, scheme time (GMT)
     assert await run() == {"file": None, "rows": 0}
+
+
+async def test_the_final_upload_waits_until_nothing_of_the_year_is_open(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    december = datetime(2026, 12, 20, 10, tzinfo=UTC)
+    await _completed(sessions, 1, december)
+    async with transaction(sessions) as session:
+        course = await f.course(session)
+        people = await bulk.registrants(session, 1, december)
+        await bulk.completions(session, people, course.id, december, f.LONDON)
+    async with sessions() as session:
+        assert not await uploads.final_due(session, 2026)  # one is still seeking a peer
+    await apply_due(sessions, datetime(2026, 12, 30, 12, tzinfo=UTC))
+    async with sessions() as session:
+        assert await uploads.final_due(session, 2026)
+        assert not await uploads.final_due(session, 2025)

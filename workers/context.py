@@ -8,10 +8,10 @@ from typing import Any
 from arq.connections import ArqRedis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from matching.pairing import matching_effects
 from peercet.clock import Clock
 from peercet.db import create_engine, session_factory
-from peercet.effects import Effects, QueueSync
-from peercet.events import RedisPublisher
+from peercet.effects import Effects
 from peercet.mailer import Transport, transport_for
 from peercet.settings import Settings
 
@@ -33,22 +33,14 @@ def open_resources(
     settings: Settings,
     redis: ArqRedis,
     clock: Clock,
-    queue_sync: QueueSync | None = None,
     transport: Transport | None = None,
 ) -> WorkerResources:
     """The engine, sessions and after-commit effects (events, queues, deadline jobs)."""
     engine = create_engine(settings.database_url)
-    effects = Effects(RedisPublisher(redis), jobs=redis)
-    if queue_sync is not None:
-        effects.queue_sync = queue_sync
+    sessions = session_factory(engine, info={"settings": settings})
+    effects = matching_effects(sessions, redis, clock, settings.timezone, jobs=redis)
     return WorkerResources(
-        settings,
-        engine,
-        session_factory(engine),
-        redis,
-        effects,
-        clock,
-        transport or transport_for(settings),
+        settings, engine, sessions, redis, effects, clock, transport or transport_for(settings)
     )
 
 

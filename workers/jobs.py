@@ -12,6 +12,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from matching import noshow, rebuild
 from peercet.db import transaction
 from peercet.deadlines import apply_due, apply_one
 from peercet.mailer import drain
@@ -38,7 +39,7 @@ async def sweep(ctx: Ctx) -> dict[str, Any]:
     now = res.clock.now()
     fallbacks = await apply_due(res.sessions, now, res.effects)
     uploads = await uploads_due(res, now, weekly=False)
-    return {"fallbacks": fallbacks, "uploads": [_summary(u) for u in uploads]}
+    return {"fallbacks": fallbacks, "uploads": [summary(u) for u in uploads]}
 
 
 async def year_end(ctx: Ctx) -> dict[str, Any]:
@@ -50,7 +51,7 @@ async def year_end(ctx: Ctx) -> dict[str, Any]:
 async def weekly_upload(ctx: Ctx) -> dict[str, Any]:
     res = resources(ctx)
     uploads = await uploads_due(res, res.clock.now(), weekly=True)
-    return {"uploads": [_summary(u) for u in uploads]}
+    return {"uploads": [summary(u) for u in uploads]}
 
 
 async def uploads_due(res: WorkerResources, now: datetime, weekly: bool) -> list[UploadResult]:
@@ -93,6 +94,21 @@ async def drain_outbox(ctx: Ctx) -> dict[str, int]:
     return {"sent": result.sent, "failed": result.failed}
 
 
-def _summary(result: UploadResult) -> dict[str, Any]:
+def summary(result: UploadResult) -> dict[str, Any]:
     path = None if result.path is None else str(result.path)
     return {"file": path, "rows": result.rows, "final": result.final}
+
+
+async def rebuild_queues(ctx: Ctx) -> dict[str, Any]:
+    """Redis is an index: rebuild the queues from the database, then pair who can be."""
+    res = resources(ctx)
+    rebuilt = await rebuild.rebuild_queues(
+        res.sessions, res.redis, res.clock.now(), res.settings.timezone
+    )
+    return {"courses": len(rebuilt.courses)}
+
+
+async def close_no_shows(ctx: Ctx) -> None:
+    """Close discussions where a participant never turned up; requeue who can be."""
+    res = resources(ctx)
+    await res.effects(await noshow.close_no_shows(res.sessions, res.clock.now()))

@@ -10,7 +10,9 @@ summer time):
 - `weekly_upload`, Fridays at `UPLOAD_TIME` (HH:MM, default 09:00);
 - `flag_overdue_uploads`, hourly: completions not uploaded within 10 working days;
 - `remind`, every five minutes: deadline reminders 3 days and 1 day before;
-- `drain_outbox`, every minute (and as a job): sends the outbox.
+- `drain_outbox`, every minute (and as a job): sends the outbox;
+- `rebuild_queues`, every five minutes and at start-up: the Redis queues from the database;
+- `close_no_shows`, every five minutes: discussions where someone never turned up.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from typing import Any
 
 from arq import cron, func
 from arq.connections import RedisSettings
-from arq.cron import CronJob
 
 from peercet.clock import SystemClock
 from peercet.effects import DEADLINE_JOB
@@ -31,19 +32,21 @@ from workers.context import KEY, open_resources, resources
 SETTINGS = load_settings()  # configuration only: connections are made in on_startup
 EVERY_FIVE_MINUTES = set(range(0, 60, 5))
 
-# --- MATCHING --------------------------------------------------------------------------
-# The matching issue hands over plain async functions (matching queue, closing no-shows,
-# rebuilding the Redis queues from the database); wrap each in a small job in
-# workers/jobs.py and list its cron entry here, e.g.
-#     cron(jobs.match, second={0, 30}), cron(jobs.close_no_shows, minute=EVERY_FIVE_MINUTES),
-#     cron(jobs.rebuild_queues, minute=0, run_at_startup=True)
-# and pass matching's queue sync to open_resources(queue_sync=...) in startup() below.
-MATCHING_CRON_JOBS: list[CronJob] = []
-# ---------------------------------------------------------------------------------------
+
+def _log_to_stderr() -> None:
+    """arq's command line sets up only its own logger: ours (fallbacks, uploads, overdue
+    uploads, email failures) go to stderr too."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    for name in ("peercet", "workers"):
+        logger = logging.getLogger(name)
+        if not logger.handlers:
+            logger.addHandler(handler)
+            logger.setLevel(logging.INFO)
 
 
 async def startup(ctx: dict[str, Any]) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    _log_to_stderr()
     ctx[KEY] = open_resources(SETTINGS, ctx["redis"], SystemClock())
 
 
@@ -71,7 +74,10 @@ CRON_JOBS = [
     cron(jobs.flag_overdue_uploads, minute=7, timeout=300),
     cron(jobs.remind, minute=EVERY_FIVE_MINUTES, second=15, timeout=300),
     cron(jobs.drain_outbox, second=30, timeout=120),
-    *MATCHING_CRON_JOBS,
+    cron(
+        jobs.rebuild_queues, minute=EVERY_FIVE_MINUTES, second=40, timeout=300, run_at_startup=True
+    ),
+    cron(jobs.close_no_shows, minute=EVERY_FIVE_MINUTES, second=50, timeout=300),
 ]
 
 

@@ -11,7 +11,7 @@
   const ACK_TIMEOUT = 10000;
   const state = {
     view: null, lastSeq: 0, ws: null, backoff: 1000, pending: new Map(),
-    written: new Map(), online: [], typingTimer: null, lastTyping: 0, pingTimer: null,
+    written: new Map(), online: [], moderators: [], typingTimer: null, lastTyping: 0, pingTimer: null,
   };
 
   function announce(text) {
@@ -112,6 +112,7 @@
   }
 
   function renderPresence() {
+    $("moderator-present").hidden = state.moderators.length === 0;
     const p = peer();
     const online = p ? state.online.includes(p.id) : false;
     $("peer-dot").classList.toggle("online", online);
@@ -131,7 +132,8 @@
     const meta = document.createElement("div");
     meta.className = "meta";
     const when = m.sent_at ? new Date(m.sent_at).toLocaleTimeString() : "";
-    meta.textContent = `${nameOf(m.author)} ${when}${prompt ? " · on: " + prompt.text.slice(0, 40) : ""}`;
+    const who = m.kind === "notice" ? "Moderator notice" : m.kind === "system" ? "Peercet" : nameOf(m.author);
+    meta.textContent = `${who} ${when}${prompt ? " · on: " + prompt.text.slice(0, 40) : ""}`;
     const body = document.createElement("div");
     body.className = "body";
     body.textContent = m.body;
@@ -192,7 +194,7 @@
   }
 
   const handlers = {
-    joined(f) { state.online = f.online; if (state.view) { state.view.participants = f.participants; } renderPresence(); },
+    joined(f) { state.online = f.online; state.moderators = f.moderators || []; if (state.view) { state.view.participants = f.participants; } renderPresence(); },
     message: onMessage,
     typing(f) {
       if (f.author === me || f.discussion !== id) return;
@@ -200,7 +202,7 @@
       clearTimeout(state.typingTimer);
       state.typingTimer = setTimeout(() => { $("typing").textContent = ""; }, 4000);
     },
-    presence(f) { if (f.discussion === id) { state.online = f.online; renderPresence(); } },
+    presence(f) { if (f.discussion === id) { state.online = f.online; state.moderators = f.moderators || []; renderPresence(); } },
     validation(f) {
       if (f.discussion !== id) return;
       state.view.validations = f.validations; state.view.state = f.state; renderStanding();

@@ -88,6 +88,7 @@ def test_at_risk_and_audit_pages(settings: Settings) -> None:
         assert closing.status_code == 200
         audit = client.get("/moderation/audit").text
         assert "close_void" in audit and "nobody turned up" in audit
+        assert '<time datetime="' in audit and " GMT</time>" in audit  # scheme time, readable
 
 
 @pytest.mark.parametrize(

@@ -8,14 +8,17 @@ through that API from web/static/moderation.js.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from discussion import moderation
+from peercet import guidance
 from web.auth import require_moderator
 from web.http import path_int
 from web.resources import resources
@@ -55,6 +58,11 @@ async def console(request: Request) -> Response:
     return await render(request, "moderation.html", context)
 
 
+def _at(tz: ZoneInfo) -> Callable[[str], str]:
+    """ISO times from the API's frames, as the scheme's clock shows them."""
+    return lambda iso: guidance.when(datetime.fromisoformat(iso), tz)
+
+
 def _names(view: dict[str, Any]) -> dict[int, str]:
     return {p["id"]: p["name"] for p in view["participants"]}
 
@@ -78,15 +86,22 @@ async def at_risk(request: Request) -> Response:
     res = resources(request)
     async with res.sessions() as session:
         completions = await moderation.at_risk(session, res.clock.now())
-    context = {"completions": completions, "near": moderation.NEAR, "quiet": moderation.QUIET}
+    context = {
+        "completions": completions,
+        "near": moderation.NEAR,
+        "quiet": moderation.QUIET,
+        "at": _at(res.settings.timezone),
+    }
     return await render(request, "moderation_at_risk.html", context)
 
 
 async def audit(request: Request) -> Response:
     await require_moderator(request)
-    async with resources(request).sessions() as session:
+    res = resources(request)
+    async with res.sessions() as session:
         entries = await moderation.audit_entries(session)
-    return await render(request, "moderation_audit.html", {"entries": entries})
+    context = {"entries": entries, "at": _at(res.settings.timezone)}
+    return await render(request, "moderation_audit.html", context)
 
 
 routes = [

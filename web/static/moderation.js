@@ -6,7 +6,7 @@
   const root = document.getElementById("moderation");
   const id = Number(root.dataset.discussion);
   const $ = (sel) => document.getElementById(sel);
-  const state = { lastSeq: Number(root.dataset.lastSeq), backoff: 1000, names: new Map() };
+  const state = { lastSeq: Number(root.dataset.lastSeq), backoff: 1000, names: new Map(), ping: 0 };
   for (const li of document.querySelectorAll("#participants li")) {
     state.names.set(Number(li.dataset.id), li.textContent.split(" (")[0].trim());
   }
@@ -72,7 +72,8 @@
       setTimeout(connect, state.backoff);
       state.backoff = Math.min(state.backoff * 2, 30000);
     });
-    setInterval(() => { if (ws.readyState === WebSocket.OPEN) ws.send('{"type":"ping"}'); }, 25000);
+    clearInterval(state.ping);
+    state.ping = setInterval(() => { if (ws.readyState === WebSocket.OPEN) ws.send('{"type":"ping"}'); }, 25000);
   }
 
   async function post(path, body) {

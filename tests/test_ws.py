@@ -208,6 +208,7 @@ async def test_errors_leave_the_socket_open(
             while (frame := await a.recv())["type"] != "error":
                 pass
             assert frame["code"] == "rate_limited"
+            await a.quiet(0.2)  # read the rest, or the client's close waits behind them
     assert await count_messages(sessions, p.discussion) == 0
 
 

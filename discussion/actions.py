@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from discussion import reads, rules
@@ -35,6 +35,7 @@ from peercet.tables import (
 )
 
 Key = tuple[int, int | None, str | None]
+KEYS_PER_QUERY = 200
 
 
 @dataclass(frozen=True)
@@ -63,15 +64,18 @@ class Stored:
 
 
 async def _existing(session: AsyncSession, posts: Sequence[Post]) -> dict[Key, Message]:
-    keys = [p.key for p in posts if p.client_msg_id is not None]
-    if not keys:
-        return {}
-    rows = await session.scalars(
-        select(Message).where(
-            tuple_(Message.discussion_id, Message.author_id, Message.client_msg_id).in_(keys)
-        )
-    )
-    return {(m.discussion_id, m.author_id, m.client_msg_id): m for m in rows}
+    """The messages already stored under these keys. An OR of exact matches, not a
+    row-value IN: SQLite scans the whole table for the latter."""
+    keys = list({p.key for p in posts if p.client_msg_id is not None})
+    found: dict[Key, Message] = {}
+    for start in range(0, len(keys), KEYS_PER_QUERY):
+        match = [
+            and_(Message.discussion_id == d, Message.author_id == a, Message.client_msg_id == c)
+            for d, a, c in keys[start : start + KEYS_PER_QUERY]
+        ]
+        for m in await session.scalars(select(Message).where(or_(*match))):
+            found[(m.discussion_id, m.author_id, m.client_msg_id)] = m
+    return found
 
 
 async def _lock_open(session: AsyncSession, ids: set[int]) -> dict[int, int]:

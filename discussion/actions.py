@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from discussion import reads, rules
-from discussion.frames import message_frame
+from discussion.frames import MessageRow, message_frame
 from peercet.completions import complete_interactive, notify_completed
 from peercet.errors import Conflict, Forbidden, NotFound
 from peercet.events import Event, Outcome
@@ -36,6 +36,8 @@ from peercet.tables import (
 
 Key = tuple[int, int | None, str | None]
 KEYS_PER_QUERY = 200
+MESSAGES: Table = Message.__table__  # type: ignore[assignment]
+DISCUSSIONS: Table = Discussion.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -63,17 +65,18 @@ class Stored:
     error: str | None = None
 
 
-async def _existing(session: AsyncSession, posts: Sequence[Post]) -> dict[Key, Message]:
+async def _existing(session: AsyncSession, posts: Sequence[Post]) -> dict[Key, MessageRow]:
     """The messages already stored under these keys. An OR of exact matches, not a
     row-value IN: SQLite scans the whole table for the latter."""
     keys = list({p.key for p in posts if p.client_msg_id is not None})
-    found: dict[Key, Message] = {}
+    found: dict[Key, MessageRow] = {}
     for start in range(0, len(keys), KEYS_PER_QUERY):
         match = [
-            and_(Message.discussion_id == d, Message.author_id == a, Message.client_msg_id == c)
+            and_(MESSAGES.c.discussion_id == d, MESSAGES.c.author_id == a,
+                 MESSAGES.c.client_msg_id == c)
             for d, a, c in keys[start : start + KEYS_PER_QUERY]
-        ]
-        for m in await session.scalars(select(Message).where(or_(*match))):
+        ]  # fmt: skip
+        for m in await session.execute(select(MESSAGES).where(or_(*match))):
             found[(m.discussion_id, m.author_id, m.client_msg_id)] = m
     return found
 
@@ -81,18 +84,33 @@ async def _existing(session: AsyncSession, posts: Sequence[Post]) -> dict[Key, M
 async def _lock_open(session: AsyncSession, ids: set[int]) -> dict[int, int]:
     """last_seq of each open discussion among `ids`, its row locked until commit."""
     rows = await session.execute(
-        select(Discussion.id, Discussion.last_seq)
-        .where(Discussion.id.in_(sorted(ids)), Discussion.state == rules.OPEN)
-        .order_by(Discussion.id)
+        select(DISCUSSIONS.c.id, DISCUSSIONS.c.last_seq)
+        .where(DISCUSSIONS.c.id.in_(sorted(ids)), DISCUSSIONS.c.state == rules.OPEN)
+        .order_by(DISCUSSIONS.c.id)
         .with_for_update()
     )
     return {row.id: row.last_seq for row in rows}
 
 
+@dataclass
+class NewMessage:
+    discussion_id: int
+    seq: int
+    author_id: int | None
+    kind: str
+    body: str
+    prompt_id: int | None
+    client_msg_id: str | None
+    sent_at: datetime
+    id: int = 0
+
+
 async def store_messages(
     session: AsyncSession, posts: Sequence[Post], now: datetime
 ) -> list[Stored]:
-    """Store a batch (group commit); a repeated client_msg_id returns the stored one."""
+    """Store a batch (group commit); a repeated client_msg_id returns the stored one.
+
+    Core statements, four per batch whatever its size: this is the hot path."""
     existing = await _existing(session, posts)
     first_of: dict[Key, int] = {}
     fresh = [
@@ -101,40 +119,40 @@ async def store_messages(
         if p.key not in existing and (p.client_msg_id is None or first_of.setdefault(p.key, i) == i)
     ]
     last = await _lock_open(session, {posts[i].discussion_id for i in fresh})
-    made: dict[int, Message] = {}
+    made: dict[int, NewMessage] = {}
     for i in fresh:
         p = posts[i]
         if p.discussion_id in last:
             last[p.discussion_id] += 1
-            made[i] = Message(
-                discussion_id=p.discussion_id, seq=last[p.discussion_id], author_id=p.author_id,
-                kind=p.kind, body=p.body, prompt_id=p.prompt_id,
-                client_msg_id=p.client_msg_id, sent_at=now,
+            made[i] = NewMessage(
+                p.discussion_id, last[p.discussion_id], p.author_id, p.kind, p.body, p.prompt_id,
+                p.client_msg_id, now,
             )  # fmt: skip
     await _insert(session, list(made.values()))
     if last:
         await session.execute(
-            update(Discussion),
-            [{"id": d, "last_seq": s, "last_message_at": now} for d, s in last.items()],
+            update(DISCUSSIONS)
+            .where(DISCUSSIONS.c.id == bindparam("d"))
+            .values(last_seq=bindparam("s"), last_message_at=bindparam("at")),
+            [{"d": d, "s": s, "at": now} for d, s in last.items()],
         )
     return [_result(i, p, existing, first_of, made) for i, p in enumerate(posts)]
 
 
-async def _insert(session: AsyncSession, messages: list[Message]) -> None:
+async def _insert(session: AsyncSession, messages: list[NewMessage]) -> None:
     if not messages:
         return
-    columns = ("discussion_id", "seq", "author_id", "kind", "body", "prompt_id", "client_msg_id")
-    rows = [{c: getattr(m, c) for c in columns} | {"sent_at": m.sent_at} for m in messages]
+    rows = [{k: v for k, v in vars(m).items() if k != "id"} for m in messages]
     ids = await session.scalars(
-        insert(Message).returning(Message.id, sort_by_parameter_order=True), rows
+        insert(MESSAGES).returning(MESSAGES.c.id, sort_by_parameter_order=True), rows
     )
     for message, message_id in zip(messages, ids, strict=True):
         message.id = message_id
 
 
 def _result(
-    i: int, post: Post, existing: dict[Key, Message], first_of: dict[Key, int],
-    made: dict[int, Message],
+    i: int, post: Post, existing: dict[Key, MessageRow], first_of: dict[Key, int],
+    made: dict[int, NewMessage],
 ) -> Stored:  # fmt: skip
     if post.key in existing:
         return Stored(message_frame(existing[post.key]))

@@ -105,9 +105,7 @@ async def seed(url: str, pairs: int) -> list[tuple[int, int, int]]:
               "fallback": False, "discussion_id": dids[i // 2]}
              for i, r in enumerate(rids)],
         )  # fmt: skip
-        comps = dict(
-            (await conn.execute(select(Completion.registrant_id, Completion.id))).all()
-        )
+        comps = dict((await conn.execute(select(Completion.registrant_id, Completion.id))).all())
         await conn.execute(
             insert(Participant),
             [{"discussion_id": dids[i // 2], "registrant_id": r, "completion_id": comps[r]}

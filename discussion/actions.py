@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from discussion import reads, rules
 from discussion.frames import MessageRow, message_frame
@@ -35,9 +35,13 @@ from peercet.tables import (
 )
 
 Key = tuple[int, int | None, str | None]
-KEYS_PER_QUERY = 200
+Executor = AsyncSession | AsyncConnection  # the hot path may skip the ORM session
 MESSAGES: Table = Message.__table__  # type: ignore[assignment]
 DISCUSSIONS: Table = Discussion.__table__  # type: ignore[assignment]
+EXISTING = select(MESSAGES).where(
+    MESSAGES.c.discussion_id.in_(bindparam("ds", expanding=True)),
+    MESSAGES.c.client_msg_id.in_(bindparam("cs", expanding=True)),
+)
 
 
 @dataclass(frozen=True)
@@ -65,25 +69,27 @@ class Stored:
     error: str | None = None
 
 
-async def _existing(session: AsyncSession, posts: Sequence[Post]) -> dict[Key, MessageRow]:
-    """The messages already stored under these keys. An OR of exact matches, not a
-    row-value IN: SQLite scans the whole table for the latter."""
-    keys = list({p.key for p in posts if p.client_msg_id is not None})
+async def _existing(db: Executor, posts: Sequence[Post]) -> dict[Key, MessageRow]:
+    """The messages already stored under these keys (one cached statement whatever
+    the batch size; the exact match is made here)."""
+    keys = {p.key for p in posts if p.client_msg_id is not None}
+    if not keys:
+        return {}
+    rows = await db.execute(
+        EXISTING,
+        {"ds": sorted({k[0] for k in keys}), "cs": sorted({str(k[2]) for k in keys})},
+    )
     found: dict[Key, MessageRow] = {}
-    for start in range(0, len(keys), KEYS_PER_QUERY):
-        match = [
-            and_(MESSAGES.c.discussion_id == d, MESSAGES.c.author_id == a,
-                 MESSAGES.c.client_msg_id == c)
-            for d, a, c in keys[start : start + KEYS_PER_QUERY]
-        ]  # fmt: skip
-        for m in await session.execute(select(MESSAGES).where(or_(*match))):
-            found[(m.discussion_id, m.author_id, m.client_msg_id)] = m
+    for m in rows:
+        key = (m.discussion_id, m.author_id, m.client_msg_id)
+        if key in keys:
+            found[key] = m
     return found
 
 
-async def _lock_open(session: AsyncSession, ids: set[int]) -> dict[int, int]:
+async def _lock_open(db: Executor, ids: set[int]) -> dict[int, int]:
     """last_seq of each open discussion among `ids`, its row locked until commit."""
-    rows = await session.execute(
+    rows = await db.execute(
         select(DISCUSSIONS.c.id, DISCUSSIONS.c.last_seq)
         .where(DISCUSSIONS.c.id.in_(sorted(ids)), DISCUSSIONS.c.state == rules.OPEN)
         .order_by(DISCUSSIONS.c.id)
@@ -105,20 +111,18 @@ class NewMessage:
     id: int = 0
 
 
-async def store_messages(
-    session: AsyncSession, posts: Sequence[Post], now: datetime
-) -> list[Stored]:
+async def store_messages(db: Executor, posts: Sequence[Post], now: datetime) -> list[Stored]:
     """Store a batch (group commit); a repeated client_msg_id returns the stored one.
 
     Core statements, four per batch whatever its size: this is the hot path."""
-    existing = await _existing(session, posts)
+    existing = await _existing(db, posts)
     first_of: dict[Key, int] = {}
     fresh = [
         i
         for i, p in enumerate(posts)
         if p.key not in existing and (p.client_msg_id is None or first_of.setdefault(p.key, i) == i)
     ]
-    last = await _lock_open(session, {posts[i].discussion_id for i in fresh})
+    last = await _lock_open(db, {posts[i].discussion_id for i in fresh})
     made: dict[int, NewMessage] = {}
     for i in fresh:
         p = posts[i]
@@ -128,9 +132,9 @@ async def store_messages(
                 p.discussion_id, last[p.discussion_id], p.author_id, p.kind, p.body, p.prompt_id,
                 p.client_msg_id, now,
             )  # fmt: skip
-    await _insert(session, list(made.values()))
+    await _insert(db, list(made.values()))
     if last:
-        await session.execute(
+        await db.execute(
             update(DISCUSSIONS)
             .where(DISCUSSIONS.c.id == bindparam("d"))
             .values(last_seq=bindparam("s"), last_message_at=bindparam("at")),
@@ -139,11 +143,11 @@ async def store_messages(
     return [_result(i, p, existing, first_of, made) for i, p in enumerate(posts)]
 
 
-async def _insert(session: AsyncSession, messages: list[NewMessage]) -> None:
+async def _insert(db: Executor, messages: list[NewMessage]) -> None:
     if not messages:
         return
     rows = [{k: v for k, v in vars(m).items() if k != "id"} for m in messages]
-    ids = await session.scalars(
+    ids = await db.scalars(
         insert(MESSAGES).returning(MESSAGES.c.id, sort_by_parameter_order=True), rows
     )
     for message, message_id in zip(messages, ids, strict=True):
@@ -162,15 +166,6 @@ def _result(
     if first != i and first in made:
         return Stored(message_frame(made[first]))
     return Stored(None, error="discussion_closed")
-
-
-def message_events(stored: Sequence[Stored]) -> list[Event]:
-    """What to publish once the batch is committed: each new message, once."""
-    return [
-        Event(s.frame, discussion_id=s.frame["discussion"])
-        for s in stored
-        if s.new and s.frame is not None
-    ]
 
 
 async def _participants(session: AsyncSession, discussion_id: int) -> dict[int, int]:

@@ -40,3 +40,5 @@ def signin_failures(email: str) -> str:
 
 REGISTRANT_PATTERN = f"{PREFIX}registrant:*"
 DISCUSSION_PATTERN = f"{PREFIX}discussion:*"
+MESSAGES_CHANNEL = f"{PREFIX}messages"
+"""Every stored message, one publication per committed batch, for every web process."""

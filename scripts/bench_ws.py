@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Load benchmark for /ws: prints figures, asserts nothing.
 
-    .venv/bin/python scripts/bench_ws.py pairs --pairs 50 500 2000 [--db sqlite|postgresql] [--web 1|2]
+    .venv/bin/python scripts/bench_ws.py pairs --pairs 50 500 2000 [--db postgresql] [--web 2]
     .venv/bin/python scripts/bench_ws.py idle --sockets 10000
 
 It makes a fresh database (SQLite file, or a throwaway PostgreSQL database on
@@ -141,8 +141,18 @@ def web(url: str, redis_url: str, n: int, extra: list[str], env: dict[str, str])
     for _ in range(n):
         port = free_port()
         runner = [sys.executable, PROFILE] if PROFILE else [str(ROOT / ".venv/bin/uvicorn")]
-        cmd = [*runner, "web.app:app", "--host", "127.0.0.1",
-               "--port", str(port), "--no-access-log", "--log-level", "warning", *extra]  # fmt: skip
+        cmd = [
+            *runner,
+            "web.app:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            *extra,
+        ]
         environ = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_url,
                    "SECRET_KEYS": KEY, "PORT": str(port), **env}  # fmt: skip
         proc = subprocess.Popen(cmd, cwd=ROOT, env=environ, preexec_fn=_pin_server)
@@ -155,6 +165,16 @@ def web(url: str, redis_url: str, n: int, extra: list[str], env: dict[str, str])
         for _, proc in procs:
             proc.terminate()
             proc.wait(10)
+
+
+def cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def rss_kb(pid: int) -> int:
@@ -253,7 +273,9 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
-async def run_pairs(ports: list[int], pairs: list[tuple[int, int, int]], args: argparse.Namespace) -> dict[str, object]:  # fmt: skip
+async def run_pairs(
+    ports: list[int], pids: list[int], pairs: list[tuple[int, int, int]], args: argparse.Namespace
+) -> dict[str, object]:
     stats = Stats()
     sockets = await connect_all(ports, pairs)
     gc.collect()
@@ -262,9 +284,13 @@ async def run_pairs(ports: list[int], pairs: list[tuple[int, int, int]], args: a
     readers = [asyncio.create_task(reader(ws, rid, stats)) for ws, rid, _ in sockets]
     start = time.monotonic()
     until = start + args.warmup + args.seconds
+    cpu0 = (sum(cpu_s(pid) for pid in pids), own_cpu_s())
     senders = [asyncio.create_task(sender(ws, d, stats, until)) for ws, _, d in sockets]
     await asyncio.gather(*senders)
     window = (start + args.warmup, until)
+    elapsed = time.monotonic() - start
+    server_cpu = (sum(cpu_s(pid) for pid in pids) - cpu0[0]) / elapsed
+    client_cpu = (own_cpu_s() - cpu0[1]) / elapsed
     drain_until = time.monotonic() + 15
     while time.monotonic() < drain_until and not stats.acked <= stats.received:
         await asyncio.sleep(0.2)
@@ -290,10 +316,14 @@ async def run_pairs(ports: list[int], pairs: list[tuple[int, int, int]], args: a
         "ack_p50_ms": round(pct(acks, 0.5), 1), "ack_p99_ms": round(pct(acks, 0.99), 1),
         "lost": lost, "duplicated": stats.duplicates, "gaps": stats.gaps,
         "unacked": stats.sent - len(stats.acked), "errors": stats.errors,
+        "server_cpu": round(server_cpu, 2), "loadgen_cpu": round(client_cpu, 2),
+        "loadavg": os.getloadavg()[0],
     }  # fmt: skip
 
 
-async def run_idle(ports: list[int], procs: list[subprocess.Popen[bytes]], pairs: list[tuple[int, int, int]]) -> dict[str, object]:  # fmt: skip
+async def run_idle(
+    ports: list[int], procs: list[subprocess.Popen[bytes]], pairs: list[tuple[int, int, int]]
+) -> dict[str, object]:
     await asyncio.sleep(1)
     before = sum(rss_kb(p.pid) for p in procs)
     t0 = time.monotonic()
@@ -316,7 +346,9 @@ async def run_idle(ports: list[int], procs: list[subprocess.Popen[bytes]], pairs
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("mode", choices=["pairs", "idle"])
     parser.add_argument("--pairs", type=int, nargs="+", default=[50, 500])
     parser.add_argument("--sockets", type=int, default=10_000)
@@ -336,7 +368,9 @@ def main() -> None:
         print(json.dumps(one_run(args, p, extra, env)), flush=True)
 
 
-def one_run(args: argparse.Namespace, p: int, extra: list[str], env: dict[str, str]) -> dict[str, object]:  # fmt: skip
+def one_run(
+    args: argparse.Namespace, p: int, extra: list[str], env: dict[str, str]
+) -> dict[str, object]:
     workdir = Path(tempfile.mkdtemp(prefix="peercet-bench-"))
     try:
         with redis_server(workdir) as redis_url, database(args.db, workdir) as url:
@@ -349,15 +383,17 @@ def one_run(args: argparse.Namespace, p: int, extra: list[str], env: dict[str, s
                 head = {"mode": args.mode, "db": args.db, "web": args.web,
                         "deflate": args.deflate, "gc_tune": not args.no_gc_tune}  # fmt: skip
                 if args.mode == "idle":
-                    pids = [proc for _, proc in procs]
-                    return head | asyncio.run(run_idle(ports, pids, pairs))
-                return head | {"pairs": p} | asyncio.run(run_pairs(ports, pairs, args))
+                    return head | asyncio.run(run_idle(ports, [pr for _, pr in procs], pairs))
+                pids = [proc.pid for _, proc in procs]
+                return head | {"pairs": p} | asyncio.run(run_pairs(ports, pids, pairs, args))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _pid_on(port: int) -> int | None:
-    out = subprocess.run(["pgrep", "-f", f"redis-server.*--port {port}"], capture_output=True, text=True)  # fmt: skip
+    out = subprocess.run(
+        ["pgrep", "-f", f"redis-server.*--port {port}"], capture_output=True, text=True
+    )
     pids = [int(x) for x in out.stdout.split()]
     return pids[0] if pids else None
 

@@ -98,6 +98,9 @@ class Conn:
         elif kind != "typing" or frame.get("author") != self.rid:
             self.put(Text(text))
 
+    def message(self, discussion_id: int, seq: int, text: str) -> None:
+        self.put(Msg(discussion_id, seq, text))
+
     def resync(self) -> None:
         self.put(Resync())
 

@@ -38,6 +38,7 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -195,6 +196,7 @@ class Stats:
     duplicates: int = 0
     gaps: int = 0
     errors: dict[str, int] = field(default_factory=dict)
+    closed: dict[str, int] = field(default_factory=dict)  # close code: sockets
 
 
 async def open_socket(port: int, rid: int, discussion: int) -> ClientConnection:
@@ -210,32 +212,39 @@ async def open_socket(port: int, rid: int, discussion: int) -> ClientConnection:
 
 
 async def reader(ws: ClientConnection, rid: int, stats: Stats) -> None:
+    try:
+        await _read(ws, rid, stats)
+    except ConnectionClosed as exc:
+        code = str(exc.rcvd.code if exc.rcvd else "none")
+        stats.closed[code] = stats.closed.get(code, 0) + 1
+
+
+async def _read(ws: ClientConnection, rid: int, stats: Stats) -> None:
     last = 0
-    with contextlib.suppress(Exception):
-        async for raw in ws:
-            frame = json.loads(raw)
-            kind = frame["type"]
-            if kind == "error":
-                stats.errors[frame["code"]] = stats.errors.get(frame["code"], 0) + 1
-                continue
-            if kind != "message":
-                continue
-            seq = frame["seq"]
-            if seq <= last:
-                stats.duplicates += 1
-                continue
-            if seq != last + 1:
-                stats.gaps += 1
-            last = seq
-            sent_at, cmid = frame["body"].split(" ", 1)
-            now = time.monotonic()
-            at = float(sent_at)
-            if frame["author"] == rid:
-                stats.acked.add(cmid)
-                stats.acks.append((at, now - at))
-            else:
-                stats.received.add(cmid)
-                stats.latencies.append((at, now - at))
+    async for raw in ws:
+        frame = json.loads(raw)
+        kind = frame["type"]
+        if kind == "error":
+            stats.errors[frame["code"]] = stats.errors.get(frame["code"], 0) + 1
+            continue
+        if kind != "message":
+            continue
+        seq = frame["seq"]
+        if seq <= last:
+            stats.duplicates += 1
+            continue
+        if seq != last + 1:
+            stats.gaps += 1
+        last = seq
+        sent_at, cmid = frame["body"].split(" ", 1)
+        now = time.monotonic()
+        at = float(sent_at)
+        if frame["author"] == rid:
+            stats.acked.add(cmid)
+            stats.acks.append((at, now - at))
+        else:
+            stats.received.add(cmid)
+            stats.latencies.append((at, now - at))
 
 
 async def sender(ws: ClientConnection, discussion: int, stats: Stats, until: float) -> None:
@@ -266,6 +275,20 @@ async def connect_all(
     return list(await asyncio.gather(*(one(*job) for job in jobs)))
 
 
+async def drain(stats: Stats, quiet: float = 5.0) -> None:
+    """Wait for the backlog: until everything sent is acknowledged and received, or
+    nothing has moved for `quiet` seconds."""
+    progress, moved = -1, time.monotonic()
+    while time.monotonic() - moved < quiet:
+        if len(stats.acked) == stats.sent and stats.acked <= stats.received:
+            break
+        now = len(stats.acked) + len(stats.received)
+        if now != progress:
+            progress, moved = now, time.monotonic()
+        await asyncio.sleep(0.2)
+    await asyncio.sleep(0.5)
+
+
 def pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -291,10 +314,7 @@ async def run_pairs(
     elapsed = time.monotonic() - start
     server_cpu = (sum(cpu_s(pid) for pid in pids) - cpu0[0]) / elapsed
     client_cpu = (own_cpu_s() - cpu0[1]) / elapsed
-    drain_until = time.monotonic() + 15
-    while time.monotonic() < drain_until and not stats.acked <= stats.received:
-        await asyncio.sleep(0.2)
-    await asyncio.sleep(0.5)
+    await drain(stats)
     for ws, _, _ in sockets:
         await ws.close()
     for task in readers:
@@ -316,6 +336,7 @@ async def run_pairs(
         "ack_p50_ms": round(pct(acks, 0.5), 1), "ack_p99_ms": round(pct(acks, 0.99), 1),
         "lost": lost, "duplicated": stats.duplicates, "gaps": stats.gaps,
         "unacked": stats.sent - len(stats.acked), "errors": stats.errors,
+        "closed": stats.closed,
         "server_cpu": round(server_cpu, 2), "loadgen_cpu": round(client_cpu, 2),
         "loadavg": os.getloadavg()[0],
     }  # fmt: skip

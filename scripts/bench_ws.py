@@ -348,11 +348,16 @@ async def run_idle(
     await asyncio.sleep(1)
     before = sum(rss_kb(p.pid) for p in procs)
     t0 = time.monotonic()
-    sockets = await connect_all(ports, pairs)
+    half = len(pairs) // 2
+    sockets = await connect_all(ports, pairs[:half])
+    await asyncio.sleep(2)
+    middle = sum(rss_kb(p.pid) for p in procs)
+    sockets += await connect_all(ports, pairs[half:])
     took = time.monotonic() - t0
     await asyncio.sleep(3)
     after = sum(rss_kb(p.pid) for p in procs)
     n = len(sockets)
+    slope = (after - middle) / (n - 2 * half) if n > 2 * half else (after - middle) / (n / 2)
     pings = await asyncio.gather(*(ws.ping() for ws, _, _ in sockets[:200]))
     t1 = time.monotonic()
     await asyncio.gather(*pings)
@@ -362,6 +367,7 @@ async def run_idle(
     return {
         "sockets": n, "connect_s": round(took, 1), "rss_before_mb": round(before / 1024, 1),
         "rss_after_mb": round(after / 1024, 1), "kb_per_socket": round((after - before) / n, 1),
+        "kb_per_socket_second_half": round(slope, 1),
         "200_pings_ms": round(ping_ms, 1),
     }  # fmt: skip
 

@@ -26,11 +26,10 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from discussion import reads
 from discussion.actions import Post, Stored
 from discussion.frames import ClientFrame, FrameError, Join, Leave, Ping, Say, Typing, dumps, parse
-from discussion.reads import Access, Role, authorise
+from discussion.reads import Access, Role, Who, authorise
 from peercet import keys
 from peercet.errors import DomainError
 from peercet.events import Event, Outcome
-from peercet.tables import Registrant
 from web.auth import current_registrant
 from web.live import Live
 from web.resources import Resources, resources
@@ -86,7 +85,7 @@ class Conn:
     __slots__ = ("access", "close_code", "inflight", "items", "joined", "live", "member",
                  "registrant", "res", "rid", "sending", "stopping", "task", "ws")  # fmt: skip
 
-    def __init__(self, ws: WebSocket, registrant: Registrant, res: Resources) -> None:
+    def __init__(self, ws: WebSocket, registrant: Who, res: Resources) -> None:
         self.ws = ws
         self.registrant = registrant
         self.rid = registrant.id
@@ -311,7 +310,8 @@ async def endpoint(websocket: WebSocket) -> None:
         await websocket.close(code=1008, reason="sign in first")  # before accept: HTTP 403
         return
     await websocket.accept()
-    conn = Conn(websocket, registrant, resources(websocket))
+    websocket.scope.pop("registrant", None)  # keep the id and role, not the ORM row
+    conn = Conn(websocket, Who(registrant.id, registrant.role), resources(websocket))
     conn.task = asyncio.current_task()
     conn.live.hub.add(keys.registrant_channel(conn.rid), conn)
     try:

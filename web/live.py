@@ -115,10 +115,9 @@ class Hub:
                 await pubsub.psubscribe(keys.DISCUSSION_PATTERN, keys.REGISTRANT_PATTERN)
                 await pubsub.subscribe(keys.MESSAGES_CHANNEL)
                 self.ready.set()
-                if not first:
-                    for subs in list(self.routes.values()):
-                        for sub in list(subs):
-                            sub.resync()
+                if not first:  # what was published meanwhile is lost: re-check the database
+                    for sub in {sub for subs in self.routes.values() for sub in subs}:
+                        sub.resync()
                 async for message in pubsub.listen():
                     if message["type"] == "pmessage":
                         self.dispatch(message["channel"].decode(), message["data"])

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from discussion import reads, rules
@@ -35,7 +36,7 @@ from peercet.tables import (
 )
 
 Key = tuple[int, int | None, str | None]
-Executor = AsyncSession | AsyncConnection  # the hot path may skip the ORM session
+
 MESSAGES: Table = Message.__table__  # type: ignore[assignment]
 DISCUSSIONS: Table = Discussion.__table__  # type: ignore[assignment]
 EXISTING = select(MESSAGES).where(
@@ -69,13 +70,13 @@ class Stored:
     error: str | None = None
 
 
-async def _existing(db: Executor, posts: Sequence[Post]) -> dict[Key, MessageRow]:
+def _existing(db: Connection, posts: Sequence[Post]) -> dict[Key, MessageRow]:
     """The messages already stored under these keys (one cached statement whatever
     the batch size; the exact match is made here)."""
     keys = {p.key for p in posts if p.client_msg_id is not None}
     if not keys:
         return {}
-    rows = await db.execute(
+    rows = db.execute(
         EXISTING,
         {"ds": sorted({k[0] for k in keys}), "cs": sorted({str(k[2]) for k in keys})},
     )
@@ -87,9 +88,9 @@ async def _existing(db: Executor, posts: Sequence[Post]) -> dict[Key, MessageRow
     return found
 
 
-async def _lock_open(db: Executor, ids: set[int]) -> dict[int, int]:
+def _lock_open(db: Connection, ids: set[int]) -> dict[int, int]:
     """last_seq of each open discussion among `ids`, its row locked until commit."""
-    rows = await db.execute(
+    rows = db.execute(
         select(DISCUSSIONS.c.id, DISCUSSIONS.c.last_seq)
         .where(DISCUSSIONS.c.id.in_(sorted(ids)), DISCUSSIONS.c.state == rules.OPEN)
         .order_by(DISCUSSIONS.c.id)
@@ -111,18 +112,27 @@ class NewMessage:
     id: int = 0
 
 
-async def store_messages(db: Executor, posts: Sequence[Post], now: datetime) -> list[Stored]:
+async def store(
+    db: AsyncSession | AsyncConnection, posts: Sequence[Post], now: datetime
+) -> list[Stored]:
+    """`store_messages` from async code, in the caller's transaction."""
+    conn = await db.connection() if isinstance(db, AsyncSession) else db
+    return await conn.run_sync(store_messages, posts, now)
+
+
+def store_messages(db: Connection, posts: Sequence[Post], now: datetime) -> list[Stored]:
     """Store a batch (group commit); a repeated client_msg_id returns the stored one.
 
-    Core statements, four per batch whatever its size: this is the hot path."""
-    existing = await _existing(db, posts)
+    Synchronous Core, four statements per batch whatever its size: this is the hot
+    path, run in one thread hop on SQLite (see web.live.Writer)."""
+    existing = _existing(db, posts)
     first_of: dict[Key, int] = {}
     fresh = [
         i
         for i, p in enumerate(posts)
         if p.key not in existing and (p.client_msg_id is None or first_of.setdefault(p.key, i) == i)
     ]
-    last = await _lock_open(db, {posts[i].discussion_id for i in fresh})
+    last = _lock_open(db, {posts[i].discussion_id for i in fresh})
     made: dict[int, NewMessage] = {}
     for i in fresh:
         p = posts[i]
@@ -132,9 +142,9 @@ async def store_messages(db: Executor, posts: Sequence[Post], now: datetime) -> 
                 p.discussion_id, last[p.discussion_id], p.author_id, p.kind, p.body, p.prompt_id,
                 p.client_msg_id, now,
             )  # fmt: skip
-    await _insert(db, list(made.values()))
+    _insert(db, list(made.values()))
     if last:
-        await db.execute(
+        db.execute(
             update(DISCUSSIONS)
             .where(DISCUSSIONS.c.id == bindparam("d"))
             .values(last_seq=bindparam("s"), last_message_at=bindparam("at")),
@@ -143,13 +153,11 @@ async def store_messages(db: Executor, posts: Sequence[Post], now: datetime) -> 
     return [_result(i, p, existing, first_of, made) for i, p in enumerate(posts)]
 
 
-async def _insert(db: Executor, messages: list[NewMessage]) -> None:
+def _insert(db: Connection, messages: list[NewMessage]) -> None:
     if not messages:
         return
     rows = [{k: v for k, v in vars(m).items() if k != "id"} for m in messages]
-    ids = await db.scalars(
-        insert(MESSAGES).returning(MESSAGES.c.id, sort_by_parameter_order=True), rows
-    )
+    ids = db.scalars(insert(MESSAGES).returning(MESSAGES.c.id, sort_by_parameter_order=True), rows)
     for message, message_id in zip(messages, ids, strict=True):
         message.id = message_id
 

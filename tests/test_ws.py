@@ -162,10 +162,10 @@ async def test_a_gap_in_the_fan_out_is_filled_from_the_database(
         async with client(base, settings, p.a) as a, client(base, settings, p.b) as b:
             await a.join(p.discussion)
             await b.join(p.discussion)
-            from discussion.actions import Post, store_messages
+            from discussion.actions import Post, store
 
             async with sessions() as session, session.begin():
-                await store_messages(session, [Post(p.discussion, p.a, "lost", "lost")], f.T0)
+                await store(session, [Post(p.discussion, p.a, "lost", "lost")], f.T0)
             await a.say(p.discussion, "next", "next")
             assert [m["body"] for m in await b.messages(2)] == ["lost", "next"]
             assert [m["seq"] for m in await a.messages(2)] == [1, 2]

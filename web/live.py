@@ -23,16 +23,19 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from discussion.actions import Post, Stored, store_messages
 from discussion.frames import dumps
 from discussion.rules import TokenBucket
 from peercet import keys
+from peercet.db import create_sync_sqlite_engine
 from web.resources import Resources
 
 log = logging.getLogger(__name__)
@@ -133,6 +136,7 @@ class Writer:
 
     res: Resources
     live_hub: Hub
+    sqlite: Engine | None = None
     queue: asyncio.Queue[tuple[Post, asyncio.Future[Stored]]] = field(default_factory=asyncio.Queue)
 
     def submit(self, post: Post) -> asyncio.Future[Stored]:
@@ -187,9 +191,18 @@ class Writer:
             return [(await self._store([post]))[0] for post in posts]
 
     async def _transaction(self, posts: list[Post]) -> list[Stored]:
-        """A connection, not an ORM session: this is the hot path."""
+        """A connection, not an ORM session: this is the hot path. On SQLite the whole
+        transaction runs in one thread hop (aiosqlite would hop for every call)."""
+        now = self.res.clock.now()
+        if self.sqlite is not None:
+            return await asyncio.to_thread(self._sqlite_batch, self.sqlite, posts, now)
         async with self.res.engine.begin() as conn:
-            return await store_messages(conn, posts, self.res.clock.now())
+            return await conn.run_sync(store_messages, posts, now)
+
+    @staticmethod
+    def _sqlite_batch(engine: Engine, posts: list[Post], now: datetime) -> list[Stored]:
+        with engine.begin() as conn:
+            return store_messages(conn, posts, now)
 
 
 class Presence:
@@ -248,7 +261,10 @@ class Live:
 async def serve(res: Resources) -> AsyncIterator[Live]:
     """Start the hub, the writer and the presence refresher for the app's lifetime."""
     hub = Hub(res.settings.redis_url)
-    live = Live(hub, Writer(res, hub), Presence(res.redis), Limiter())
+    sqlite = (
+        create_sync_sqlite_engine(res.settings.database_url) if res.settings.is_sqlite else None
+    )
+    live = Live(hub, Writer(res, hub, sqlite), Presence(res.redis), Limiter())
     res.extras["live"] = live
     tasks = [
         asyncio.create_task(live.hub.run(), name="hub"),
@@ -264,6 +280,8 @@ async def serve(res: Resources) -> AsyncIterator[Live]:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if sqlite is not None:
+            sqlite.dispose()
 
 
 def _tune_gc() -> None:

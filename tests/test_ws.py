@@ -247,3 +247,23 @@ async def test_a_moderator_joins_read_only(
             assert (await m.expect("message"))["body"] == "hello"
             await m.say(p.discussion, "mod", "I speak")
             assert (await m.expect("error"))["code"] == "not_participant"
+
+
+async def test_after_redis_drops_the_fan_out_sockets_recover_from_the_database(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Pub/sub is at most once: once the hub is back, each socket re-checks the database."""
+    from redis.asyncio import Redis
+
+    from discussion.actions import Post, store
+
+    p = await pair(sessions)
+    redis = Redis.from_url(settings.redis_url)
+    with serve(settings) as base:
+        async with client(base, settings, p.b) as b:
+            await b.join(p.discussion)
+            assert await redis.client_kill_filter(_type="pubsub") >= 1
+            async with sessions() as session, session.begin():  # stored, never published
+                await store(session, [Post(p.discussion, p.a, "while-away", "hello?")], f.T0)
+            assert (await b.expect("message"))["client_msg_id"] == "while-away"
+    await redis.aclose()

@@ -199,11 +199,14 @@ class Stats:
     closed: dict[str, int] = field(default_factory=dict)  # close code: sockets
 
 
+COMPRESSION: list[str | None] = [None]  # "deflate" with --deflate: the client offers it too
+
+
 async def open_socket(port: int, rid: int, discussion: int) -> ClientConnection:
     token = serializer(Settings(secret_keys=[KEY])).dumps({"rid": rid})
     ws = await connect(
         f"ws://127.0.0.1:{port}/ws", additional_headers={"Cookie": f"{COOKIE}={token}"},
-        compression=None, max_queue=None, open_timeout=120, ping_interval=None,
+        compression=COMPRESSION[0], max_queue=None, open_timeout=120, ping_interval=None,
     )  # fmt: skip
     await ws.send(json.dumps({"type": "join", "discussion": discussion, "after": 0}))
     while json.loads(await ws.recv())["type"] != "joined":
@@ -389,6 +392,7 @@ def main() -> None:
     os.sched_setaffinity(0, CLIENT_CPU)
     resource.setrlimit(resource.RLIMIT_NOFILE, (20000, 20000))
     extra = [] if args.deflate else ["--ws-per-message-deflate", "false"]
+    COMPRESSION[0] = "deflate" if args.deflate else None
     env = {"PEERCET_GC_TUNE": "0"} if args.no_gc_tune else {}
     sizes = [args.sockets // 2] if args.mode == "idle" else args.pairs
     for p in sizes:

@@ -112,15 +112,15 @@ class NewMessage:
     id: int = 0
 
 
-async def store(
+async def store_messages(
     db: AsyncSession | AsyncConnection, posts: Sequence[Post], now: datetime
 ) -> list[Stored]:
-    """`store_messages` from async code, in the caller's transaction."""
+    """`store_batch` from async code, in the caller's transaction."""
     conn = await db.connection() if isinstance(db, AsyncSession) else db
-    return await conn.run_sync(store_messages, posts, now)
+    return await conn.run_sync(store_batch, posts, now)
 
 
-def store_messages(db: Connection, posts: Sequence[Post], now: datetime) -> list[Stored]:
+def store_batch(db: Connection, posts: Sequence[Post], now: datetime) -> list[Stored]:
     """Store a batch (group commit); a repeated client_msg_id returns the stored one.
 
     Synchronous Core, four statements per batch whatever its size: this is the hot
@@ -174,6 +174,16 @@ def _result(
     if first != i and first in made:
         return Stored(message_frame(made[first]))
     return Stored(None, error="discussion_closed")
+
+
+def message_events(stored: Sequence[Stored]) -> list[Event]:
+    """New messages as events on their discussion's channel (a notice, say); the
+    writer's batches take a faster path of their own (web.live)."""
+    return [
+        Event(s.frame, discussion_id=s.frame["discussion"])
+        for s in stored
+        if s.new and s.frame is not None
+    ]
 
 
 async def _participants(session: AsyncSession, discussion_id: int) -> dict[int, int]:

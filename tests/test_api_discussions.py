@@ -7,7 +7,7 @@ from datetime import timedelta
 import httpx2
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from discussion.actions import Post, store
+from discussion.actions import Post, store_messages
 from peercet.clock import FixedClock
 from peercet.settings import Settings
 from tests import factories as f
@@ -22,7 +22,7 @@ async def chat(sessions: async_sessionmaker[AsyncSession], p: Pair, n: int = 0) 
     posts = [Post(p.discussion, p.a, f"m{i}", f"message {i}") for i in range(n)]
     posts += [Post(p.discussion, r, f"{r}-{q}", "on it", q) for r in (p.a, p.b) for q in p.prompts]
     async with sessions() as session, session.begin():
-        await store(session, posts, f.T0)
+        await store_messages(session, posts, f.T0)
 
 
 async def test_the_discussion_and_its_messages(

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from discussion import reads
-from discussion.actions import Post, store, validate
+from discussion.actions import Post, message_events, store_messages, validate
 from peercet.deadlines import apply_due
 from peercet.errors import Conflict, Forbidden
 from peercet.lifecycle import State
@@ -28,7 +28,7 @@ async def take_part(sessions: async_sessionmaker[AsyncSession], p: Pair, *who: i
         for prompt in p.prompts
     ]
     async with sessions() as session, session.begin():
-        await store(session, posts, LATER)
+        await store_messages(session, posts, LATER)
 
 
 async def states(sessions: async_sessionmaker[AsyncSession], p: Pair) -> list[str]:
@@ -61,12 +61,13 @@ async def test_seq_is_gapless_and_a_repeat_returns_the_stored_message(
     batch = [Post(p.discussion, p.a, "x", "one"), Post(p.discussion, p.b, "y", "two"),
              Post(p.discussion, p.a, "x", "one again")]  # fmt: skip
     async with sessions() as session, session.begin():
-        stored = await store(session, batch, LATER)
+        stored = await store_messages(session, batch, LATER)
     assert [(s.frame or {})["seq"] for s in stored] == [1, 2, 1]
     assert [s.new for s in stored] == [True, True, False]
+    assert len(message_events(stored)) == 2  # each new message once
     async with sessions() as session, session.begin():
-        again = await store(session, [Post(p.discussion, p.b, "y", "two")], LATER)
-        more = await store(session, [Post(p.discussion, p.b, "z", "three")], LATER)
+        again = await store_messages(session, [Post(p.discussion, p.b, "y", "two")], LATER)
+        more = await store_messages(session, [Post(p.discussion, p.b, "z", "three")], LATER)
     assert again[0].frame == stored[1].frame and not again[0].new
     assert (more[0].frame or {})["seq"] == 3
     async with sessions() as session:
@@ -78,7 +79,7 @@ async def test_taking_part_means_writing_on_every_prompt(
 ) -> None:
     p = await pair(sessions)
     async with sessions() as session, session.begin():
-        await store(session, [Post(p.discussion, p.a, "1", "hi", p.prompts[0])], LATER)
+        await store_messages(session, [Post(p.discussion, p.a, "1", "hi", p.prompts[0])], LATER)
         assert await reads.taking_part(session, p.discussion) == {p.a: False, p.b: False}
     await take_part(sessions, p, p.a)
     async with sessions() as session:
@@ -149,7 +150,7 @@ async def test_peer_did_not_take_part_goes_to_moderators_and_both_are_requeued(
         await run_validate(sessions, p, p.b)
     assert closed.value.code == "discussion_closed"
     async with sessions() as session, session.begin():
-        stored = await store(session, [Post(p.discussion, p.b, "late", "x")], LATER)
+        stored = await store_messages(session, [Post(p.discussion, p.b, "late", "x")], LATER)
     assert stored[0].error == "discussion_closed"  # read-only once closed
     assert await points(sessions) == []
 

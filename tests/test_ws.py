@@ -162,10 +162,10 @@ async def test_a_gap_in_the_fan_out_is_filled_from_the_database(
         async with client(base, settings, p.a) as a, client(base, settings, p.b) as b:
             await a.join(p.discussion)
             await b.join(p.discussion)
-            from discussion.actions import Post, store
+            from discussion.actions import Post, store_messages
 
             async with sessions() as session, session.begin():
-                await store(session, [Post(p.discussion, p.a, "lost", "lost")], f.T0)
+                await store_messages(session, [Post(p.discussion, p.a, "lost", "lost")], f.T0)
             await a.say(p.discussion, "next", "next")
             assert [m["body"] for m in await b.messages(2)] == ["lost", "next"]
             assert [m["seq"] for m in await a.messages(2)] == [1, 2]
@@ -242,7 +242,7 @@ async def test_a_moderator_joins_read_only(
         async with client(base, settings, p.a) as a, client(base, settings, moderator) as m:
             await a.join(p.discussion)
             joined = await m.join(p.discussion)
-            assert moderator not in joined["online"]
+            assert moderator not in joined["online"] and joined["moderators"] == [moderator]
             await a.say(p.discussion, "hi", "hello")
             assert (await m.expect("message"))["body"] == "hello"
             await m.say(p.discussion, "mod", "I speak")
@@ -255,7 +255,7 @@ async def test_after_redis_drops_the_fan_out_sockets_recover_from_the_database(
     """Pub/sub is at most once: once the hub is back, each socket re-checks the database."""
     from redis.asyncio import Redis
 
-    from discussion.actions import Post, store
+    from discussion.actions import Post, store_messages
 
     p = await pair(sessions)
     redis = Redis.from_url(settings.redis_url)
@@ -264,6 +264,8 @@ async def test_after_redis_drops_the_fan_out_sockets_recover_from_the_database(
             await b.join(p.discussion)
             assert await redis.client_kill_filter(_type="pubsub") >= 1
             async with sessions() as session, session.begin():  # stored, never published
-                await store(session, [Post(p.discussion, p.a, "while-away", "hello?")], f.T0)
+                await store_messages(
+                    session, [Post(p.discussion, p.a, "while-away", "hello?")], f.T0
+                )
             assert (await b.expect("message"))["client_msg_id"] == "while-away"
     await redis.aclose()

@@ -31,7 +31,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from discussion.actions import Post, Stored, store_messages
+from discussion.actions import Post, Stored, store_batch
 from discussion.frames import dumps
 from discussion.rules import TokenBucket
 from peercet import keys
@@ -197,12 +197,12 @@ class Writer:
         if self.sqlite is not None:
             return await asyncio.to_thread(self._sqlite_batch, self.sqlite, posts, now)
         async with self.res.engine.begin() as conn:
-            return await conn.run_sync(store_messages, posts, now)
+            return await conn.run_sync(store_batch, posts, now)
 
     @staticmethod
     def _sqlite_batch(engine: Engine, posts: list[Post], now: datetime) -> list[Stored]:
         with engine.begin() as conn:
-            return store_messages(conn, posts, now)
+            return store_batch(conn, posts, now)
 
 
 class Presence:

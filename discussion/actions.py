@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from discussion import reads, rules
-from discussion.frames import message_frame
+from discussion.frames import MessageRow, message_frame
 from peercet.completions import complete_interactive, notify_completed
 from peercet.errors import Conflict, Forbidden, NotFound
 from peercet.events import Event, Outcome
@@ -35,6 +36,13 @@ from peercet.tables import (
 )
 
 Key = tuple[int, int | None, str | None]
+
+MESSAGES: Table = Message.__table__  # type: ignore[assignment]
+DISCUSSIONS: Table = Discussion.__table__  # type: ignore[assignment]
+EXISTING = select(MESSAGES).where(
+    MESSAGES.c.discussion_id.in_(bindparam("ds", expanding=True)),
+    MESSAGES.c.client_msg_id.in_(bindparam("cs", expanding=True)),
+)
 
 
 @dataclass(frozen=True)
@@ -62,75 +70,101 @@ class Stored:
     error: str | None = None
 
 
-async def _existing(session: AsyncSession, posts: Sequence[Post]) -> dict[Key, Message]:
-    keys = [p.key for p in posts if p.client_msg_id is not None]
+def _existing(db: Connection, posts: Sequence[Post]) -> dict[Key, MessageRow]:
+    """The messages already stored under these keys (one cached statement whatever
+    the batch size; the exact match is made here)."""
+    keys = {p.key for p in posts if p.client_msg_id is not None}
     if not keys:
         return {}
-    rows = await session.scalars(
-        select(Message).where(
-            tuple_(Message.discussion_id, Message.author_id, Message.client_msg_id).in_(keys)
-        )
+    rows = db.execute(
+        EXISTING,
+        {"ds": sorted({k[0] for k in keys}), "cs": sorted({str(k[2]) for k in keys})},
     )
-    return {(m.discussion_id, m.author_id, m.client_msg_id): m for m in rows}
+    found: dict[Key, MessageRow] = {}
+    for m in rows:
+        key = (m.discussion_id, m.author_id, m.client_msg_id)
+        if key in keys:
+            found[key] = m
+    return found
 
 
-async def _lock_open(session: AsyncSession, ids: set[int]) -> dict[int, int]:
+def _lock_open(db: Connection, ids: set[int]) -> dict[int, int]:
     """last_seq of each open discussion among `ids`, its row locked until commit."""
-    rows = await session.execute(
-        select(Discussion.id, Discussion.last_seq)
-        .where(Discussion.id.in_(sorted(ids)), Discussion.state == rules.OPEN)
-        .order_by(Discussion.id)
+    rows = db.execute(
+        select(DISCUSSIONS.c.id, DISCUSSIONS.c.last_seq)
+        .where(DISCUSSIONS.c.id.in_(sorted(ids)), DISCUSSIONS.c.state == rules.OPEN)
+        .order_by(DISCUSSIONS.c.id)
         .with_for_update()
     )
     return {row.id: row.last_seq for row in rows}
 
 
+@dataclass
+class NewMessage:
+    discussion_id: int
+    seq: int
+    author_id: int | None
+    kind: str
+    body: str
+    prompt_id: int | None
+    client_msg_id: str | None
+    sent_at: datetime
+    id: int = 0
+
+
 async def store_messages(
-    session: AsyncSession, posts: Sequence[Post], now: datetime
+    db: AsyncSession | AsyncConnection, posts: Sequence[Post], now: datetime
 ) -> list[Stored]:
-    """Store a batch (group commit); a repeated client_msg_id returns the stored one."""
-    existing = await _existing(session, posts)
+    """`store_batch` from async code, in the caller's transaction."""
+    conn = await db.connection() if isinstance(db, AsyncSession) else db
+    return await conn.run_sync(store_batch, posts, now)
+
+
+def store_batch(db: Connection, posts: Sequence[Post], now: datetime) -> list[Stored]:
+    """Store a batch (group commit); a repeated client_msg_id returns the stored one.
+
+    Synchronous Core, four statements per batch whatever its size: this is the hot
+    path, run in one thread hop on SQLite (see web.live.Writer)."""
+    existing = _existing(db, posts)
     first_of: dict[Key, int] = {}
     fresh = [
         i
         for i, p in enumerate(posts)
         if p.key not in existing and (p.client_msg_id is None or first_of.setdefault(p.key, i) == i)
     ]
-    last = await _lock_open(session, {posts[i].discussion_id for i in fresh})
-    made: dict[int, Message] = {}
+    last = _lock_open(db, {posts[i].discussion_id for i in fresh})
+    made: dict[int, NewMessage] = {}
     for i in fresh:
         p = posts[i]
         if p.discussion_id in last:
             last[p.discussion_id] += 1
-            made[i] = Message(
-                discussion_id=p.discussion_id, seq=last[p.discussion_id], author_id=p.author_id,
-                kind=p.kind, body=p.body, prompt_id=p.prompt_id,
-                client_msg_id=p.client_msg_id, sent_at=now,
+            made[i] = NewMessage(
+                p.discussion_id, last[p.discussion_id], p.author_id, p.kind, p.body, p.prompt_id,
+                p.client_msg_id, now,
             )  # fmt: skip
-    await _insert(session, list(made.values()))
+    _insert(db, list(made.values()))
     if last:
-        await session.execute(
-            update(Discussion),
-            [{"id": d, "last_seq": s, "last_message_at": now} for d, s in last.items()],
+        db.execute(
+            update(DISCUSSIONS)
+            .where(DISCUSSIONS.c.id == bindparam("d"))
+            .values(last_seq=bindparam("s"), last_message_at=bindparam("at")),
+            [{"d": d, "s": s, "at": now} for d, s in last.items()],
         )
     return [_result(i, p, existing, first_of, made) for i, p in enumerate(posts)]
 
 
-async def _insert(session: AsyncSession, messages: list[Message]) -> None:
+def _insert(db: Connection, messages: list[NewMessage]) -> None:
     if not messages:
         return
-    columns = ("discussion_id", "seq", "author_id", "kind", "body", "prompt_id", "client_msg_id")
-    rows = [{c: getattr(m, c) for c in columns} | {"sent_at": m.sent_at} for m in messages]
-    ids = await session.scalars(
-        insert(Message).returning(Message.id, sort_by_parameter_order=True), rows
-    )
+    rows = [{k: v for k, v in vars(m).items() if k != "id"} for m in messages]
+    ids = db.scalars(insert(MESSAGES).returning(MESSAGES.c.id, sort_by_parameter_order=True), rows)
     for message, message_id in zip(messages, ids, strict=True):
         message.id = message_id
 
 
 def _result(
-    i: int, post: Post, existing: dict[Key, Message], first_of: dict[Key, int],
-    made: dict[int, Message],
+    i: int, post: Post, existing: dict[Key, MessageRow], first_of: dict[Key, int],
+    made: dict[int, NewMessage],
 ) -> Stored:  # fmt: skip
     if post.key in existing:
         return Stored(message_frame(existing[post.key]))
@@ -143,7 +177,8 @@ def _result(
 
 
 def message_events(stored: Sequence[Stored]) -> list[Event]:
-    """What to publish once the batch is committed: each new message, once."""
+    """New messages as events on their discussion's channel (a notice, say); the
+    writer's batches take a faster path of their own (web.live)."""
     return [
         Event(s.frame, discussion_id=s.frame["discussion"])
         for s in stored

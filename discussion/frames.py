@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
-
-from peercet.tables import Message
+from datetime import datetime
+from typing import Any, Protocol
 
 MAX_FRAME = 16 * 1024  # characters in one client text frame
 MAX_BODY = 4000  # characters in one message body
@@ -120,7 +119,30 @@ def parse(text: str) -> ClientFrame:
     return Typing(discussion) if kind == "typing" else Leave(discussion)
 
 
-def message_frame(message: Message) -> dict[str, Any]:
+class MessageRow(Protocol):
+    """A stored message: an ORM `Message`, a Core row or a `NewMessage`."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def discussion_id(self) -> int: ...
+    @property
+    def seq(self) -> int: ...
+    @property
+    def author_id(self) -> int | None: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def body(self) -> str: ...
+    @property
+    def prompt_id(self) -> int | None: ...
+    @property
+    def client_msg_id(self) -> str | None: ...
+    @property
+    def sent_at(self) -> datetime: ...
+
+
+def message_frame(message: MessageRow) -> dict[str, Any]:
     """The `message` frame: a live delivery, a replay and the sender's acknowledgement."""
     return {
         "type": "message",

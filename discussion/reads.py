@@ -39,7 +39,17 @@ class Access:
     prompt_ids: frozenset[int]
 
 
-async def authorise(session: AsyncSession, registrant: Registrant, discussion_id: int) -> Access:
+@dataclass(frozen=True, slots=True)
+class Who:
+    """Who asks: all that authorisation needs (a socket keeps this, not the row)."""
+
+    id: int
+    role: str
+
+
+async def authorise(
+    session: AsyncSession, registrant: Who | Registrant, discussion_id: int
+) -> Access:
     """The one place that decides who may join, read or act in a discussion."""
     discussion = await session.get(Discussion, discussion_id)
     if discussion is None:

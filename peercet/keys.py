@@ -55,3 +55,7 @@ def met_pairs(course_id: int, cet_year: int) -> str:
 def course_queue_pattern() -> str:
     """Every course queue (SCAN match), for the rebuild's pruning pass."""
     return f"{PREFIX}queue:*"
+
+
+MESSAGES_CHANNEL = f"{PREFIX}messages"
+"""Every stored message, one publication per committed batch, for every web process."""

@@ -64,7 +64,7 @@ async def test_seq_is_gapless_and_a_repeat_returns_the_stored_message(
         stored = await store_messages(session, batch, LATER)
     assert [(s.frame or {})["seq"] for s in stored] == [1, 2, 1]
     assert [s.new for s in stored] == [True, True, False]
-    assert len(message_events(stored)) == 2
+    assert len(message_events(stored)) == 2  # each new message once
     async with sessions() as session, session.begin():
         again = await store_messages(session, [Post(p.discussion, p.b, "y", "two")], LATER)
         more = await store_messages(session, [Post(p.discussion, p.b, "z", "three")], LATER)

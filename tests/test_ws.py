@@ -208,6 +208,7 @@ async def test_errors_leave_the_socket_open(
             while (frame := await a.recv())["type"] != "error":
                 pass
             assert frame["code"] == "rate_limited"
+            await a.quiet(0.2)  # read the rest, or the client's close waits behind them
     assert await count_messages(sessions, p.discussion) == 0
 
 
@@ -241,8 +242,30 @@ async def test_a_moderator_joins_read_only(
         async with client(base, settings, p.a) as a, client(base, settings, moderator) as m:
             await a.join(p.discussion)
             joined = await m.join(p.discussion)
-            assert moderator not in joined["online"]
+            assert moderator not in joined["online"] and joined["moderators"] == [moderator]
             await a.say(p.discussion, "hi", "hello")
             assert (await m.expect("message"))["body"] == "hello"
             await m.say(p.discussion, "mod", "I speak")
             assert (await m.expect("error"))["code"] == "not_participant"
+
+
+async def test_after_redis_drops_the_fan_out_sockets_recover_from_the_database(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Pub/sub is at most once: once the hub is back, each socket re-checks the database."""
+    from redis.asyncio import Redis
+
+    from discussion.actions import Post, store_messages
+
+    p = await pair(sessions)
+    redis = Redis.from_url(settings.redis_url)
+    with serve(settings) as base:
+        async with client(base, settings, p.b) as b:
+            await b.join(p.discussion)
+            assert await redis.client_kill_filter(_type="pubsub") >= 1
+            async with sessions() as session, session.begin():  # stored, never published
+                await store_messages(
+                    session, [Post(p.discussion, p.a, "while-away", "hello?")], f.T0
+                )
+            assert (await b.expect("message"))["client_msg_id"] == "while-away"
+    await redis.aclose()

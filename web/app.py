@@ -86,7 +86,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     return Starlette(
         routes=all_routes(),
-        middleware=[Middleware(OriginCheck, allowed=settings.allowed_origins)],
+        middleware=[
+            Middleware(ws.Direct, allowed=settings.allowed_origins),
+            Middleware(OriginCheck, allowed=settings.allowed_origins),
+        ],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,
     )

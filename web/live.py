@@ -18,21 +18,24 @@ import json
 import logging
 import os
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from discussion.actions import Post, Stored, message_events, store_messages
+from discussion.actions import Post, Stored, store_batch
+from discussion.frames import dumps
 from discussion.rules import TokenBucket
 from peercet import keys
-from peercet.db import transaction
-from peercet.events import Outcome
+from peercet.db import create_sync_sqlite_engine
 from web.resources import Resources
 
 log = logging.getLogger(__name__)
@@ -50,6 +53,8 @@ class Subscriber(Protocol):
 
     def route(self, frame: dict[str, Any], text: str) -> None: ...
 
+    def message(self, discussion_id: int, seq: int, text: str) -> None: ...
+
     def resync(self) -> None: ...
 
 
@@ -60,6 +65,7 @@ class Hub:
         self.redis_url = redis_url
         self.routes: dict[str, set[Subscriber]] = defaultdict(set)
         self.ready = asyncio.Event()
+        self.origin = uuid.uuid4().hex  # this process, in the batches it publishes
 
     def add(self, channel: str, sub: Subscriber) -> None:
         self.routes[channel].add(sub)
@@ -80,6 +86,20 @@ class Hub:
         for sub in list(subs):
             sub.route(frame, text)
 
+    def deliver(self, discussion_id: int, seq: int, text: str) -> None:
+        """A stored message to this process's sockets in its discussion."""
+        subs = self.routes.get(keys.discussion_channel(discussion_id))
+        for sub in list(subs or ()):
+            sub.message(discussion_id, seq, text)
+
+    def dispatch_batch(self, data: bytes) -> None:
+        """A batch another process stored: {"o": origin, "m": [[discussion, seq, text]]}."""
+        batch = json.loads(data)
+        if batch["o"] == self.origin:
+            return  # delivered locally before it was published
+        for discussion_id, seq, text in batch["m"]:
+            self.deliver(discussion_id, seq, text)
+
     async def run(self) -> None:
         first = True
         while True:
@@ -96,14 +116,16 @@ class Hub:
         try:
             async with redis.pubsub() as pubsub:
                 await pubsub.psubscribe(keys.DISCUSSION_PATTERN, keys.REGISTRANT_PATTERN)
+                await pubsub.subscribe(keys.MESSAGES_CHANNEL)
                 self.ready.set()
-                if not first:
-                    for subs in list(self.routes.values()):
-                        for sub in list(subs):
-                            sub.resync()
+                if not first:  # what was published meanwhile is lost: re-check the database
+                    for sub in {sub for subs in self.routes.values() for sub in subs}:
+                        sub.resync()
                 async for message in pubsub.listen():
                     if message["type"] == "pmessage":
                         self.dispatch(message["channel"].decode(), message["data"])
+                    elif message["type"] == "message":
+                        self.dispatch_batch(message["data"])
         finally:
             await redis.aclose()
 
@@ -113,6 +135,8 @@ class Writer:
     """Group commit: one transaction for the `say`s that arrived together."""
 
     res: Resources
+    live_hub: Hub
+    sqlite: Engine | None = None
     queue: asyncio.Queue[tuple[Post, asyncio.Future[Stored]]] = field(default_factory=asyncio.Queue)
 
     def submit(self, post: Post) -> asyncio.Future[Stored]:
@@ -137,10 +161,25 @@ class Writer:
                 if not future.done():
                     future.set_exception(exc)
             return
-        await self.res.effects(Outcome(message_events(results)))
+        await self._fan_out(results)
         for (_, future), result in zip(batch, results, strict=True):
             if not future.done():
                 future.set_result(result)
+
+    async def _fan_out(self, results: list[Stored]) -> None:
+        """After the commit: this process's sockets at once, in seq order, then one
+        publication for the other processes. Acknowledgements come after both."""
+        hub = self.live_hub
+        new = [(r.frame["discussion"], r.frame["seq"], dumps(r.frame))
+               for r in results if r.new and r.frame is not None]  # fmt: skip
+        for discussion_id, seq, text in new:
+            hub.deliver(discussion_id, seq, text)
+        if new:
+            try:
+                envelope = json.dumps({"o": hub.origin, "m": new}, separators=(",", ":"))
+                await self.res.redis.publish(keys.MESSAGES_CHANNEL, envelope)
+            except (RedisError, OSError) as exc:
+                log.warning("fan-out lost (%s); sockets recover by seq from the database", exc)
 
     async def _store(self, posts: list[Post]) -> list[Stored]:
         try:
@@ -152,8 +191,18 @@ class Writer:
             return [(await self._store([post]))[0] for post in posts]
 
     async def _transaction(self, posts: list[Post]) -> list[Stored]:
-        async with transaction(self.res.sessions) as session:
-            return await store_messages(session, posts, self.res.clock.now())
+        """A connection, not an ORM session: this is the hot path. On SQLite the whole
+        transaction runs in one thread hop (aiosqlite would hop for every call)."""
+        now = self.res.clock.now()
+        if self.sqlite is not None:
+            return await asyncio.to_thread(self._sqlite_batch, self.sqlite, posts, now)
+        async with self.res.engine.begin() as conn:
+            return await conn.run_sync(store_batch, posts, now)
+
+    @staticmethod
+    def _sqlite_batch(engine: Engine, posts: list[Post], now: datetime) -> list[Stored]:
+        with engine.begin() as conn:
+            return store_batch(conn, posts, now)
 
 
 class Presence:
@@ -211,7 +260,11 @@ class Live:
 @asynccontextmanager
 async def serve(res: Resources) -> AsyncIterator[Live]:
     """Start the hub, the writer and the presence refresher for the app's lifetime."""
-    live = Live(Hub(res.settings.redis_url), Writer(res), Presence(res.redis), Limiter())
+    hub = Hub(res.settings.redis_url)
+    sqlite = (
+        create_sync_sqlite_engine(res.settings.database_url) if res.settings.is_sqlite else None
+    )
+    live = Live(hub, Writer(res, hub, sqlite), Presence(res.redis), Limiter())
     res.extras["live"] = live
     tasks = [
         asyncio.create_task(live.hub.run(), name="hub"),
@@ -227,6 +280,8 @@ async def serve(res: Resources) -> AsyncIterator[Live]:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if sqlite is not None:
+            sqlite.dispose()
 
 
 def _tune_gc() -> None:

@@ -1,7 +1,8 @@
 """GET /ws: one socket per tab, carrying every discussion of its registrant.
 
 The endpoint is thin: authenticate on the handshake (Origin is checked before this
-runs, by web.origin), then this task reads frames while one sender task writes them.
+runs, by web.origin), then this task reads frames while a sender task writes them
+(started when there is something to send, so an idle socket holds no second task).
 The sender owns the order: per joined discussion it remembers the last `seq` sent,
 drops what it already sent and fills any gap from the database first, so a socket
 sees each message once, in order, whichever process stored it.
@@ -10,27 +11,29 @@ sees each message once, in order, whichever process stored it.
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import uuid
+from collections import deque
 from contextlib import suppress
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-import anyio
 from starlette.routing import WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from discussion import reads
 from discussion.actions import Post, Stored
 from discussion.frames import ClientFrame, FrameError, Join, Leave, Ping, Say, Typing, dumps, parse
-from discussion.reads import Access, Role, authorise
+from discussion.reads import Access, Role, Who, authorise
 from peercet import keys
 from peercet.errors import DomainError
 from peercet.events import Event, Outcome
-from peercet.tables import Registrant
 from web.auth import current_registrant
 from web.live import Live
+from web.origin import OriginCheck
 from web.resources import Resources, resources
 
 SEND_QUEUE = 512  # frames waiting for one socket; a client this far behind is dropped
@@ -39,6 +42,8 @@ IDLE_TIMEOUT = 600.0  # seconds without a client frame (the page pings every 25 
 PONG = dumps({"type": "pong"})
 CLOSE_OVERLOADED = 1013
 CLOSE_IDLE = 1001
+CLOSE_ERROR = 1011
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -74,20 +79,28 @@ class Joined:
 
 
 class Conn:
-    """One open socket: its joined discussions, its send queue, its sender."""
+    """One open socket: its joined discussions, its send queue, its sender.
 
-    def __init__(self, ws: WebSocket, registrant: Registrant, res: Resources) -> None:
+    The sender task exists only while there is something to send, and the queue is a
+    plain deque: an idle socket costs little memory (see the idle benchmark)."""
+
+    __slots__ = ("access", "close_code", "inflight", "items", "joined", "live", "member",
+                 "registrant", "res", "rid", "sending", "stopping", "task", "ws")  # fmt: skip
+
+    def __init__(self, ws: WebSocket, registrant: Who, res: Resources) -> None:
         self.ws = ws
         self.registrant = registrant
         self.rid = registrant.id
         self.res = res
         self.live: Live = res.extras["live"]
-        self.queue: asyncio.Queue[Item] = asyncio.Queue(SEND_QUEUE)
+        self.items: deque[Item] = deque()
+        self.sending: asyncio.Task[None] | None = None
+        self.task: asyncio.Task[Any] | None = None  # the receiving task (the endpoint's)
+        self.stopping = False
         self.joined: dict[int, Joined] = {}
         self.access: dict[int, Access] = {}
         self.inflight = asyncio.Semaphore(MAX_INFLIGHT)
         self.member = f"{self.rid}:{uuid.uuid4().hex[:12]}"
-        self.scope: anyio.CancelScope | None = None
         self.close_code = 1000
 
     # -- called by the hub ---------------------------------------------------
@@ -98,33 +111,53 @@ class Conn:
         elif kind != "typing" or frame.get("author") != self.rid:
             self.put(Text(text))
 
+    def message(self, discussion_id: int, seq: int, text: str) -> None:
+        self.put(Msg(discussion_id, seq, text))
+
     def resync(self) -> None:
         self.put(Resync())
 
     def put(self, item: Item) -> None:
-        try:
-            self.queue.put_nowait(item)
-        except asyncio.QueueFull:
+        if self.stopping:
+            return
+        if len(self.items) >= SEND_QUEUE:
             self.stop(CLOSE_OVERLOADED)
+            return
+        self.items.append(item)
+        if self.sending is None:
+            self.sending = asyncio.get_running_loop().create_task(self._drain())
 
     def stop(self, code: int) -> None:
-        self.close_code = code
-        if self.scope is not None:
-            self.scope.cancel()
+        """Close this socket: the receiving task is cancelled and cleans up."""
+        if self.stopping:
+            return
+        self.stopping, self.close_code = True, code
+        if self.task is not None:
+            self.task.cancel()
 
     # -- the sender ----------------------------------------------------------
-    async def send_loop(self) -> None:
-        while True:
-            item = await self.queue.get()
-            if isinstance(item, Text):
-                await self.ws.send_text(item.text)
-            elif isinstance(item, Msg):
-                await self._deliver(item)
-            elif isinstance(item, JoinReq):
-                await self._join(item.frame)
-            else:
-                for discussion_id, joined in list(self.joined.items()):
-                    await self._fill(discussion_id, joined, math.inf)
+    async def _drain(self) -> None:
+        try:
+            while self.items:
+                await self._handle(self.items.popleft())
+        except WebSocketDisconnect:
+            self.stop(1000)
+        except Exception:
+            log.exception("sending to registrant %s failed", self.rid)
+            self.stop(CLOSE_ERROR)
+        finally:
+            self.sending = None
+
+    async def _handle(self, item: Item) -> None:
+        if isinstance(item, Text):
+            await self.ws.send_text(item.text)
+        elif isinstance(item, Msg):
+            await self._deliver(item)
+        elif isinstance(item, JoinReq):
+            await self._join(item.frame)
+        else:
+            for discussion_id, joined in list(self.joined.items()):
+                await self._fill(discussion_id, joined, math.inf)
 
     async def _deliver(self, msg: Msg) -> None:
         joined = self.joined.get(msg.discussion)
@@ -184,7 +217,7 @@ class Conn:
     async def receive_loop(self) -> None:
         while True:
             try:
-                with anyio.fail_after(IDLE_TIMEOUT):
+                async with asyncio.timeout(IDLE_TIMEOUT):
                     message = await self.ws.receive()
             except TimeoutError:
                 self.close_code = CLOSE_IDLE
@@ -285,20 +318,25 @@ async def endpoint(websocket: WebSocket) -> None:
         await websocket.close(code=1008, reason="sign in first")  # before accept: HTTP 403
         return
     await websocket.accept()
-    conn = Conn(websocket, registrant, resources(websocket))
-    hub = conn.live.hub
-    hub.add(keys.registrant_channel(conn.rid), conn)
+    websocket.scope.pop("registrant", None)  # keep the id and role, not the ORM row
+    conn = Conn(websocket, Who(registrant.id, registrant.role), resources(websocket))
+    conn.task = asyncio.current_task()
+    conn.live.hub.add(keys.registrant_channel(conn.rid), conn)
     try:
-        async with anyio.create_task_group() as group:
-            conn.scope = group.cancel_scope
-            group.start_soon(conn.send_loop)
-            await conn.receive_loop()
-            group.cancel_scope.cancel()
-    except* WebSocketDisconnect:
+        await conn.receive_loop()
+    except asyncio.CancelledError:
+        if not conn.stopping:
+            raise  # the server is shutting down
+        if conn.task is not None:
+            conn.task.uncancel()
+    except WebSocketDisconnect:
         pass
     finally:
-        with anyio.CancelScope(shield=True), anyio.move_on_after(5):
-            await _cleanup(conn)
+        conn.stopping = True
+        if conn.sending is not None:
+            conn.sending.cancel()
+        with suppress(Exception, asyncio.CancelledError):
+            await asyncio.wait_for(_cleanup(conn), 5)
 
 
 async def _cleanup(conn: Conn) -> None:
@@ -312,4 +350,26 @@ async def _cleanup(conn: Conn) -> None:
         await conn.ws.close(conn.close_code)
 
 
-routes = [WebSocketRoute("/ws", endpoint)]
+class Direct:
+    """Middleware that hands `/ws` handshakes straight to the endpoint, past
+    Starlette's router and exception layers: each idle socket keeps its whole
+    await chain alive, and every layer costs memory (see the idle benchmark).
+    The Origin check still runs first."""
+
+    def __init__(self, app: ASGIApp, allowed: list[str]) -> None:
+        self.app = app
+        self.socket = OriginCheck(_asgi, allowed)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and scope["path"] == PATH:
+            await self.socket(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
+async def _asgi(scope: Scope, receive: Receive, send: Send) -> None:
+    await endpoint(WebSocket(scope, receive, send))
+
+
+PATH = "/ws"
+routes = [WebSocketRoute(PATH, endpoint)]  # what Direct serves, for the route list

@@ -32,6 +32,7 @@ from web import (
     pages_accounts,
     pages_catalogue,
     pages_certificates,
+    pages_moderation,
     ws,
 )
 from web.errors import EXCEPTION_HANDLERS
@@ -56,6 +57,7 @@ def all_routes() -> list[BaseRoute]:
         *pages_catalogue.routes,
         *pages_account.routes,
         *pages_certificates.routes,
+        *pages_moderation.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 

@@ -159,20 +159,26 @@ class Conn:
         self.live.hub.add(keys.discussion_channel(frame.discussion), self)
         async with self.res.sessions() as session:
             view = await reads.discussion_view(session, frame.discussion)
-        if access.role is Role.PARTICIPANT:
-            await self.live.presence.enter(frame.discussion, self.member)
-        online = await self.presence_changed(frame.discussion)
-        joined = {"type": "joined", "discussion": frame.discussion, "online": online}
+        await self.live.presence.enter(frame.discussion, self.member)
+        present = await self.presence_changed(frame.discussion)
+        joined = {"type": "joined", "discussion": frame.discussion, **present}
         keep = ("participants", "last_seq", "state", "prompts", "validations")
         await self.ws.send_text(dumps(joined | {k: view[k] for k in keep}))
         self.joined[frame.discussion] = state = Joined(access, frame.after)
         await self._fill(frame.discussion, state, math.inf)
 
-    async def presence_changed(self, discussion_id: int) -> list[int]:
-        online = await self.live.presence.online(discussion_id)
-        frame = {"type": "presence", "discussion": discussion_id, "online": online}
+    async def presence_changed(self, discussion_id: int) -> dict[str, list[int]]:
+        """Tell the room who is there: `online` participants, and `moderators` watching."""
+        here = await self.live.presence.online(discussion_id)
+        async with self.res.sessions() as session:
+            people = {p.id for p in await reads.participants(session, discussion_id)}
+        present = {
+            "online": [i for i in here if i in people],
+            "moderators": [i for i in here if i not in people],
+        }
+        frame = {"type": "presence", "discussion": discussion_id, **present}
         await self.res.effects(Outcome([Event(frame, discussion_id=discussion_id)]))
-        return online
+        return present
 
     # -- the receiver --------------------------------------------------------
     async def receive_loop(self) -> None:
@@ -263,7 +269,7 @@ class Conn:
     async def leave(self, discussion_id: int) -> None:
         joined = self.joined.pop(discussion_id, None)
         self.live.hub.remove(keys.discussion_channel(discussion_id), self)
-        if joined is not None and joined.access.role is Role.PARTICIPANT:
+        if joined is not None:
             await self.live.presence.exit(discussion_id, self.member)
             await self.presence_changed(discussion_id)
 

@@ -1,0 +1,284 @@
+// The discussion page: plain JavaScript, no build step.
+// One socket; messages are kept in `seq` order; a reconnect resumes after the last
+// seq seen; unacknowledged messages are sent again with the same client_msg_id.
+(function () {
+  "use strict";
+  const root = document.getElementById("discussion");
+  const id = Number(root.dataset.discussion);
+  const me = Number(root.dataset.me);
+  const readOnly = root.dataset.role !== "participant";
+  const $ = (sel) => document.getElementById(sel);
+  const ACK_TIMEOUT = 10000;
+  const state = {
+    view: null, lastSeq: 0, ws: null, backoff: 1000, pending: new Map(),
+    written: new Map(), online: [], moderators: [], typingTimer: null, lastTyping: 0, pingTimer: null,
+  };
+
+  function announce(text) {
+    const el = $("announcer");
+    el.textContent = "";
+    setTimeout(() => { el.textContent = text; }, 50);
+  }
+
+  function peer() {
+    return state.view ? state.view.participants.find((p) => p.id !== me) : null;
+  }
+
+  function nameOf(authorId) {
+    if (authorId === me) return "You";
+    const p = state.view && state.view.participants.find((x) => x.id === authorId);
+    return p ? p.name : "Moderator";
+  }
+
+  async function loadView() {
+    const res = await fetch(`/api/discussions/${id}`, { credentials: "same-origin" });
+    if (!res.ok) { $("connection").textContent = "This discussion cannot be shown."; return; }
+    state.view = await res.json();
+    renderView();
+  }
+
+  function renderView() {
+    const v = state.view;
+    $("title").textContent = `Discussion: ${v.course_title || v.course_ref}`;
+    $("course").textContent = v.course_ref;
+    const p = peer();
+    if (p) {
+      $("peer-name").textContent = p.name;
+      $("peer-profession").textContent = `(${p.profession.replaceAll("_", " ")})`;
+    }
+    const list = $("prompts");
+    const choice = $("prompt-choice");
+    list.replaceChildren();
+    choice.replaceChildren(new Option("(general)", ""));
+    for (const prompt of v.prompts) {
+      const li = document.createElement("li");
+      li.id = `prompt-${prompt.id}`;
+      li.textContent = prompt.text;
+      list.append(li);
+      choice.append(new Option(prompt.text.slice(0, 60), String(prompt.id)));
+    }
+    renderStanding();
+    renderPresence();
+  }
+
+  function wroteOn(author) {
+    if (!state.written.has(author)) state.written.set(author, new Set());
+    return state.written.get(author);
+  }
+
+  function tookPart(author) {
+    const mine = wroteOn(author);
+    if (!state.view || mine.size === 0) return false;
+    return state.view.prompts.every((p) => mine.has(p.id));
+  }
+
+  function renderStanding() {
+    const v = state.view;
+    if (!v) return;
+    const p = peer();
+    for (const prompt of v.prompts) {
+      const li = $(`prompt-${prompt.id}`);
+      if (!li) continue;
+      li.classList.toggle("done", wroteOn(me).has(prompt.id));
+      li.classList.toggle("peer-done", p ? wroteOn(p.id).has(prompt.id) : false);
+    }
+    const left = v.prompts.filter((x) => !wroteOn(me).has(x.id)).length;
+    const mineDone = tookPart(me);
+    const peerDone = p ? tookPart(p.id) : false;
+    $("standing").textContent = readOnly ? "You are reading as a moderator." :
+      mineDone ? (peerDone ? "You have both taken part: you can validate."
+        : "You have taken part; waiting for your partner.")
+        : `${left} prompt(s) left for you to write on.`;
+    renderValidation(mineDone && peerDone);
+  }
+
+  function renderValidation(bothTookPart) {
+    const v = state.view;
+    const section = $("validation");
+    const mineDone = v.validations.some((x) => x.registrant_id === me);
+    section.hidden = readOnly || v.state !== "open" && !mineDone;
+    const open = v.state === "open";
+    $("validate").hidden = !open || mineDone;
+    $("validate").querySelector("button").disabled = !bothTookPart;
+    $("validation-state").textContent =
+      v.state === "completed" ? "Both of you validated: your interactive CET is complete." :
+      v.state === "closed" ? "This discussion is closed." :
+      mineDone ? "You validated; waiting for your partner." :
+      bothTookPart ? "Confirm your partner took part and add a short reflection." :
+      "You can validate once you have both written on every prompt.";
+    const closed = v.state !== "open" || readOnly;
+    $("body").disabled = closed;
+    $("composer").querySelector("button").disabled = closed;
+  }
+
+  function renderPresence() {
+    $("moderator-present").hidden = state.moderators.length === 0;
+    const p = peer();
+    const online = p ? state.online.includes(p.id) : false;
+    $("peer-dot").classList.toggle("online", online);
+    $("peer-status").textContent = online ? "online" : "offline";
+  }
+
+  function messageElement(cmid) {
+    return cmid ? document.querySelector(`[data-cmid="${CSS.escape(cmid)}"]`) : null;
+  }
+
+  function renderMessage(m, pendingState) {
+    const li = messageElement(m.client_msg_id) || document.createElement("li");
+    li.className = `${m.kind} ${m.author === me ? "mine" : ""} state-${pendingState || "sent"}`;
+    if (m.client_msg_id) li.dataset.cmid = m.client_msg_id;
+    if (m.seq) li.dataset.seq = String(m.seq);
+    const prompt = m.prompt && state.view ? state.view.prompts.find((x) => x.id === m.prompt) : null;
+    const meta = document.createElement("div");
+    meta.className = "meta";
+    const when = m.sent_at ? new Date(m.sent_at).toLocaleTimeString() : "";
+    const who = m.kind === "notice" ? "Moderator notice" : m.kind === "system" ? "Peercet" : nameOf(m.author);
+    meta.textContent = `${who} ${when}${prompt ? " · on: " + prompt.text.slice(0, 40) : ""}`;
+    const body = document.createElement("div");
+    body.className = "body";
+    body.textContent = m.body;
+    li.replaceChildren(meta, body);
+    if (pendingState === "failed") {
+      const retry = document.createElement("button");
+      retry.className = "retry";
+      retry.type = "button";
+      retry.textContent = "Retry";
+      retry.addEventListener("click", () => sendPending(m.client_msg_id));
+      meta.append(retry);
+    }
+    if (!li.parentNode) $("messages").append(li);
+    li.scrollIntoView({ block: "end" });
+  }
+
+  function onMessage(m) {
+    if (m.discussion !== id) return;
+    if (m.seq <= state.lastSeq) { acknowledge(m); return; }
+    state.lastSeq = m.seq;
+    if (m.author !== null && m.kind === "peer") wroteOn(m.author).add(m.prompt);
+    acknowledge(m);
+    renderMessage(m);
+    if (m.author !== me) { announce(`${nameOf(m.author)}: ${m.body.slice(0, 140)}`); $("typing").textContent = ""; }
+    renderStanding();
+  }
+
+  function acknowledge(m) {
+    const p = m.client_msg_id && state.pending.get(m.client_msg_id);
+    if (!p) return;
+    clearTimeout(p.timer);
+    state.pending.delete(m.client_msg_id);
+    renderMessage(m);
+  }
+
+  function sendPending(cmid) {
+    const p = state.pending.get(cmid);
+    if (!p) return;
+    p.state = "sending";
+    renderMessage({ ...p.frame, author: me, kind: "peer", body: p.frame.body }, "sending");
+    clearTimeout(p.timer);
+    p.timer = setTimeout(() => fail(cmid), ACK_TIMEOUT);
+    if (state.ws && state.ws.readyState === WebSocket.OPEN) state.ws.send(JSON.stringify(p.frame));
+  }
+
+  function fail(cmid) {
+    const p = state.pending.get(cmid);
+    if (!p) return;
+    p.state = "failed";
+    renderMessage({ ...p.frame, author: me, kind: "peer" }, "failed");
+    announce("A message was not sent. You can retry it.");
+  }
+
+  function onError(frame) {
+    if (frame.client_msg_id && state.pending.has(frame.client_msg_id)) fail(frame.client_msg_id);
+    if (frame.code === "discussion_closed") { state.view.state = "closed"; renderStanding(); }
+    announce(frame.message || frame.code);
+  }
+
+  const handlers = {
+    joined(f) { state.online = f.online; state.moderators = f.moderators || []; if (state.view) { state.view.participants = f.participants; } renderPresence(); },
+    message: onMessage,
+    typing(f) {
+      if (f.author === me || f.discussion !== id) return;
+      $("typing").textContent = `${nameOf(f.author)} is typing…`;
+      clearTimeout(state.typingTimer);
+      state.typingTimer = setTimeout(() => { $("typing").textContent = ""; }, 4000);
+    },
+    presence(f) { if (f.discussion === id) { state.online = f.online; state.moderators = f.moderators || []; renderPresence(); } },
+    validation(f) {
+      if (f.discussion !== id) return;
+      state.view.validations = f.validations; state.view.state = f.state; renderStanding();
+      announce(f.state === "completed" ? "The discussion is validated." : "A validation was recorded.");
+    },
+    closed(f) { if (f.discussion === id) { state.view.state = "closed"; renderStanding(); announce("This discussion was closed."); } },
+    completion(f) { if (f.completion.discussion_id === id || f.completion.state === "completed_interactive") announce("Your CET completion changed: " + f.completion.state.replaceAll("_", " ")); },
+    error: onError,
+    pong() {},
+  };
+
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const ws = new WebSocket(`${scheme}://${location.host}/ws`);
+    state.ws = ws;
+    $("connection").textContent = "Connecting…";
+    ws.addEventListener("open", () => {
+      state.backoff = 1000;
+      $("connection").textContent = "Connected";
+      ws.send(JSON.stringify({ type: "join", discussion: id, after: state.lastSeq }));
+      for (const cmid of state.pending.keys()) sendPending(cmid);
+      clearInterval(state.pingTimer);
+      state.pingTimer = setInterval(() => ws.send('{"type":"ping"}'), 25000);
+    });
+    ws.addEventListener("message", (event) => {
+      const frame = JSON.parse(event.data);
+      const handle = handlers[frame.type];
+      if (handle) handle(frame);
+    });
+    ws.addEventListener("close", () => {
+      clearInterval(state.pingTimer);
+      const wait = state.backoff * (0.5 + Math.random());
+      state.backoff = Math.min(state.backoff * 2, 30000);
+      $("connection").textContent = `Reconnecting in ${Math.round(wait / 1000)} s…`;
+      setTimeout(connect, wait);
+    });
+  }
+
+  function say(event) {
+    event.preventDefault();
+    const body = $("body").value.trim();
+    if (!body) return;
+    const cmid = crypto.randomUUID();
+    const prompt = $("prompt-choice").value;
+    const frame = { type: "say", discussion: id, client_msg_id: cmid, body };
+    if (prompt) frame.prompt = Number(prompt);
+    state.pending.set(cmid, { frame, state: "sending", timer: null });
+    $("body").value = "";
+    sendPending(cmid);
+  }
+
+  function typing() {
+    const now = Date.now();
+    if (now - state.lastTyping < 3000 || !state.ws || state.ws.readyState !== WebSocket.OPEN) return;
+    state.lastTyping = now;
+    state.ws.send(JSON.stringify({ type: "typing", discussion: id }));
+  }
+
+  async function validate(event) {
+    event.preventDefault();
+    const peerTookPart = event.target.querySelector('input[name="peer"]:checked').value === "yes";
+    const res = await fetch(`/api/discussions/${id}/validation`, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ peer_took_part: peerTookPart, reflection: $("reflection").value }),
+    });
+    const data = await res.json();
+    if (!res.ok) { announce(data.error.message); $("validation-state").textContent = data.error.message; return; }
+    state.view = data;
+    renderStanding();
+    announce("Your validation was recorded.");
+  }
+
+  $("composer").addEventListener("submit", say);
+  $("body").addEventListener("input", typing);
+  $("body").addEventListener("keydown", (e) => { if (e.key === "Enter" && !e.shiftKey) { say(e); } });
+  $("validate").addEventListener("submit", validate);
+  loadView().then(connect);
+})();

@@ -1,0 +1,118 @@
+// The moderator's view of one discussion: plain JavaScript, no build step.
+// It joins the room read-only over /ws (after the last seq the page already shows),
+// appends messages as they arrive, and sends the moderator's actions to the JSON API.
+(function () {
+  "use strict";
+  const root = document.getElementById("moderation");
+  const id = Number(root.dataset.discussion);
+  const $ = (sel) => document.getElementById(sel);
+  const state = { lastSeq: Number(root.dataset.lastSeq), backoff: 1000, names: new Map(), ping: 0 };
+  for (const li of document.querySelectorAll("#participants li")) {
+    state.names.set(Number(li.dataset.id), li.textContent.split(" (")[0].trim());
+  }
+
+  function say(text) { $("console-status").textContent = text; }
+
+  function author(m) {
+    if (m.author === null) return "System";
+    return state.names.get(m.author) || "Moderator";
+  }
+
+  function append(m) {
+    if (m.discussion !== id || m.seq <= state.lastSeq) return;
+    state.lastSeq = m.seq;
+    const li = document.createElement("li");
+    li.className = m.kind;
+    li.dataset.seq = String(m.seq);
+    const meta = document.createElement("span");
+    meta.className = "meta";
+    meta.textContent = `#${m.seq} ${author(m)}${m.kind === "notice" ? " (notice)" : ""}`;
+    const body = document.createElement("span");
+    body.className = "body";
+    body.textContent = m.body;
+    li.append(meta, body);
+    $("transcript").append(li);
+    li.scrollIntoView({ block: "nearest" });
+  }
+
+  function presence(online) {
+    for (const li of document.querySelectorAll("#participants li")) {
+      const on = online.includes(Number(li.dataset.id));
+      li.querySelector(".presence").textContent = on ? "online" : "offline";
+    }
+  }
+
+  function closed(reason) {
+    $("state").textContent = `closed${reason ? " (" + reason + ")" : ""}`;
+  }
+
+  const handlers = {
+    joined(f) { if (f.discussion === id) presence(f.online); },
+    presence(f) { if (f.discussion === id) presence(f.online); },
+    message: append,
+    closed(f) { if (f.discussion === id) closed(f.reason); },
+    validation(f) { if (f.discussion === id) $("state").textContent = f.state; },
+  };
+
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const ws = new WebSocket(`${scheme}://${location.host}/ws`);
+    ws.addEventListener("open", () => {
+      state.backoff = 1000;
+      $("connection").textContent = "Watching live";
+      ws.send(JSON.stringify({ type: "join", discussion: id, after: state.lastSeq }));
+    });
+    ws.addEventListener("message", (event) => {
+      const frame = JSON.parse(event.data);
+      const handle = handlers[frame.type];
+      if (handle) handle(frame);
+    });
+    ws.addEventListener("close", () => {
+      $("connection").textContent = "Reconnecting…";
+      setTimeout(connect, state.backoff);
+      state.backoff = Math.min(state.backoff * 2, 30000);
+    });
+    clearInterval(state.ping);
+    state.ping = setInterval(() => { if (ws.readyState === WebSocket.OPEN) ws.send('{"type":"ping"}'); }, 25000);
+  }
+
+  async function post(path, body) {
+    const res = await fetch(path, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+    });
+    const data = await res.json();
+    if (!res.ok) { say(data.error.message); return null; }
+    return data;
+  }
+
+  $("notice").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const done = await post(`/api/moderation/discussions/${id}/notices`, { body: $("notice-body").value });
+    if (done) { $("notice-body").value = ""; append(done); say("Notice posted."); }
+  });
+
+  $("close").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const outcome = event.target.querySelector('input[name="outcome"]:checked').value;
+    const done = await post(`/api/moderation/discussions/${id}/close`,
+      { outcome, reason: $("close-reason").value });
+    if (done) { closed(done.closed_reason); say(`Discussion closed (${outcome}).`); }
+  });
+
+  for (const form of document.querySelectorAll("form.resolve")) {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const outcome = form.querySelector('input[name="outcome"]').value;
+      const done = await post(`/api/moderation/reports/${form.dataset.report}/resolve`, { outcome });
+      if (!done) return;
+      const p = document.createElement("p");
+      p.className = "done";
+      p.textContent = `Resolved: ${done.outcome}`;
+      form.replaceWith(p);
+      say("Report resolved.");
+    });
+  }
+
+  connect();
+})();

@@ -146,8 +146,17 @@
       retry.addEventListener("click", () => sendPending(m.client_msg_id));
       meta.append(retry);
     }
-    if (!li.parentNode) $("messages").append(li);
+    if (m.seq) place(li, m.seq); else if (!li.parentNode) $("messages").append(li);
     li.scrollIntoView({ block: "end" });
+  }
+
+  // Stored messages stand in seq order, before those still being sent: a message
+  // written offline is acknowledged after the peer's ones that were stored first.
+  function place(li, seq) {
+    const list = $("messages");
+    const before = [...list.children].find((other) => other !== li &&
+      (!other.dataset.seq || Number(other.dataset.seq) > seq)) || null;
+    if (li.parentNode !== list || li.nextElementSibling !== before) list.insertBefore(li, before);
   }
 
   function onMessage(m) {

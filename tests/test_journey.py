@@ -9,10 +9,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from email import message_from_string, policy
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email import message_from_string, policy
 from pathlib import Path
 
 import pytest

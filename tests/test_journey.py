@@ -26,6 +26,7 @@ from tests.test_browser import ARGS, CHROMIUM
 COURSE = "C-10421"  # the demo's interactive glaucoma course
 SHOTS = ROOT / "var" / "screenshots"
 PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
 
 pytestmark = [
     pytest.mark.browser,
@@ -66,8 +67,23 @@ def shot(page: Page, name: str, check: bool = True) -> None:
         assert_accessible(page, name)
 
 
+WIDE = """() => [...document.querySelectorAll("body *")]
+  .filter((e) => e.getBoundingClientRect().right > innerWidth + 1)
+  .slice(0, 8).map((e) => `${e.tagName}#${e.id}.${e.className}`)"""
+
+
+def phone(page: Page, name: str) -> None:
+    """The page on a phone-sized screen: screenshotted, checked, nothing wider than it."""
+    page.set_viewport_size(PHONE)
+    shot(page, f"{name}-phone")
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    wide = page.evaluate(WIDE)
+    assert width <= PHONE["width"], f"{name} is {width}px wide on a phone: {wide}"
+    page.set_viewport_size(DESKTOP)
+
+
 def person(browser: Browser, name: str, n: int) -> Person:
-    context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
+    context = browser.new_context(accept_downloads=True, viewport=DESKTOP)
     page = context.new_page()
     page.set_default_timeout(10_000)
     return Person(name, f"journey{n}@example.test", f"01-7777{n}", page, context)
@@ -279,9 +295,7 @@ def test_the_whole_journey(service: Service, browser: Browser, tmp_path: Path) -
     for who in (ada, ben):
         expect(who.page.locator("#messages li.notice")).to_contain_text("keep to the prompts")
         assert_whole(who.page, count)
-    ada.page.set_viewport_size(PHONE)
-    shot(ada.page, "discussion-phone")
-    ada.page.set_viewport_size({"width": 1280, "height": 900})
+    phone(ada.page, "discussion")
     validate(ada)
     expect(ada.page.locator("#validation-state")).to_contain_text("waiting for your partner")
     validate(ben)
@@ -292,6 +306,7 @@ def test_the_whole_journey(service: Service, browser: Browser, tmp_path: Path) -
         download_certificate(who, tmp_path)
     ben.page.goto(f"{base}/account")
     shot(ben.page, "account")
+    phone(ben.page, "account")
     for who in (ada, ben):
         email_and_verify(who, service)
     shot(ben.page, "certificate")

@@ -152,6 +152,15 @@ def say(who: Person, body: str, prompt: str = "") -> None:
     who.page.get_by_role("button", name="Send", exact=True).click()
 
 
+def by_keyboard(who: Person, number: int, body: str) -> None:
+    """Keyboard only: the prompt's button, then type in the box it focuses, Enter sends."""
+    who.page.get_by_role("button", name=f"Write on prompt {number}").focus()
+    who.page.keyboard.press("Enter")
+    expect(who.page.get_by_label("Message", exact=True)).to_be_focused()
+    who.page.keyboard.type(body)
+    who.page.keyboard.press("Enter")
+
+
 def seqs(page: Page) -> list[int]:
     return [int(s) for s in page.locator("#messages li").evaluate_all(
         "els => els.map(e => e.dataset.seq || '0')")]  # fmt: skip
@@ -181,7 +190,7 @@ def discuss(a: Person, b: Person) -> int:
     count = 0
     for i, prompt in enumerate(prompts):
         say(a, f"{a.name} on prompt {i + 1}: what I would do in practice.", prompt)
-        say(b, f"{b.name} on prompt {i + 1}: I agree, and I would refer sooner.", prompt)
+        by_keyboard(b, i + 1, f"{b.name} on prompt {i + 1}: I agree, and I would refer sooner.")
         count += 2
         expect(a.page.locator("#messages li")).to_have_count(count)
     assert_whole(a.page, count)

@@ -54,11 +54,22 @@
       const li = document.createElement("li");
       li.id = `prompt-${prompt.id}`;
       li.textContent = prompt.text;
+      if (!readOnly) li.append(" ", writeOn(prompt, list.children.length + 1));
       list.append(li);
       choice.append(new Option(prompt.text.slice(0, 60), String(prompt.id)));
     }
     renderStanding();
     renderPresence();
+  }
+
+  // A button beside each prompt: choose it in the composer and go to the message box.
+  function writeOn(prompt, number) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "write-on";
+    button.textContent = `Write on prompt ${number}`;
+    button.addEventListener("click", () => { $("prompt-choice").value = String(prompt.id); $("body").focus(); });
+    return button;
   }
 
   function wroteOn(author) {

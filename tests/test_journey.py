@@ -82,8 +82,20 @@ def phone(page: Page, name: str) -> None:
     page.set_viewport_size(DESKTOP)
 
 
+# Emulated offline stops new connections but leaves an open WebSocket alone (Chromium):
+# the pages' sockets are kept so the test can drop them as a lost network would.
+KEEP_SOCKETS = """(() => {
+  const Native = window.WebSocket;
+  window.__sockets = [];
+  window.WebSocket = class extends Native {
+    constructor(...args) { super(...args); window.__sockets.push(this); }
+  };
+})();"""
+
+
 def person(browser: Browser, name: str, n: int) -> Person:
     context = browser.new_context(accept_downloads=True, viewport=DESKTOP)
+    context.add_init_script(KEEP_SOCKETS)
     page = context.new_page()
     page.set_default_timeout(10_000)
     return Person(name, f"journey{n}@example.test", f"01-7777{n}", page, context)
@@ -200,10 +212,13 @@ def discuss(a: Person, b: Person) -> int:
 
 def drop_network(a: Person, b: Person, count: int) -> int:
     """`a` goes offline, both write, `a` comes back: nothing lost, nothing twice."""
-    a.context.set_offline(True)
+    a.context.set_offline(True)  # no new connection succeeds...
+    a.page.evaluate("() => window.__sockets.forEach((s) => s.close())")  # ...and the open one drops
+    expect(a.page.locator("#connection")).to_contain_text("Reconnecting")
     say(b, f"{b.name}: are you still there?")
     say(a, f"{a.name}: my connection dropped for a moment.")
-    a.page.wait_for_timeout(800)
+    expect(a.page.locator("#messages li.state-sending")).to_have_count(1)
+    a.page.wait_for_timeout(1000)
     a.context.set_offline(False)
     count += 2
     expect(a.page.locator("#connection")).to_have_text("Connected", timeout=15_000)

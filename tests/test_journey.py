@@ -197,6 +197,7 @@ def discuss(a: Person, b: Person) -> int:
     for writer, reader in ((b, a), (a, b)):
         writer.page.get_by_label("Message", exact=True).press_sequentially("Hel")
         expect(reader.page.locator("#typing")).to_contain_text(f"{writer.name} is typing")
+        writer.page.get_by_label("Message", exact=True).fill("")
     prompts = prompts_of(a.page)
     assert prompts
     count = 0
@@ -205,6 +206,8 @@ def discuss(a: Person, b: Person) -> int:
         by_keyboard(b, i + 1, f"{b.name} on prompt {i + 1}: I agree, and I would refer sooner.")
         count += 2
         expect(a.page.locator("#messages li")).to_have_count(count)
+        # screen readers hear the peer's new message (a polite live region)
+        expect(a.page.get_by_role("status").filter(has_text=f"{b.name}: ")).to_have_count(1)
     assert_whole(a.page, count)
     assert_whole(b.page, count)
     return count

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from aiosmtpd.controller import Controller
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -16,7 +17,7 @@ from peercet import migrate
 from peercet.db import create_engine, session_factory
 from peercet.settings import Settings, load_settings
 from peercet.tables import Base
-from tests.services import postgres_database, redis_server
+from tests.services import Inbox, free_port, postgres_database, redis_server
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -88,3 +89,16 @@ def settings(database_url: str, redis_url: str, tmp_path: Path) -> Settings:
             "OUTBOX_DIR": str(tmp_path / "outbox"),
         }
     )
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, str]]:
+    """A real SMTP server (aiosmtpd) on a free port, keeping what it receives."""
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, f"smtp://127.0.0.1:{port}"
+    finally:
+        controller.stop()

@@ -5,14 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import email
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.policy import default
-from typing import Any
 
-import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -23,44 +19,11 @@ from peercet.notify import Notice, notify
 from peercet.settings import Settings
 from peercet.tables import OutgoingEmail
 from tests import factories as f
-from tests.services import free_port
+from tests.services import Inbox, free_port, parts
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 FROM = "Peercet <no-reply@peercet.test>"
 LINK = "http://peercet.test/account/completions/7/certificate?sig=abc"
-
-
-class Inbox:
-    """aiosmtpd handler: keeps every message received."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self.greetings = 0  # one EHLO per connection
-
-    async def handle_EHLO(
-        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
-    ) -> list[str]:
-        self.greetings += 1
-        session.host_name = hostname  # this hook's duty in aiosmtpd
-        return responses
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        parsed = email.message_from_bytes(envelope.content, policy=default)
-        assert isinstance(parsed, EmailMessage)
-        self.messages.append(parsed)
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, str]]:
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, f"smtp://127.0.0.1:{port}"
-    finally:
-        controller.stop()
 
 
 async def _queue(sessions: async_sessionmaker[AsyncSession], n: int = 1) -> list[int]:
@@ -78,13 +41,6 @@ async def _rows(sessions: async_sessionmaker[AsyncSession]) -> list[OutgoingEmai
         return list(await session.scalars(select(OutgoingEmail).order_by(OutgoingEmail.id)))
 
 
-def _parts(message: EmailMessage) -> tuple[str, str]:
-    text = message.get_body(("plain",))
-    html = message.get_body(("html",))
-    assert text is not None and html is not None
-    return text.get_content(), html.get_content()
-
-
 async def test_an_email_goes_through_smtp_with_text_and_html_and_its_link(
     sessions: async_sessionmaker[AsyncSession], smtp: tuple[Inbox, str]
 ) -> None:
@@ -96,7 +52,7 @@ async def test_an_email_goes_through_smtp_with_text_and_html_and_its_link(
     assert message["To"] == "ann@example.test"
     assert message["Subject"] == "CET completed 0"
     assert message["Message-ID"] == f"<outbox-{email_id}@peercet.test>"
-    text, html = _parts(message)
+    text, html = parts(message)
     assert "Dear Ann O'Neil" in text and LINK in text
     assert f'href="{LINK}"' in html.replace("&amp;", "&")
     (row,) = await _rows(sessions)
@@ -165,7 +121,7 @@ async def test_without_smtp_emails_are_written_as_eml_files(
     assert path.name == f"outbox-{email_id}.eml"
     message = email.message_from_bytes(path.read_bytes(), policy=default)
     assert isinstance(message, EmailMessage)
-    text, html = _parts(message)
+    text, html = parts(message)
     assert LINK in text and "<html>" in html
 
 

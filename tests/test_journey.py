@@ -314,7 +314,6 @@ def test_the_whole_journey(service: Service, browser: Browser, tmp_path: Path) -
     discussion = enter_discussion(ada)
     assert enter_discussion(ben) == discussion
     count = discuss(ada, ben)
-    shot(ada.page, "discussion")
     count = drop_network(ada, ben, count)
     moderator = person(browser, "Morgan Reid", 9)
     moderator_notice(moderator, base, discussion)
@@ -322,6 +321,7 @@ def test_the_whole_journey(service: Service, browser: Browser, tmp_path: Path) -
     for who in (ada, ben):
         expect(who.page.locator("#messages li.notice")).to_contain_text("keep to the prompts")
         assert_whole(who.page, count)
+    shot(ada.page, "discussion")
     phone(ada.page, "discussion")
     validate(ada)
     expect(ada.page.locator("#validation-state")).to_contain_text("waiting for your partner")

@@ -139,12 +139,12 @@
     li.className = `${m.kind} ${m.author === me ? "mine" : ""} state-${pendingState || "sent"}`;
     if (m.client_msg_id) li.dataset.cmid = m.client_msg_id;
     if (m.seq) li.dataset.seq = String(m.seq);
-    const prompt = m.prompt && state.view ? state.view.prompts.find((x) => x.id === m.prompt) : null;
+    const number = m.prompt && state.view ? state.view.prompts.findIndex((x) => x.id === m.prompt) + 1 : 0;
     const meta = document.createElement("div");
     meta.className = "meta";
     const when = m.sent_at ? new Date(m.sent_at).toLocaleTimeString() : "";
     const who = m.kind === "notice" ? "Moderator notice" : m.kind === "system" ? "Peercet" : nameOf(m.author);
-    meta.textContent = `${who} ${when}${prompt ? " · on: " + prompt.text.slice(0, 40) : ""}`;
+    meta.textContent = `${who} ${when}${number ? ` · on prompt ${number}` : ""}`;
     const body = document.createElement("div");
     body.className = "body";
     body.textContent = m.body;

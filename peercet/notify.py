@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol, cast
 
@@ -73,10 +73,21 @@ async def notify(
     return True
 
 
+def _absolute(session: AsyncSession, notice: Notice) -> Notice:
+    """A page's path ("/discussions/7") is no link in an email: put the site's base URL
+    (from the settings the web and worker sessions carry) in front of it."""
+    settings = session.info.get("settings")
+    base = getattr(settings, "base_url", None)
+    if not notice.link or not notice.link.startswith("/") or not base:
+        return notice
+    return replace(notice, link=f"{base}{notice.link}")
+
+
 def send_email(
     session: AsyncSession, to_addr: str, name: str, notice: Notice, now: datetime
 ) -> None:
     """Put one email in the outbox; also for people without an account (invitations)."""
+    notice = _absolute(session, notice)
     session.add(
         OutgoingEmail(
             to_addr=to_addr,
@@ -141,7 +152,8 @@ async def notify_many(
     await session.execute(insert(cast(Table, Notification.__table__)), notes)
     if email:
         await session.execute(
-            insert(cast(Table, OutgoingEmail.__table__)), [_email_row(i, now) for i in fresh]
+            insert(cast(Table, OutgoingEmail.__table__)),
+            [_email_row(_absolute(session, i.notice), i, now) for i in fresh],
         )
     return len(fresh)
 
@@ -158,8 +170,8 @@ def _notification_row(item: Addressed, now: datetime) -> dict[str, Any]:
     }
 
 
-def _email_row(item: Addressed, now: datetime) -> dict[str, Any]:
-    notice, name = item.notice, item.recipient.name
+def _email_row(notice: Notice, item: Addressed, now: datetime) -> dict[str, Any]:
+    name = item.recipient.name
     return {
         "to_addr": item.recipient.email,
         "subject": notice.subject,

@@ -8,24 +8,20 @@ GET    /completions/{id}/waiting                          -> the waiting page (l
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.templating import Jinja2Templates
 
 from matching.invitations import cancel, invitation_frame, invite, parse_target
 from matching.waiting import waiting_view
 from peercet.db import transaction
 from peercet.errors import Forbidden, NotFound
-from peercet.tables import Completion, Registrant
+from peercet.tables import Completion, Course, Registrant
 from web.auth import require_registrant
 from web.http import path_int, read_json
 from web.resources import resources
-
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+from web.templating import render
 
 
 async def _own_completion(session: AsyncSession, request: Request, who: Registrant) -> Completion:
@@ -75,7 +71,9 @@ async def waiting_page(request: Request) -> Response:
     async with res.sessions() as session:
         completion = await _own_completion(session, request, who)
         view = await waiting_view(session, completion, res.clock.now())
-    return templates.TemplateResponse(request, "waiting.html", {"view": view})
+        course = await session.get(Course, completion.course_id)
+    context = {"view": view, "c": completion, "course": course, "live": True}
+    return await render(request, "waiting.html", context)
 
 
 routes = [

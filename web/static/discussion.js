@@ -54,11 +54,22 @@
       const li = document.createElement("li");
       li.id = `prompt-${prompt.id}`;
       li.textContent = prompt.text;
+      if (!readOnly) li.append(" ", writeOn(prompt, list.children.length + 1));
       list.append(li);
       choice.append(new Option(prompt.text.slice(0, 60), String(prompt.id)));
     }
     renderStanding();
     renderPresence();
+  }
+
+  // A button beside each prompt: choose it in the composer and go to the message box.
+  function writeOn(prompt, number) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "write-on";
+    button.textContent = `Write on prompt ${number}`;
+    button.addEventListener("click", () => { $("prompt-choice").value = String(prompt.id); $("body").focus(); });
+    return button;
   }
 
   function wroteOn(author) {
@@ -128,12 +139,12 @@
     li.className = `${m.kind} ${m.author === me ? "mine" : ""} state-${pendingState || "sent"}`;
     if (m.client_msg_id) li.dataset.cmid = m.client_msg_id;
     if (m.seq) li.dataset.seq = String(m.seq);
-    const prompt = m.prompt && state.view ? state.view.prompts.find((x) => x.id === m.prompt) : null;
+    const number = m.prompt && state.view ? state.view.prompts.findIndex((x) => x.id === m.prompt) + 1 : 0;
     const meta = document.createElement("div");
     meta.className = "meta";
     const when = m.sent_at ? new Date(m.sent_at).toLocaleTimeString() : "";
     const who = m.kind === "notice" ? "Moderator notice" : m.kind === "system" ? "Peercet" : nameOf(m.author);
-    meta.textContent = `${who} ${when}${prompt ? " · on: " + prompt.text.slice(0, 40) : ""}`;
+    meta.textContent = `${who} ${when}${number ? ` · on prompt ${number}` : ""}`;
     const body = document.createElement("div");
     body.className = "body";
     body.textContent = m.body;
@@ -146,8 +157,17 @@
       retry.addEventListener("click", () => sendPending(m.client_msg_id));
       meta.append(retry);
     }
-    if (!li.parentNode) $("messages").append(li);
+    if (m.seq) place(li, m.seq); else if (!li.parentNode) $("messages").append(li);
     li.scrollIntoView({ block: "end" });
+  }
+
+  // Stored messages stand in seq order, before those still being sent: a message
+  // written offline is acknowledged after the peer's ones that were stored first.
+  function place(li, seq) {
+    const list = $("messages");
+    const before = [...list.children].find((other) => other !== li &&
+      (!other.dataset.seq || Number(other.dataset.seq) > seq)) || null;
+    if (li.parentNode !== list || li.nextElementSibling !== before) list.insertBefore(li, before);
   }
 
   function onMessage(m) {

@@ -31,16 +31,25 @@
   // A form being sent navigates anyway; a reload then would race it.
   document.addEventListener("submit", function () { leaving = true; });
   window.addEventListener("pagehide", function () { leaving = true; });
+  function reload() {
+    if (!leaving) { leaving = true; location.reload(); }
+  }
+  // A change made before the socket opened sent its frame to nobody: ask once open.
+  function recheck() {
+    var watched = document.querySelector("[data-watch-completion]");
+    if (!watched || !window.fetch) { return; }
+    fetch("/api/completions/" + watched.getAttribute("data-watch-completion"), { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (c) { if (c && c.state !== watched.getAttribute("data-state")) { reload(); } })
+      .catch(function () {});
+  }
   function connect() {
     var socket = new WebSocket(scheme + location.host + "/ws");
-    socket.onopen = function () { tries = 0; };
+    socket.onopen = function () { tries = 0; recheck(); };
     socket.onmessage = function (event) {
       var frame;
       try { frame = JSON.parse(event.data); } catch (e) { return; }
-      if (!leaving && (frame.type === "completion" || frame.type === "matched")) {
-        leaving = true;
-        location.reload();
-      }
+      if (frame.type === "completion" || frame.type === "matched") { reload(); }
     };
     socket.onclose = function () {
       tries += 1;

@@ -1,0 +1,35 @@
+"""Accessibility checked by a tool: axe-core (installed by scripts/setup from npm into
+.tools/) injected into a Playwright page; serious and critical violations fail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Page
+
+AXE = Path(__file__).resolve().parent.parent / ".tools/node_modules/axe-core/axe.min.js"
+SEVERE = ("serious", "critical")
+
+RUN = """async () => {
+  const result = await axe.run(document, { resultTypes: ["violations"] });
+  return result.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ") + " :: " + n.failureSummary),
+  }));
+}"""
+
+
+def violations(page: Page) -> list[dict[str, Any]]:
+    assert AXE.exists(), f"{AXE} is missing: run PEERCET_BROWSER=1 scripts/setup"
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    found: list[dict[str, Any]] = page.evaluate(RUN)
+    return found
+
+
+def assert_accessible(page: Page, name: str) -> None:
+    severe = [v for v in violations(page) if v["impact"] in SEVERE]
+    assert not severe, f"{name}: accessibility violations (axe-core):\n" + "\n".join(
+        f"- {v['impact']} {v['id']}: {v['help']}\n    " + "\n    ".join(v["nodes"]) for v in severe
+    )

@@ -404,7 +404,8 @@ def main() -> None:
     args = parser.parse_args()
     os.sched_setaffinity(0, CLIENT_CPU)
     resource.setrlimit(resource.RLIMIT_NOFILE, (20000, 20000))
-    extra = [] if args.deflate else ["--ws-per-message-deflate", "false"]
+    extra = ["--ws-max-size", "65536"]  # as in the Procfile
+    extra += [] if args.deflate else ["--ws-per-message-deflate", "false"]
     COMPRESSION[0] = "deflate" if args.deflate else None
     env = {"PEERCET_GC_TUNE": "0"} if args.no_gc_tune else {}
     sizes = [args.sockets // 2] if args.mode == "idle" else args.pairs

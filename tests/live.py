@@ -76,7 +76,7 @@ def web_process(settings: Settings) -> Iterator[tuple[str, subprocess.Popen[byte
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "web.app:app", "--port", str(port), "--no-access-log",
-         "--log-level", "warning", "--ws-per-message-deflate", "false"],
+         "--log-level", "warning", "--ws-per-message-deflate", "false", "--ws-max-size", "65536"],
         env=environment(settings, port),
     )  # fmt: skip
     try:

@@ -45,6 +45,7 @@ PRESENCE_TTL = 90.0  # seconds a presence entry lives without a refresh
 PRESENCE_REFRESH = 30.0
 RATE = 10.0  # frames a second per registrant (per process), on average
 BURST = 40.0
+MAX_BUCKETS = 50_000
 RECONNECT_DELAY = 0.5
 
 
@@ -243,10 +244,18 @@ class Limiter:
         self.buckets: dict[int, TokenBucket] = {}
 
     def allow(self, registrant_id: int) -> bool:
+        now = self.clock()
         bucket = self.buckets.get(registrant_id)
         if bucket is None:
+            if len(self.buckets) >= MAX_BUCKETS:
+                self._forget_idle(now)
             bucket = self.buckets[registrant_id] = TokenBucket(RATE, BURST)
-        return bucket.take(self.clock())
+        return bucket.take(now)
+
+    def _forget_idle(self, now: float) -> None:
+        """Buckets that would be full again carry nothing: drop them (bounded memory)."""
+        full = BURST / RATE
+        self.buckets = {r: b for r, b in self.buckets.items() if now - b.at < full}
 
 
 @dataclass

@@ -102,7 +102,7 @@ def test_invite_then_cancel(client_and: tuple[TestClient, Setup], settings: Sett
         ("waiting", {"email": "SELF"}, 400),
         ("waiting", {"email": "x@example.test", "goc_number": "01-12345"}, 400),
         ("waiting", {"goc_number": "nonsense"}, 400),
-        ("others", {"email": "colleague@example.test"}, 403),
+        ("others", {"email": "colleague@example.test"}, 404),
         ("missing", {"email": "colleague@example.test"}, 404),
     ],
 )

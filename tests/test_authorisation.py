@@ -108,10 +108,10 @@ CASES = [
     Case("GET", "/api/completions/999999", (401, 404, 404, 404)),
     Case("POST", f"{C}/choice", (401, 200, 404, 404), {"mode": "interactive"}),
     Case("GET", f"{C}/certificate", (401, 409, 404, 404)),
-    # Invitations and waiting (matching) answer someone else's completion with 403
-    Case("POST", f"{C}/invitations", (401, 409, 403, 403), {"email": "x@example.test"}),
-    Case("GET", "/api/completions/{seeking}/waiting", (401, 200, 403, 403)),
-    Case("DELETE", "/api/completions/{seeking}/invitations/{invitation}", (401, 204, 403, 403)),
+    # Invitations and waiting: someone else's completion is "not found", as above
+    Case("POST", f"{C}/invitations", (401, 409, 404, 404), {"email": "x@example.test"}),
+    Case("GET", "/api/completions/{seeking}/waiting", (401, 200, 404, 404)),
+    Case("DELETE", "/api/completions/{seeking}/invitations/{invitation}", (401, 204, 404, 404)),
     Case("GET", "/api/notifications", (401, 200, 200, 200)),
     # Discussions: a moderator reads, never validates; may file a report (a note to colleagues)
     Case("GET", D, (401, 200, 403, 200)),

@@ -15,8 +15,8 @@ from starlette.routing import Route
 
 from matching.invitations import cancel, invitation_frame, invite, parse_target
 from matching.waiting import waiting_view
+from peercet.account import own_completion
 from peercet.db import transaction
-from peercet.errors import Forbidden, NotFound
 from peercet.tables import Completion, Course, Registrant
 from web.auth import require_registrant
 from web.http import path_int, read_json
@@ -25,11 +25,8 @@ from web.templating import render
 
 
 async def _own_completion(session: AsyncSession, request: Request, who: Registrant) -> Completion:
-    completion = await session.get(Completion, path_int(request, "completion_id"))
-    if completion is None:
-        raise NotFound("no such completion")
-    if completion.registrant_id != who.id:
-        raise Forbidden("this completion is not yours", "not_yours")
+    """Someone else's completion is "not found", as everywhere: its existence is not told."""
+    completion, _ = await own_completion(session, who.id, path_int(request, "completion_id"))
     return completion
 
 

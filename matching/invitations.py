@@ -20,7 +20,7 @@ from peercet.accounts import EMAIL, GOC_NUMBER
 from peercet.errors import BadInput, Conflict, NotFound
 from peercet.events import Outcome
 from peercet.lifecycle import State
-from peercet.notify import Notice, notify, send_email
+from peercet.notify import Notice, notify, scheme_time, send_email
 from peercet.rooms import open_discussion
 from peercet.tables import Completion, Course, Invitation, Registrant
 
@@ -176,7 +176,7 @@ def _invite_notice(
         subject=f"{inviter.name} invites you to discuss {course.ref}",
         body=f"{inviter.name} invites you to an interactive CET discussion of {course.ref} "
         f"{course.title}. Pass the course and choose the interactive discussion before "
-        f"{completion.deadline:%d %B %Y %H:%M} UTC to be paired with them.",
+        f"{scheme_time(completion.deadline)} to be paired with them.",
         link=f"/courses/{course.ref}",
         dedupe_key=f"invited:{invitation.id}",
     )

@@ -11,11 +11,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol, cast
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peercet.tables import Notification, OutgoingEmail, Registrant
+
+SCHEME_TZ = ZoneInfo("Europe/London")
+
+
+def scheme_time(at: datetime, session: AsyncSession | None = None) -> str:
+    """A time as registrants read it: scheme time (the session's settings, if it has them)."""
+    settings = None if session is None else session.info.get("settings")
+    tz: ZoneInfo = getattr(settings, "timezone", SCHEME_TZ)
+    local = at.astimezone(tz)
+    return f"{local:%H:%M} {local.tzname()} on {local.day} {local:%B %Y}"
 
 
 @dataclass(frozen=True)

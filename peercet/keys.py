@@ -30,10 +30,6 @@ def presence(discussion_id: int) -> str:
     return f"{PREFIX}presence:{discussion_id}"
 
 
-def rate_limit(registrant_id: int) -> str:
-    return f"{PREFIX}rate:{registrant_id}"
-
-
 def signin_failures(email: str) -> str:
     return f"{PREFIX}signin-failures:{email}"
 

@@ -12,24 +12,21 @@ from typing import Any
 
 import pytest
 import uvicorn
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peercet import demo
 from peercet.settings import Settings
 from tests import factories as f
+from tests.browsers import chromium
 from tests.services import free_port
 from tests.web_helpers import run_db
 from web.app import create_app
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 COURSE = "C-10421"  # the demo's interactive glaucoma course, for optometrists
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs /usr/bin/chromium"),
     pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
 ]
 
@@ -115,13 +112,9 @@ def choose_and_download(page: Page, tmp: Path) -> None:
 
 
 def test_a_registrant_does_it_all_in_a_real_browser(served: str, tmp_path: Path) -> None:
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        try:
-            page = browser.new_context(accept_downloads=True).new_page()
-            page.set_default_timeout(10_000)
-            register_sign_out_and_in(page, served)
-            search_and_pass(page, served)
-            choose_and_download(page, tmp_path)
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_context(accept_downloads=True).new_page()
+        page.set_default_timeout(10_000)
+        register_sign_out_and_in(page, served)
+        search_and_pass(page, served)
+        choose_and_download(page, tmp_path)

@@ -5,21 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peercet.settings import Settings
 from tests import factories as f
+from tests.browsers import chromium
 from tests.live import cookie, serve
-from tests.test_browser import ARGS, CHROMIUM
 from tests.web_helpers import run_db
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs /usr/bin/chromium"),
     pytest.mark.parametrize("database_url", ["sqlite"], indirect=True),
 ]
 
@@ -47,12 +45,8 @@ def room(settings: Settings) -> Room:
 @pytest.fixture
 def browser(room: Room) -> Iterator[Browser]:
     """Chromium, started after the seeding (asyncio.run must not be inside its loop)."""
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium() as launched:
+        yield launched
 
 
 def signed_in(browser: Browser, base: str, settings: Settings, rid: int) -> Page:

@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peercet.clock import Clock, FixedClock
 from peercet.settings import Settings
 from tests import factories as f
+from tests.browsers import async_chromium
 from tests.live import cookie, pair, serve
 
 pytestmark = pytest.mark.browser
-
-
-@asynccontextmanager
-async def chromium() -> AsyncIterator[Browser]:
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True)
-        try:
-            yield browser
-        finally:
-            await browser.close()
 
 
 async def open_page(
@@ -53,7 +42,7 @@ async def test_two_people_chat_on_every_prompt_and_validate(
     p = await pair(sessions)
     clock = FixedClock(f.T0 + timedelta(days=1))
     with serve(settings, clock) as base:
-        async with chromium() as browser:
+        async with async_chromium() as browser:
             alice = await open_page(browser, base, settings, p.a, p.discussion, clock)
             bob = await open_page(browser, base, settings, p.b, p.discussion, clock)
             await expect(alice.locator("#peer-name")).to_have_text("Bob Baker")

@@ -16,12 +16,12 @@ from email import message_from_string, policy
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from peercet import demo, links
 from tests.axe import assert_accessible
+from tests.browsers import chromium
 from tests.journey_service import ROOT, Service, started
-from tests.test_browser import ARGS, CHROMIUM
 
 COURSE = "C-10421"  # the demo's interactive glaucoma course
 SHOTS = ROOT / "var" / "screenshots"
@@ -30,7 +30,6 @@ DESKTOP = {"width": 1280, "height": 900}
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs /usr/bin/chromium"),
 ]
 
 
@@ -52,12 +51,8 @@ def service(redis_url: str, tmp_path: Path) -> Iterator[Service]:
 
 @pytest.fixture
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium() as launched:
+        yield launched
 
 
 def shot(page: Page, name: str, check: bool = True) -> None:

@@ -63,25 +63,9 @@ async def notify(
     email: bool = True,
 ) -> bool:
     """Record a notification (and its email) once per dedupe key; False if already sent."""
-    if notice.dedupe_key is not None:
-        seen = await session.scalar(
-            select(Notification.id).where(Notification.dedupe_key == notice.dedupe_key)
-        )
-        if seen is not None:
-            return False
-    session.add(
-        Notification(
-            registrant_id=registrant.id,
-            completion_id=completion_id,
-            kind=notice.kind,
-            body=notice.body,
-            dedupe_key=notice.dedupe_key,
-            created_at=now,
-        )
+    return (
+        await notify_many(session, [Addressed(registrant, notice, completion_id)], now, email) == 1
     )
-    if email:
-        send_email(session, registrant.email, registrant.name, notice, now)
-    return True
 
 
 def _absolute(session: AsyncSession, notice: Notice) -> Notice:
@@ -98,17 +82,7 @@ def send_email(
     session: AsyncSession, to_addr: str, name: str, notice: Notice, now: datetime
 ) -> None:
     """Put one email in the outbox; also for people without an account (invitations)."""
-    notice = _absolute(session, notice)
-    session.add(
-        OutgoingEmail(
-            to_addr=to_addr,
-            subject=notice.subject,
-            text_body=_text(notice, name),
-            html_body=_html(notice, name),
-            dedupe_key=notice.dedupe_key,
-            created_at=now,
-        )
-    )
+    session.add(OutgoingEmail(**_email_values(_absolute(session, notice), to_addr, name, now)))
 
 
 class Recipient(Protocol):
@@ -164,7 +138,12 @@ async def notify_many(
     if email:
         await session.execute(
             insert(cast(Table, OutgoingEmail.__table__)),
-            [_email_row(_absolute(session, i.notice), i, now) for i in fresh],
+            [
+                _email_values(
+                    _absolute(session, i.notice), i.recipient.email, i.recipient.name, now
+                )
+                for i in fresh
+            ],
         )
     return len(fresh)
 
@@ -181,10 +160,9 @@ def _notification_row(item: Addressed, now: datetime) -> dict[str, Any]:
     }
 
 
-def _email_row(notice: Notice, item: Addressed, now: datetime) -> dict[str, Any]:
-    name = item.recipient.name
+def _email_values(notice: Notice, to_addr: str, name: str, now: datetime) -> dict[str, Any]:
     return {
-        "to_addr": item.recipient.email,
+        "to_addr": to_addr,
         "subject": notice.subject,
         "text_body": _text(notice, name),
         "html_body": _html(notice, name),

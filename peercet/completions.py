@@ -142,18 +142,23 @@ async def complete_interactive(
     session: AsyncSession, completion_ids: Sequence[int], now: datetime
 ) -> list[Completion]:
     """Rule 3: both completions become interactive together, or neither does."""
+    deadlines = await session.scalars(
+        select(Completion.deadline).where(Completion.id.in_(completion_ids))
+    )
+    if any(deadline <= now for deadline in deadlines):  # a deadline never changes
+        raise Conflict("a completion's deadline passed before the validation", "deadline_passed")
+    # The state alone in this WHERE: with the deadline too, SQLite (no statistics) would
+    # scan the (state, deadline) index instead of looking up two primary keys.
     result = await session.execute(
         update(Completion)
-        .where(
-            Completion.id.in_(completion_ids),
-            Completion.state == State.IN_DISCUSSION.value,
-            Completion.deadline > now,
-        )
+        .where(Completion.id.in_(completion_ids), Completion.state == State.IN_DISCUSSION.value)
         .values(state=State.COMPLETED_INTERACTIVE.value, completed_at=now)
         .returning(Completion.id)
     )
     if len(result.all()) != len(completion_ids):
-        raise Conflict("a completion's deadline passed before the validation", "deadline_passed")
+        raise Conflict(
+            "a completion changed before the validation (its deadline?)", "deadline_passed"
+        )
     completions = list(
         (await session.scalars(select(Completion).where(Completion.id.in_(completion_ids)))).all()
     )

@@ -178,7 +178,12 @@ def web(url: str, redis_url: str, n: int, extra: list[str], env: dict[str, str])
     finally:
         for _, proc in procs:
             proc.terminate()
-            proc.wait(10)
+        for _, proc in procs:
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:  # 10,000 sockets can take longer to close
+                proc.kill()
+                proc.wait()
 
 
 def cpu_s(pid: int) -> float:

@@ -70,6 +70,8 @@ class Registrant(Base):
     profession: Mapped[str] = mapped_column(String(40))
     role: Mapped[str] = mapped_column(String(20), default="registrant")
     created_at: Mapped[datetime]
+    # In every session cookie; signing out raises it, so a copied cookie stops working.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Course(Base):

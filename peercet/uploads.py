@@ -126,9 +126,12 @@ async def _upload(
 
 
 async def _serialise(session: AsyncSession) -> None:
-    """One upload run at a time (SQLite's BEGIN IMMEDIATE already serialises writers)."""
+    """One upload run at a time, holding the lock before touching any file (the orphan
+    clean-up must never see another run's file in the making)."""
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": UPLOAD_LOCK})
+    else:  # the first statement opens the transaction: BEGIN IMMEDIATE takes the write lock
+        await session.execute(text("SELECT 1"))
 
 
 async def _remove_orphans(session: AsyncSession, directory: Path) -> None:

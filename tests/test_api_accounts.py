@@ -78,6 +78,22 @@ def test_sign_in_wrong_password_is_401_and_sign_out_is_204(settings: Settings) -
         assert client.get("/api/me").status_code == 401
 
 
+def test_signing_out_ends_every_session_copies_of_the_cookie_included(
+    settings: Settings,
+) -> None:
+    with app_client(settings) as laptop, app_client(settings) as phone:
+        email = register(laptop)["email"]
+        copied = laptop.cookies[COOKIE]
+        phone.cookies[COOKIE] = copied
+        assert phone.get("/api/me").status_code == 200
+        assert laptop.delete("/api/session").status_code == 204
+        assert phone.get("/api/me").status_code == 401  # the same cookie, replayed
+        laptop.cookies[COOKIE] = copied
+        assert laptop.get("/api/me").status_code == 401
+        again = phone.post("/api/session", json={"email": email, "password": PASSWORD})
+        assert again.status_code == 200 and phone.get("/api/me").status_code == 200
+
+
 def test_a_cookie_signed_with_the_older_key_still_works(settings: Settings) -> None:
     old_only = replace(settings, secret_keys=["key-2025"])
     rotated = replace(settings, secret_keys=["key-2026", "key-2025"])
@@ -107,13 +123,13 @@ def test_a_tampered_cookie_is_anonymous(settings: Settings) -> None:
         client.cookies.clear()
         client.cookies[COOKIE] = good
         assert client.get("/api/me").status_code == 200  # the good one, set by hand, works
-        assert good.startswith("eyJyaWQiOjF9.")  # {"rid":1}
+        assert good.startswith("eyJyaWQiOjEsImUiOjB9.")  # {"rid":1,"e":0}
         rest = good.split(".", 1)[1]
         for bad in (
             good[:-2] + ("AA" if good[-2:] != "AA" else "BB"),
             "x" + good,
             "garbage",
-            "eyJyaWQiOjJ9." + rest,
+            "eyJyaWQiOjIsImUiOjB9." + rest,
         ):  # fmt: skip  (another rid, same signature)
             client.cookies.clear()
             client.cookies[COOKIE] = bad

@@ -96,7 +96,6 @@ CASES = [
     Case("POST", "/api/session", (401, 401, 401, 401), {"password": "wrong-password"}),
     Case("POST", "/api/session", (200, 200, 200, 200), {"password": f.PASSWORD}),
     Case("GET", "/api/me", (401, 200, 200, 200)),
-    Case("DELETE", "/api/session", (204, 204, 204, 204)),
     # Catalogue and exams
     Case("GET", "/api/courses", (200, 200, 200, 200)),
     Case("GET", "/api/courses/{course}", (200, 200, 200, 200)),
@@ -129,6 +128,9 @@ CASES = [
     Case("POST", f"{M}/discussions/{{discussion}}/notices", (401, 403, 403, 201), {"body": "Hi"}),
     Case("POST", f"{M}/reports/{{report}}/resolve", (401, 403, 403, 200), {"outcome": "ok"}),
     Case("POST", f"{M}/discussions/{{discussion}}/close", (401, 403, 403, 200), VOID),
+    # Last: signing out ends every session of the account, these cookies included
+    Case("DELETE", "/api/session", (204, 204, 204, 204)),
+    Case("GET", "/api/me", (401, 401, 401, 401)),
 ]
 
 
@@ -174,7 +176,8 @@ def check(client: TestClient, settings: Settings, world: World, case: Case) -> l
 
 
 def test_each_endpoint_for_each_role(client: TestClient, settings: Settings, world: World) -> None:
-    """One app and one world for the whole table (in order: closing the room comes last)."""
+    """One app and one world for the whole table (in order: closing the room, then signing
+    out, come last)."""
     wrong = [problem for case in CASES for problem in check(client, settings, world, case)]
     assert wrong == []
 

@@ -17,7 +17,7 @@ from peercet.accounts import (
 from peercet.db import transaction
 from peercet.errors import BadInput, NotSignedIn
 from peercet.tables import Notification, Registrant
-from web.auth import clear_session, require_registrant, set_session
+from web.auth import clear_session, end_sessions, require_registrant, set_session
 from web.http import read_json
 from web.resources import resources
 
@@ -60,6 +60,7 @@ async def sign_in(request: Request) -> Response:
 
 
 async def sign_out(request: Request) -> Response:
+    await end_sessions(request)
     response = Response(status_code=204)
     clear_session(response)
     return response

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import update
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
 from peercet import signing
+from peercet.db import transaction
 from peercet.errors import Forbidden, NotSignedIn
 from peercet.tables import Registrant
 from web.resources import resources
@@ -27,14 +29,21 @@ def is_https(conn: HTTPConnection) -> bool:
     return conn.url.scheme in ("https", "wss") or base.startswith("https://")
 
 
-def session_registrant_id(conn: HTTPConnection) -> int | None:
+def _whole(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def session_claim(conn: HTTPConnection) -> tuple[int, int] | None:
+    """(registrant id, session epoch) from a valid cookie; None means anonymous."""
     token = conn.cookies.get(COOKIE)
     if not token:
         return None
     res = resources(conn)
     data: Any = signing.loads(res.settings.secret_keys, signing.SESSION, token, MAX_AGE, res.clock)
-    rid = data.get("rid") if isinstance(data, dict) else None
-    return rid if isinstance(rid, int) and not isinstance(rid, bool) else None
+    if not isinstance(data, dict):
+        return None
+    rid, epoch = _whole(data.get("rid")), _whole(data.get("e", 0))
+    return None if rid is None or epoch is None else (rid, epoch)
 
 
 def set_cookie(response: Response, conn: HTTPConnection, name: str, value: str) -> None:
@@ -51,9 +60,22 @@ def set_cookie(response: Response, conn: HTTPConnection, name: str, value: str) 
 
 def set_session(response: Response, conn: HTTPConnection, registrant: Registrant) -> None:
     res = resources(conn)
-    data = {"rid": registrant.id}
+    data = {"rid": registrant.id, "e": registrant.session_epoch}
     token = signing.dumps(res.settings.secret_keys, signing.SESSION, data, res.clock)
     set_cookie(response, conn, COOKIE, token)
+
+
+async def end_sessions(conn: HTTPConnection) -> None:
+    """Signing out ends every session of the account: its cookies, copies included."""
+    registrant = await current_registrant(conn)
+    if registrant is None:
+        return
+    async with transaction(resources(conn).sessions) as session:
+        await session.execute(
+            update(Registrant)
+            .where(Registrant.id == registrant.id)
+            .values(session_epoch=Registrant.session_epoch + 1)
+        )
 
 
 def clear_session(response: Response) -> None:
@@ -66,10 +88,12 @@ async def current_registrant(conn: HTTPConnection) -> Registrant | None:
         cached: Registrant | None = conn.scope["registrant"]
         return cached
     registrant = None
-    rid = session_registrant_id(conn)
-    if rid is not None:
+    claim = session_claim(conn)
+    if claim is not None:
         async with resources(conn).sessions() as session:
-            registrant = await session.get(Registrant, rid)
+            registrant = await session.get(Registrant, claim[0])
+        if registrant is not None and registrant.session_epoch != claim[1]:
+            registrant = None  # signed out since this cookie was made
     conn.scope["registrant"] = registrant
     return registrant
 

@@ -12,7 +12,7 @@ from peercet.db import transaction
 from peercet.errors import DomainError
 from web import csrf
 from web.api_accounts import authenticate
-from web.auth import clear_session, set_session
+from web.auth import clear_session, end_sessions, set_session
 from web.resources import resources
 from web.templating import render
 
@@ -75,6 +75,7 @@ async def sign_in(request: Request) -> Response:
 
 async def sign_out(request: Request) -> Response:
     csrf.check(request, await request.form())
+    await end_sessions(request)
     response = RedirectResponse("/courses", status_code=303)
     clear_session(response)
     return response

@@ -23,6 +23,7 @@ from peercet.completions import complete_interactive, notify_completed
 from peercet.errors import Conflict, Forbidden, NotFound
 from peercet.events import Event, Outcome
 from peercet.frames import completion_event
+from peercet.lifecycle import DiscussionState
 from peercet.rooms import close_discussions
 from peercet.tables import (
     Completion,
@@ -92,7 +93,7 @@ def _lock_open(db: Connection, ids: set[int]) -> dict[int, int]:
     """last_seq of each open discussion among `ids`, its row locked until commit."""
     rows = db.execute(
         select(DISCUSSIONS.c.id, DISCUSSIONS.c.last_seq)
-        .where(DISCUSSIONS.c.id.in_(sorted(ids)), DISCUSSIONS.c.state == rules.OPEN)
+        .where(DISCUSSIONS.c.id.in_(sorted(ids)), DISCUSSIONS.c.state == DiscussionState.OPEN.value)
         .order_by(DISCUSSIONS.c.id)
         .with_for_update()
     )
@@ -275,7 +276,7 @@ async def _complete(
     await session.execute(
         update(Discussion)
         .where(Discussion.id == discussion.id)
-        .values(state=rules.COMPLETED, closed_at=now, closed_reason="validated")
+        .values(state=DiscussionState.COMPLETED.value, closed_at=now, closed_reason="validated")
     )
     course = await session.get_one(Course, discussion.course_id)
     for completion in completions:

@@ -16,7 +16,7 @@ from peercet.completions import OPEN, courses_by_id
 from peercet.errors import BadInput, Conflict, NotFound
 from peercet.events import Outcome
 from peercet.frames import completion_frame
-from peercet.lifecycle import State
+from peercet.lifecycle import DiscussionState, State
 from peercet.tables import (
     AuditEntry,
     Completion,
@@ -57,7 +57,7 @@ async def close(
     discussion = await session.get(Discussion, discussion_id)
     if discussion is None:
         raise NotFound("no such discussion")
-    if discussion.state != rooms.OPEN:
+    if discussion.state != DiscussionState.OPEN:
         raise Conflict("this discussion is already closed", "discussion_closed")
     result = await rooms.close_discussions(session, [discussion_id], OUTCOMES[outcome], now)
     await audit.record(
@@ -70,7 +70,7 @@ def _quiet(now: datetime) -> Any:
     last = func.coalesce(Discussion.last_message_at, Discussion.created_at)
     return exists().where(
         Discussion.id == Completion.discussion_id,
-        Discussion.state == rooms.OPEN,
+        Discussion.state == DiscussionState.OPEN.value,
         last < now - QUIET,
     )
 

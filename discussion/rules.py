@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
 
-OPEN = "open"
-COMPLETED = "completed"
-CLOSED = "closed"
-DISPUTED = "disputed"
+from peercet.lifecycle import DiscussionState
+
+DISPUTED = "disputed"  # the reason a discussion closes when a peer says the other did not take part
 
 
 def took_part(prompt_ids: Set[int], written_on: Set[int | None]) -> bool:
@@ -40,7 +39,7 @@ class ValidationCheck:
 def check_validation(
     state: str, me: int, took: Mapping[int, bool], validated: Set[int], peer_took_part: bool
 ) -> ValidationCheck:
-    if state != OPEN:
+    if state != DiscussionState.OPEN:
         return ValidationCheck("discussion_closed", "this discussion is closed")
     if me in validated:
         return ValidationCheck("already_validated", "you have already validated")

@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peercet.db import transaction
 from peercet.events import Outcome
-from peercet.rooms import OPEN, close_discussions
+from peercet.lifecycle import DiscussionState
+from peercet.rooms import close_discussions
 from peercet.tables import Discussion, Message, Participant
 
 NO_SHOW_PERIOD = timedelta(hours=48)
@@ -35,7 +36,7 @@ async def no_show_ids(session: AsyncSession, now: datetime, limit: int = BATCH) 
         select(Discussion.id)
         .join(Participant, Participant.discussion_id == Discussion.id)
         .where(
-            Discussion.state == OPEN,
+            Discussion.state == DiscussionState.OPEN.value,
             Discussion.created_at <= now - NO_SHOW_PERIOD,
             ~spoke,
         )

@@ -37,6 +37,14 @@ class Mode(StrEnum):
     NON_INTERACTIVE = "non_interactive"
 
 
+class DiscussionState(StrEnum):
+    """A discussion is open until both validate (completed) or it ends without that (closed)."""
+
+    OPEN = "open"
+    COMPLETED = "completed"
+    CLOSED = "closed"
+
+
 OPEN_STATES = frozenset({State.AWAITING_CHOICE, State.SEEKING_PEER, State.IN_DISCUSSION})
 COMPLETED_STATES = frozenset({State.COMPLETED_INTERACTIVE, State.COMPLETED_NON_INTERACTIVE})
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peercet.errors import Conflict
 from peercet.events import Event, Outcome
 from peercet.frames import completion_event
-from peercet.lifecycle import State
+from peercet.lifecycle import DiscussionState, State
 from peercet.notify import Notice, notify, scheme_time
 from peercet.tables import (
     Completion,
@@ -28,10 +28,6 @@ from peercet.tables import (
     Registrant,
 )
 
-OPEN = "open"
-COMPLETED = "completed"
-CLOSED = "closed"
-
 
 async def open_discussion(
     session: AsyncSession, completions: list[Completion], now: datetime
@@ -41,7 +37,9 @@ async def open_discussion(
     assert first.course_id == second.course_id and first.registrant_id != second.registrant_id
     if min(first.deadline, second.deadline) <= now:  # a deadline never changes
         raise Conflict("a completion's deadline has passed", "deadline_passed")
-    discussion = Discussion(course_id=first.course_id, state=OPEN, created_at=now, last_seq=0)
+    discussion = Discussion(
+        course_id=first.course_id, state=DiscussionState.OPEN.value, created_at=now, last_seq=0
+    )
     session.add(discussion)
     await session.flush()
     prompts = await session.scalars(
@@ -108,8 +106,8 @@ async def close_discussions(
     ids = list(discussion_ids)
     closed = await session.execute(
         update(Discussion)
-        .where(Discussion.id.in_(ids), Discussion.state == OPEN)
-        .values(state=CLOSED, closed_reason=reason, closed_at=now)
+        .where(Discussion.id.in_(ids), Discussion.state == DiscussionState.OPEN.value)
+        .values(state=DiscussionState.CLOSED.value, closed_reason=reason, closed_at=now)
         .returning(Discussion.id)
     )
     closed_ids = [row[0] for row in closed]

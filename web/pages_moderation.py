@@ -19,12 +19,13 @@ from starlette.routing import Route
 
 from discussion import moderation
 from peercet import guidance
+from peercet.lifecycle import DiscussionState
 from web.auth import require_moderator
 from web.http import path_int
 from web.resources import resources
 from web.templating import render
 
-STATES = ("open", "completed", "closed")
+STATES = tuple(s.value for s in DiscussionState)
 
 
 def ago(then: datetime | str | None, now: datetime) -> str:

@@ -22,8 +22,6 @@ from peercet.errors import DomainError
 from peercet.settings import Settings, load_settings
 from peercet.uploads import run_upload
 
-Command = Callable[[argparse.Namespace, Settings], Awaitable[dict[str, Any]]]
-
 
 def parse_now(value: str | None, tz: ZoneInfo) -> datetime:
     """ISO 8601; a time without an offset is scheme time."""

@@ -35,9 +35,7 @@ async def apply_due(
             count, outcome = await run_deadlines(session, now, batch)
         await after_commit(outcome)
         total += count
-        if count < batch and not outcome.requeue:
-            return total
-        if count == 0:
+        if count < batch:  # a short batch held everything due
             return total
 
 

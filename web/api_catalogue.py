@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from peercet import account, exams, lifecycle, search
+from peercet import exams, lifecycle, reads, search
 from peercet.db import transaction
 from peercet.frames import completion_frame
 from peercet.tables import Registrant
@@ -24,10 +24,10 @@ async def find_courses(res: Resources, query: search.CourseQuery) -> search.Page
     """Search a per-process copy of the catalogue, reloaded when it changes (its row
     count or latest `updated_at` moves): one small query per search, not every row."""
     async with res.sessions() as session:
-        version = tuple(await account.catalogue_version(session))
+        version = tuple(await reads.catalogue_version(session))
         cached = res.extras.get(CACHE)
         if cached is None or cached[0] != version:
-            cached = (version, search.index(await account.all_courses(session)))
+            cached = (version, search.index(await reads.all_courses(session)))
             res.extras[CACHE] = cached
     return search.search(cached[1], query)
 
@@ -38,9 +38,7 @@ async def list_courses(request: Request) -> Response:
     next_url = None
     if found.has_next:
         next_url = str(request.url.include_query_params(page=query.page + 1))
-    return JSONResponse(
-        {"courses": [account.course_frame(c) for c in found.items], "next": next_url}
-    )
+    return JSONResponse({"courses": [reads.course_frame(c) for c in found.items], "next": next_url})
 
 
 async def course_detail(res: Resources, ref: str, who: Registrant | None) -> dict[str, Any]:
@@ -51,9 +49,9 @@ async def course_detail(res: Resources, ref: str, who: Registrant | None) -> dic
         mine = None
         if who is not None:
             year = lifecycle.cet_year(res.clock.now(), res.settings.timezone)
-            mine = await account.current_completion(session, who.id, course.id, year)
+            mine = await reads.current_completion(session, who.id, course.id, year)
     return {
-        **account.course_frame(course),
+        **reads.course_frame(course),
         "summary": course.summary,
         "pass_mark": course.pass_mark,
         "questions": exams.question_frames(questions),

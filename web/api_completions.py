@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from peercet import account, certificates, completions, guidance, links
+from peercet import certificates, completions, guidance, links, reads
 from peercet.db import transaction
 from peercet.errors import BadInput, Conflict
 from peercet.frames import completion_frame
@@ -37,7 +37,7 @@ async def list_completions(request: Request) -> Response:
     who = await require_registrant(request)
     res = resources(request)
     async with res.sessions() as session:
-        rows = await account.completions_of(session, who.id)
+        rows = await reads.completions_of(session, who.id)
     return JSONResponse({"completions": [detail_frame(res, c, course) for c, course in rows]})
 
 
@@ -45,10 +45,10 @@ async def get_completion(request: Request) -> Response:
     who = await require_registrant(request)
     res = resources(request)
     async with res.sessions() as session:
-        completion, course = await account.own_completion(session, who.id, path_int(request, "id"))
-        notes = await account.notifications_of(session, who.id, completion.id)
+        completion, course = await reads.own_completion(session, who.id, path_int(request, "id"))
+        notes = await reads.notifications_of(session, who.id, completion.id)
     frame = detail_frame(res, completion, course)
-    frame["notifications"] = [account.notification_frame(n) for n in notes]
+    frame["notifications"] = [reads.notification_frame(n) for n in notes]
     return JSONResponse(frame)
 
 
@@ -63,7 +63,7 @@ async def make_choice(res: Resources, who: Registrant, completion_id: int, mode:
     """The choice in one transaction, then its effects (matching's queue, events)."""
     try:
         async with transaction(res.sessions) as session:
-            completion, course = await account.own_completion(session, who.id, completion_id)
+            completion, course = await reads.own_completion(session, who.id, completion_id)
             outcome = await completions.choose(session, completion, course, mode, res.clock.now())
     except InvalidTransition as exc:
         raise Conflict(f"you have already chosen: {exc}", "already_chosen") from None
@@ -94,15 +94,15 @@ async def get_certificate(request: Request) -> Response:
     who = await require_registrant(request)
     res = resources(request)
     async with res.sessions() as session:
-        completion, _ = await account.own_completion(session, who.id, path_int(request, "id"))
+        completion, _ = await reads.own_completion(session, who.id, path_int(request, "id"))
     return await certificate_pdf(res, completion)
 
 
 async def list_notifications(request: Request) -> Response:
     who = await require_registrant(request)
     async with resources(request).sessions() as session:
-        notes = await account.notifications_of(session, who.id)
-    frames = [account.notification_frame(n) for n in notes]
+        notes = await reads.notifications_of(session, who.id)
+    frames = [reads.notification_frame(n) for n in notes]
     unread = sum(1 for f in frames if not f["read"])
     return JSONResponse({"notifications": frames, "unread": unread})
 
@@ -123,7 +123,7 @@ async def read_notifications(request: Request) -> Response:
     empty = request.headers.get("content-length", "0") == "0"
     ids = None if empty else parse_ids(await read_json(request))
     async with transaction(res.sessions) as session:
-        count = await account.mark_read(session, who.id, ids, res.clock.now())
+        count = await reads.mark_read(session, who.id, ids, res.clock.now())
     return JSONResponse({"read": count})
 
 

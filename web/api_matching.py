@@ -15,8 +15,8 @@ from starlette.routing import Route
 
 from matching.invitations import cancel, invitation_frame, invite, parse_target
 from matching.waiting import waiting_view
-from peercet.account import own_completion
 from peercet.db import transaction
+from peercet.reads import own_completion
 from peercet.tables import Completion, Course, Registrant
 from web.auth import require_registrant
 from web.http import path_int, read_json

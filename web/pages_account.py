@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from peercet import account, guidance
+from peercet import guidance, reads
 from peercet.db import transaction
 from peercet.errors import Conflict
 from peercet.lifecycle import State
@@ -43,15 +43,15 @@ async def _seen(res: Resources, who: Registrant, notes: list[Notification]) -> N
     unread = [n.id for n in notes if n.read_at is None]
     if unread:
         async with transaction(res.sessions) as session:
-            await account.mark_read(session, who.id, unread, res.clock.now())
+            await reads.mark_read(session, who.id, unread, res.clock.now())
 
 
 async def my_account(request: Request) -> Response:
     who = await require_registrant(request)
     res = resources(request)
     async with res.sessions() as session:
-        rows = await account.completions_of(session, who.id)
-        notes = await account.notifications_of(session, who.id)
+        rows = await reads.completions_of(session, who.id)
+        notes = await reads.notifications_of(session, who.id)
     shown = [_row(res, c, course) for c, course in rows]
     context = {"rows": shown, "notes": notes, "live": any(r["open"] for r in shown)}
     response = await render(request, "account.html", context)
@@ -64,8 +64,8 @@ async def _completion_page(
 ) -> Response:
     res = resources(request)
     async with res.sessions() as session:
-        completion, course = await account.own_completion(session, who.id, path_int(request, "id"))
-        notes = await account.notifications_of(session, who.id, completion.id)
+        completion, course = await reads.own_completion(session, who.id, path_int(request, "id"))
+        notes = await reads.notifications_of(session, who.id, completion.id)
     row = _row(res, completion, course)
     context = {"row": row, "notes": notes, "live": row["open"], **extra}
     response = await render(request, "completion.html", context, status)

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from peercet import throttle
+from peercet import reads, throttle
 from peercet.accounts import (
     check_registration,
     create_registrant,
@@ -16,7 +16,7 @@ from peercet.accounts import (
 )
 from peercet.db import transaction
 from peercet.errors import BadInput, NotSignedIn
-from peercet.tables import Notification, Registrant
+from peercet.tables import Registrant
 from web.auth import clear_session, end_sessions, require_registrant, set_session
 from web.http import read_json
 from web.resources import resources
@@ -69,23 +69,8 @@ async def sign_out(request: Request) -> Response:
 async def me(request: Request) -> Response:
     registrant = await require_registrant(request)
     async with resources(request).sessions() as session:
-        notes = await session.scalars(
-            select(Notification)
-            .where(Notification.registrant_id == registrant.id)
-            .order_by(Notification.id.desc())
-            .limit(50)
-        )
-        notifications = [
-            {
-                "id": n.id,
-                "kind": n.kind,
-                "body": n.body,
-                "completion_id": n.completion_id,
-                "created_at": n.created_at.isoformat(),
-                "read": n.read_at is not None,
-            }
-            for n in notes
-        ]
+        notes = await reads.notifications_of(session, registrant.id, limit=50)
+    notifications = [reads.notification_frame(n) for n in notes]
     return JSONResponse(
         {"registrant": registrant_frame(registrant), "notifications": notifications}
     )

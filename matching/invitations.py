@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +21,7 @@ from peercet.accounts import EMAIL, GOC_NUMBER
 from peercet.errors import BadInput, Conflict, NotFound
 from peercet.events import Outcome
 from peercet.lifecycle import State
-from peercet.notify import Notice, notify, scheme_time, send_email
+from peercet.notify import Notice, notify, scheme_time, send_email, session_tz
 from peercet.rooms import open_discussion
 from peercet.tables import Completion, Course, Invitation, Registrant
 
@@ -169,14 +170,18 @@ async def end_pending(session: AsyncSession, completion_ids: list[int], now: dat
 
 
 def _invite_notice(
-    inviter: Registrant, invitation: Invitation, course: Course, completion: Completion
+    inviter: Registrant,
+    invitation: Invitation,
+    course: Course,
+    completion: Completion,
+    tz: ZoneInfo,
 ) -> Notice:
     return Notice(
         kind="invited",
         subject=f"{inviter.name} invites you to discuss {course.ref}",
         body=f"{inviter.name} invites you to an interactive CET discussion of {course.ref} "
         f"{course.title}. Pass the course and choose the interactive discussion before "
-        f"{scheme_time(completion.deadline)} to be paired with them.",
+        f"{scheme_time(completion.deadline, tz)} to be paired with them.",
         link=f"/courses/{course.ref}",
         dedupe_key=f"invited:{invitation.id}",
     )
@@ -194,7 +199,7 @@ def _email_stranger(
     reach them, and the invitation simply waits for them to register and pass."""
     if invitation.invitee_email is None:
         return
-    notice = _invite_notice(inviter, invitation, course, completion)
+    notice = _invite_notice(inviter, invitation, course, completion, session_tz(session))
     body = notice.body + " First create your Peercet account with this email address."
     joining = Notice(notice.kind, notice.subject, body, "/register", notice.dedupe_key)
     send_email(session, invitation.invitee_email, "colleague", joining, now)
@@ -209,7 +214,7 @@ async def _tell_invitee(
     completion: Completion,
     now: datetime,
 ) -> None:
-    notice = _invite_notice(inviter, invitation, course, completion)
+    notice = _invite_notice(inviter, invitation, course, completion, session_tz(session))
     await notify(session, invitee, notice, now)
 
 

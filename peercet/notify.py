@@ -21,10 +21,14 @@ from peercet.tables import Notification, OutgoingEmail, Registrant
 SCHEME_TZ = ZoneInfo("Europe/London")
 
 
-def scheme_time(at: datetime, session: AsyncSession | None = None) -> str:
-    """A time as registrants read it: scheme time (the session's settings, if it has them)."""
-    settings = None if session is None else session.info.get("settings")
-    tz: ZoneInfo = getattr(settings, "timezone", SCHEME_TZ)
+def session_tz(session: AsyncSession) -> ZoneInfo:
+    """Scheme time from the settings the session carries (web and worker sessions do)."""
+    tz: ZoneInfo = getattr(session.info.get("settings"), "timezone", SCHEME_TZ)
+    return tz
+
+
+def scheme_time(at: datetime, tz: ZoneInfo = SCHEME_TZ) -> str:
+    """A time as registrants read it, in scheme time."""
     local = at.astimezone(tz)
     return f"{local:%H:%M} {local.tzname()} on {local.day} {local:%B %Y}"
 

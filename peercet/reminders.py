@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peercet.lifecycle import State
-from peercet.notify import Addressed, Notice, notify_many
+from peercet.notify import Addressed, Notice, notify_many, scheme_time
 from peercet.tables import Completion, Course, Registrant
 
 REMINDERS = (timedelta(days=3), timedelta(days=1))  # before the deadline, widest first
@@ -37,7 +37,7 @@ def reminder_notice(
     completion_id: int, state: str, ref: str, title: str, deadline: datetime, window: timedelta,
     tz: ZoneInfo, base_url: str,
 ) -> Notice:  # fmt: skip
-    when = deadline.astimezone(tz).strftime("%H:%M on %d %B %Y")
+    when = scheme_time(deadline, tz)
     doing = (
         "finish your discussion and validate it"
         if state == State.IN_DISCUSSION

@@ -17,7 +17,7 @@ from peercet.errors import Conflict
 from peercet.events import Event, Outcome
 from peercet.frames import completion_event
 from peercet.lifecycle import DiscussionState, State
-from peercet.notify import Notice, notify, scheme_time
+from peercet.notify import Notice, notify, scheme_time, session_tz
 from peercet.tables import (
     Completion,
     Course,
@@ -88,7 +88,7 @@ async def open_discussion(
                 subject=f"You have a discussion partner for {course.ref}",
                 body=f"You have been paired for {course.ref} {course.title}. "
                 "Discuss every prompt and validate before "
-                f"{scheme_time(completion.deadline, session)}.",
+                f"{scheme_time(completion.deadline, session_tz(session))}.",
                 link=f"/discussions/{discussion.id}",
                 dedupe_key=f"paired:{completion.id}:{discussion.id}",
             ),

@@ -169,14 +169,13 @@ async def complete_interactive(
     return completions
 
 
-def certificate_link(
-    session: AsyncSession, completion_id: int, now: datetime, base_url: str = ""
-) -> str:
-    """The signed certificate link when the session knows the settings, else the account page."""
+def certificate_link(session: AsyncSession, completion_id: int, now: datetime) -> str:
+    """The signed certificate link when the session knows the settings, else the account
+    page (which notify makes absolute when it can)."""
     settings = session.info.get("settings")
     if isinstance(settings, Settings):
         return links.links(settings, completion_id, now).download
-    return f"{base_url}/account/completions/{completion_id}"
+    return f"/account/completions/{completion_id}"
 
 
 def completed_notice(completion: Completion, course: Course, link: str) -> Notice:
@@ -201,9 +200,8 @@ async def notify_completed(
     completion: Completion,
     course: Course,
     now: datetime,
-    base_url: str = "",
 ) -> None:
-    link = certificate_link(session, completion.id, now, base_url)
+    link = certificate_link(session, completion.id, now)
     notice = completed_notice(completion, course, link)
     await notify(session, registrant, notice, now, completion_id=completion.id)
 

@@ -6,15 +6,21 @@ import asyncio
 
 import httpx2
 import pytest
+from redis import Redis
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from websockets.exceptions import InvalidStatus
 
+from peercet import keys
+from peercet.clock import FixedClock
 from peercet.rooms import close_discussions
 from peercet.settings import Settings
 from peercet.tables import Message
 from tests import factories as f
 from tests.live import client, cookie, pair, serve, someone
+from tests.web_helpers import app_client, run_db
+
+CLOCK = FixedClock(f.T0)
 
 
 async def count_messages(sessions: async_sessionmaker[AsyncSession], discussion: int) -> int:
@@ -269,3 +275,23 @@ async def test_after_redis_drops_the_fan_out_sockets_recover_from_the_database(
                 )
             assert (await b.expect("message"))["client_msg_id"] == "while-away"
     await redis.aclose()
+
+
+def test_a_socket_whose_handler_is_cancelled_still_leaves_its_room(settings: Settings) -> None:
+    """Some servers cancel a closing socket's handler (Starlette's TestClient does, right
+    after the close): the farewell (presence cleared, the room told) must still run to
+    its end, and the app's shutdown waits for it, so no database call is cut off."""
+
+    async def seed(session: AsyncSession) -> tuple[int, int]:
+        mine, _, discussion = await f.pair(session, await f.course(session, prompts=["Why?"]))
+        return mine.registrant_id, discussion
+
+    rid, did = run_db(settings.database_url, seed)
+    headers = {"Cookie": cookie(settings, rid, CLOCK)}
+    with app_client(settings, CLOCK) as http:
+        for _ in range(5):
+            with http.websocket_connect("/ws", headers=headers) as ws:
+                ws.send_json({"type": "join", "discussion": did, "after": 0})
+                assert ws.receive_json()["type"] == "joined"
+    with Redis.from_url(settings.redis_url) as redis:
+        assert redis.zcard(keys.presence(did)) == 0

@@ -20,7 +20,7 @@ import os
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -47,6 +47,7 @@ RATE = 10.0  # frames a second per registrant (per process), on average
 BURST = 40.0
 MAX_BUCKETS = 50_000
 RECONNECT_DELAY = 0.5
+FAREWELL_TIMEOUT = 5.0  # seconds a closing socket may spend leaving its rooms
 
 
 class Subscriber(Protocol):
@@ -264,6 +265,15 @@ class Live:
     writer: Writer
     presence: Presence
     limiter: Limiter
+    farewells: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def see_off(self, farewell: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        """Run a closing socket's farewell in a task of its own: a server that cancels
+        the socket's handler cannot cut it short, and the shutdown waits for it."""
+        task = asyncio.create_task(farewell)
+        self.farewells.add(task)
+        task.add_done_callback(self.farewells.discard)
+        return task
 
 
 @asynccontextmanager
@@ -286,6 +296,8 @@ async def serve(res: Resources) -> AsyncIterator[Live]:
     try:
         yield live
     finally:
+        if live.farewells:
+            await asyncio.wait(live.farewells, timeout=FAREWELL_TIMEOUT)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

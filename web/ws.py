@@ -32,7 +32,7 @@ from peercet import keys
 from peercet.errors import DomainError
 from peercet.events import Event, Outcome
 from web.auth import current_registrant
-from web.live import Live
+from web.live import FAREWELL_TIMEOUT, Live
 from web.origin import OriginCheck
 from web.resources import Resources, resources
 
@@ -335,8 +335,9 @@ async def endpoint(websocket: WebSocket) -> None:
         conn.stopping = True
         if conn.sending is not None:
             conn.sending.cancel()
+        farewell = conn.live.see_off(asyncio.wait_for(_cleanup(conn), FAREWELL_TIMEOUT))
         with suppress(Exception, asyncio.CancelledError):
-            await asyncio.wait_for(_cleanup(conn), 5)
+            await asyncio.shield(farewell)
 
 
 async def _cleanup(conn: Conn) -> None:

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page
 
-AXE = Path(__file__).resolve().parent.parent / ".tools/node_modules/axe-core/axe.min.js"
+from tests.services import ROOT
+
+AXE = ROOT / ".tools/node_modules/axe-core/axe.min.js"
 SEVERE = ("serious", "critical")
 
 RUN = """async () => {

@@ -20,9 +20,7 @@ from typing import Any
 
 from arq.connections import RedisSettings, create_pool
 
-from tests.services import free_port
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.services import ROOT, free_port
 
 
 @dataclass(frozen=True)

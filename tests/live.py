@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -30,7 +32,7 @@ from peercet.rooms import open_discussion
 from peercet.settings import Settings
 from peercet.tables import Course, DiscussionPrompt, Registrant
 from tests import factories as f
-from tests.services import free_port, wait_for_port
+from tests.services import ROOT, free_port, wait_for_port
 from web.app import create_app
 from web.auth import COOKIE
 
@@ -75,10 +77,9 @@ def web_process(settings: Settings) -> Iterator[tuple[str, subprocess.Popen[byte
     """A `web` process as the Procfile starts it."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "web.app:app", "--port", str(port), "--no-access-log",
-         "--log-level", "warning", "--ws-per-message-deflate", "false", "--ws-max-size", "65536"],
+        [*procfile_command("web", port), "--log-level", "warning"],
         env=environment(settings, port),
-    )  # fmt: skip
+    )
     try:
         wait_for_port(port, 20)
         yield f"http://127.0.0.1:{port}", proc
@@ -86,6 +87,23 @@ def web_process(settings: Settings) -> Iterator[tuple[str, subprocess.Popen[byte
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
             proc.wait(TIMEOUT)
+
+
+def procfile_command(name: str, port: int) -> list[str]:
+    """The Procfile's line for process `name`, as honcho would run it on `port`
+    (with this interpreter), so tests exercise the flags production uses."""
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        process, _, command = line.partition(":")
+        if process.strip() == name:
+            env = {"PORT": str(port), "HOST": "127.0.0.1"}
+            words = shlex.split(_defaults(command, env))
+            return [sys.executable, "-m", *words]
+    raise LookupError(f"no {name!r} process in the Procfile")
+
+
+def _defaults(command: str, env: dict[str, str]) -> str:
+    """The shell's ${NAME:-default}, with `env` over the default."""
+    return re.sub(r"\$\{(\w+):-([^}]*)\}", lambda m: env.get(m[1], m[2]), command)
 
 
 def cookie(settings: Settings, registrant_id: int, clock: Clock | None = None) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 import asyncpg
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
+ROOT = Path(__file__).resolve().parent.parent  # the checkout
 
 
 def free_port() -> int:

@@ -21,7 +21,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from peercet import demo, links
 from tests.axe import assert_accessible
 from tests.browsers import chromium
-from tests.journey_service import ROOT, Service, started
+from tests.journey_service import Service, started
+from tests.services import ROOT
 
 COURSE = "C-10421"  # the demo's interactive glaucoma course
 SHOTS = ROOT / "var" / "screenshots"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Page, WebSocketRoute, expect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peercet.clock import Clock, FixedClock
@@ -18,12 +21,21 @@ pytestmark = pytest.mark.browser
 
 
 async def open_page(
-    browser: Browser, base: str, settings: Settings, rid: int, d: int, clock: Clock
+    browser: Browser,
+    base: str,
+    settings: Settings,
+    rid: int,
+    d: int,
+    clock: Clock,
+    socket: Callable[[WebSocketRoute], Any] | None = None,
 ) -> Page:
+    """The discussion page, signed in as `rid`; `socket` stands between it and /ws."""
     context = await browser.new_context()
     name, value = cookie(settings, rid, clock).split("=", 1)
     await context.add_cookies([{"name": name, "value": value, "url": base}])
     page = await context.new_page()
+    if socket is not None:
+        await page.route_web_socket("**/ws", socket)
     await page.goto(f"{base}/discussions/{d}")
     await expect(page.locator("#connection")).to_have_text("Connected")
     return page
@@ -62,3 +74,47 @@ async def test_two_people_chat_on_every_prompt_and_validate(
             await expect(bob.locator("#validation-state")).to_contain_text("complete")
             await expect(alice.locator("#validation-state")).to_contain_text("complete")
             await expect(alice.locator("#body")).to_be_disabled()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_message_the_server_could_not_store_shows_failed_and_retry_sends_it_once(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    p = await pair(sessions)
+    clock = FixedClock(f.T0 + timedelta(days=1))
+    refused: list[str] = []
+
+    def refuse_the_first_say(page_side: WebSocketRoute) -> None:
+        """Answer the first `say` as a server whose database failed (`unavailable`)."""
+        server = page_side.connect_to_server()
+
+        def outgoing(message: str | bytes) -> None:
+            frame = json.loads(message)
+            if frame["type"] == "say" and not refused:
+                refused.append(frame["client_msg_id"])
+                error = {"type": "error", "code": "unavailable", "message": "try again",
+                         "client_msg_id": refused[0]}  # fmt: skip
+                page_side.send(json.dumps(error))
+            else:
+                server.send(message)
+
+        page_side.on_message(outgoing)
+
+    with serve(settings, clock) as base:
+        async with async_chromium() as browser:
+            alice = await open_page(
+                browser, base, settings, p.a, p.discussion, clock, refuse_the_first_say
+            )
+            bob = await open_page(browser, base, settings, p.b, p.discussion, clock)
+            await say(alice, "Lost the first time", "Prompt 0?")
+            failed = alice.locator("#messages li.state-failed")
+            await expect(failed).to_contain_text("Lost the first time")
+            await expect(alice.locator("#announcer")).to_have_text(
+                "A message was not sent (try again). You can retry it."
+            )
+            await failed.get_by_role("button", name="Retry").click()
+            await expect(alice.locator("#messages li.state-sent")).to_have_count(1)
+            await expect(alice.locator("#messages li")).to_have_count(1)
+            await expect(bob.locator("#messages li")).to_contain_text(["Lost the first time"])
+            await expect(bob.locator("#messages li")).to_have_count(1)
+    assert len(refused) == 1

@@ -199,18 +199,19 @@
     if (state.ws && state.ws.readyState === WebSocket.OPEN) state.ws.send(JSON.stringify(p.frame));
   }
 
-  function fail(cmid) {
+  function fail(cmid, reason) {
     const p = state.pending.get(cmid);
     if (!p) return;
     p.state = "failed";
     renderMessage({ ...p.frame, author: me, kind: "peer" }, "failed");
-    announce("A message was not sent. You can retry it.");
+    announce(`A message was not sent${reason ? ` (${reason})` : ""}. You can retry it.`);
   }
 
   function onError(frame) {
-    if (frame.client_msg_id && state.pending.has(frame.client_msg_id)) fail(frame.client_msg_id);
+    const mine = frame.client_msg_id && state.pending.has(frame.client_msg_id);
+    if (mine) fail(frame.client_msg_id, frame.message || frame.code);
     if (frame.code === "discussion_closed") { state.view.state = "closed"; renderStanding(); }
-    announce(frame.message || frame.code);
+    if (!mine) announce(frame.message || frame.code);
   }
 
   const handlers = {

@@ -6,19 +6,25 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from peercet import demo, effects, migrate
+from arq.connections import ArqRedis
+from redis.asyncio import Redis
+
+from peercet import demo, migrate
 from peercet.accounts import check_registration, create_registrant
 from peercet.catalogue import import_catalogue
 from peercet.clock import SystemClock
 from peercet.db import create_engine, session_factory, transaction
 from peercet.deadlines import apply_due
+from peercet.effects import Effects, by_the_worker
 from peercet.errors import DomainError
+from peercet.events import RedisPublisher
 from peercet.settings import Settings, load_settings
 from peercet.uploads import run_upload
 
@@ -75,11 +81,23 @@ async def _user_create(args: argparse.Namespace, settings: Settings) -> dict[str
     return {"registrant": registrant.id, "email": registrant.email, "role": registrant.role}
 
 
+@asynccontextmanager
+async def _effects(settings: Settings) -> AsyncIterator[Effects]:
+    """A command's after-commit step: events published; whoever goes back to a queue
+    is put there by the worker (the command runs no matcher), and deadline jobs too."""
+    redis = Redis.from_url(settings.redis_url)
+    jobs = ArqRedis(redis.connection_pool)
+    try:
+        yield Effects(RedisPublisher(redis), by_the_worker(jobs), jobs)
+    finally:
+        await redis.aclose()
+
+
 async def _deadlines_run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     now = parse_now(args.now, settings.timezone)
     engine = create_engine(settings.database_url)
     try:
-        async with effects.connect(settings) as after_commit:
+        async with _effects(settings) as after_commit:
             count = await apply_due(session_factory(engine), now, after_commit)
     finally:
         await engine.dispose()

@@ -7,22 +7,20 @@ truth, the queues are rebuilt from it and clients recover messages by `seq`.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from peercet import keys
-from peercet.events import Outcome, Publisher, RedisPublisher
-from peercet.settings import Settings
+from peercet.events import Outcome, Publisher
 
 log = logging.getLogger(__name__)
 
 QueueSync = Callable[[Outcome], Awaitable[None]]
 DEADLINE_JOB = "deadline"  # the arq function (workers) that falls one completion back
+REBUILD_QUEUES_JOB = "rebuild_queues"  # the arq function (workers) that rebuilds and pairs
 
 
 class JobQueue(Protocol):
@@ -77,10 +75,13 @@ class Effects:
             )
 
 
-@asynccontextmanager
-async def connect(settings: Settings, queue_sync: QueueSync = _no_queue) -> AsyncIterator[Effects]:
-    redis = Redis.from_url(settings.redis_url)
-    try:
-        yield Effects(RedisPublisher(redis), queue_sync)
-    finally:
-        await redis.aclose()
+def by_the_worker(jobs: JobQueue) -> QueueSync:
+    """Queue upkeep for an edge that runs no matcher (the command line): whoever must go
+    back to a queue is put there by the worker, which rebuilds the queues from the
+    database and pairs who can be, as soon as it takes the job."""
+
+    async def ask(outcome: Outcome) -> None:
+        if outcome.requeue:
+            await jobs.enqueue_job(REBUILD_QUEUES_JOB, _job_id=keys.REBUILD_QUEUES_JOB_ID)
+
+    return ask

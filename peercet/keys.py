@@ -25,6 +25,9 @@ def deadline_job_id(completion_id: int, deadline_ts: int) -> str:
     return f"{PREFIX}deadline:{completion_id}:{deadline_ts}"
 
 
+REBUILD_QUEUES_JOB_ID = f"{PREFIX}rebuild-queues"  # one asked-for rebuild waits at a time
+
+
 def presence(discussion_id: int) -> str:
     """Sorted set of `registrant:socket` members scored by expiry (time.time())."""
     return f"{PREFIX}presence:{discussion_id}"

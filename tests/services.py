@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -21,6 +23,19 @@ import asyncpg
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 ROOT = Path(__file__).resolve().parent.parent  # the checkout
+
+
+def run_peercet(
+    database_url: str, redis_url: str, *args: str, ok: bool = True
+) -> tuple[dict[str, Any], str]:
+    """`peercet ARGS` in a process of its own: its last line (JSON) and its stderr."""
+    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url}
+    proc = subprocess.run(
+        [sys.executable, "-m", "peercet.cli", *args], env=env, capture_output=True, text=True
+    )
+    assert (proc.returncode == 0) is ok, proc.stderr
+    last: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return last, proc.stderr
 
 
 def free_port() -> int:

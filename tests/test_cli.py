@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,18 +11,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from peercet.cli import parse_now
+from tests.services import run_peercet
 
 pytestmark = pytest.mark.slow
 
 
 def peercet(database_url: str, *args: str, ok: bool = True) -> tuple[dict[str, Any], str]:
-    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": "redis://127.0.0.1:1/0"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "peercet.cli", *args], env=env, capture_output=True, text=True
-    )
-    assert (proc.returncode == 0) is ok, proc.stderr
-    last: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return last, proc.stderr
+    """The command with no Redis to reach: what it must do needs only the database."""
+    return run_peercet(database_url, "redis://127.0.0.1:1/0", *args, ok=ok)
 
 
 def test_now_without_an_offset_is_scheme_time() -> None:

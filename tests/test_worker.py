@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+from arq.constants import job_key_prefix as ARQ_JOB_PREFIX
 from redis.asyncio import Redis
 from sqlalchemy import func, select
 
@@ -18,7 +19,14 @@ from peercet.rooms import open_discussion
 from peercet.settings import Settings
 from peercet.tables import Completion, Discussion, Notification, OutgoingEmail, PointRecord
 from tests import factories as f
-from tests.worker_helpers import arrive, ctx, run_burst, waiting, worker_resources
+from tests.services import run_peercet
+from tests.worker_helpers import (
+    arrive,
+    ctx,
+    run_burst,
+    waiting,
+    worker_resources,
+)
 from workers import jobs
 
 DUE = f.T0 + timedelta(days=14)
@@ -139,6 +147,35 @@ async def test_a_fallback_closes_the_discussion_and_the_peer_goes_back_to_the_qu
             gone = await session.get_one(Completion, first.id)
             assert (gone.state, gone.fallback) == (State.COMPLETED_NON_INTERACTIVE, True)
         assert [cid for cid, _ in await Queues(res.redis).members(course.id)] == [later.id]
+
+
+async def test_a_fallback_by_the_command_line_has_the_worker_requeue_the_peer(
+    settings: Settings,
+) -> None:
+    """`peercet deadlines run` runs no matcher: it asks the worker (one job, however many
+    fallbacks), which puts the peer back in the queue and pairs them with who waits."""
+    async with worker_resources(settings, DUE) as res:
+        async with transaction(res.sessions) as session:
+            course = await f.course(session)
+            first, _ = await waiting(session, await f.registrant(session), course)
+            later, _ = await waiting(
+                session, await f.registrant(session), course, f.T0 + timedelta(days=2)
+            )
+            await open_discussion(session, [first, later], f.T0 + timedelta(days=2))
+            newcomer, _ = await waiting(
+                session, await f.registrant(session), course, f.T0 + timedelta(days=3)
+            )
+        await res.redis.flushall()  # nobody is in Redis but what the command brings
+        args = ("deadlines", "run", "--now", DUE.isoformat())
+        ran, _ = run_peercet(settings.database_url, settings.redis_url, *args)
+        assert ran == {"fallbacks": 1}
+        assert await res.redis.exists(ARQ_JOB_PREFIX + keys.REBUILD_QUEUES_JOB_ID)
+        await run_burst(res)
+        async with res.sessions() as session:
+            peer = await session.get_one(Completion, later.id)
+            other = await session.get_one(Completion, newcomer.id)
+            assert peer.state == other.state == State.IN_DISCUSSION
+            assert peer.discussion_id == other.discussion_id is not None
 
 
 async def test_the_queue_rebuild_job_restores_a_flushed_redis(settings: Settings) -> None:

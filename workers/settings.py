@@ -11,7 +11,9 @@ summer time):
 - `flag_overdue_uploads`, hourly: completions not uploaded within 10 working days;
 - `remind`, every five minutes: deadline reminders 3 days and 1 day before;
 - `drain_outbox`, every minute (and as a job): sends the outbox;
-- `rebuild_queues`, every five minutes and at start-up: the Redis queues from the database;
+- `rebuild_queues`, every five minutes and at start-up (and as a job, which the command
+  line asks for when a fallback sends a peer back to the queue): the Redis queues from
+  the database, then pairing;
 - `close_no_shows`, every five minutes: discussions where someone never turned up.
 """
 
@@ -24,7 +26,7 @@ from arq import cron, func
 from arq.connections import RedisSettings
 
 from peercet.clock import SystemClock
-from peercet.effects import DEADLINE_JOB
+from peercet.effects import DEADLINE_JOB, REBUILD_QUEUES_JOB
 from peercet.settings import load_settings
 from workers import jobs
 from workers.context import KEY, open_resources, resources
@@ -59,6 +61,7 @@ FUNCTIONS = [
     # keep_result=0 frees the job id at once: a repeated deadline is never refused
     func(jobs.deadline, name=DEADLINE_JOB, keep_result=0, timeout=60, max_tries=5),
     func(jobs.drain_outbox, keep_result=0, timeout=120, max_tries=3),
+    func(jobs.rebuild_queues, name=REBUILD_QUEUES_JOB, keep_result=0, timeout=300),
 ]
 
 CRON_JOBS = [

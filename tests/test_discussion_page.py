@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -41,6 +42,23 @@ async def open_page(
     return page
 
 
+@asynccontextmanager
+async def alice_and_bob(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    alices_socket: Callable[[WebSocketRoute], Any] | None = None,
+) -> AsyncIterator[tuple[Page, Page]]:
+    """The two participants of a new discussion, each on its page, the day after pairing."""
+    p = await pair(sessions)
+    clock = FixedClock(f.T0 + timedelta(days=1))
+    with serve(settings, clock) as base:
+        async with async_chromium() as browser:
+            alice = await open_page(
+                browser, base, settings, p.a, p.discussion, clock, alices_socket
+            )
+            yield alice, await open_page(browser, base, settings, p.b, p.discussion, clock)
+
+
 async def say(page: Page, text: str, prompt: str) -> None:
     await page.select_option("#prompt-choice", label=prompt)
     await page.fill("#body", text)
@@ -51,37 +69,30 @@ async def say(page: Page, text: str, prompt: str) -> None:
 async def test_two_people_chat_on_every_prompt_and_validate(
     settings: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    p = await pair(sessions)
-    clock = FixedClock(f.T0 + timedelta(days=1))
-    with serve(settings, clock) as base:
-        async with async_chromium() as browser:
-            alice = await open_page(browser, base, settings, p.a, p.discussion, clock)
-            bob = await open_page(browser, base, settings, p.b, p.discussion, clock)
-            await expect(alice.locator("#peer-name")).to_have_text("Bob Baker")
-            await expect(alice.locator("#peer-status")).to_have_text("online")
-            await expect(alice.locator("#prompts li")).to_have_count(2)
-            await say(alice, "Hello Bob, on the first prompt", "Prompt 0?")
-            await expect(bob.locator("#messages li")).to_contain_text(["Hello Bob"])
-            await expect(alice.locator("#messages li.state-sent")).to_have_count(1)
-            await say(alice, "And the second", "Prompt 1?")
-            await say(bob, "Agreed on one", "Prompt 0?")
-            await say(bob, "And two", "Prompt 1?")
-            await expect(alice.locator("#messages li")).to_have_count(4)
-            await expect(bob.locator("#standing")).to_contain_text("both taken part")
-            for page in (alice, bob):
-                await page.fill("#reflection", "A useful exchange.")
-                await page.click("#validate button")
-            await expect(bob.locator("#validation-state")).to_contain_text("complete")
-            await expect(alice.locator("#validation-state")).to_contain_text("complete")
-            await expect(alice.locator("#body")).to_be_disabled()
+    async with alice_and_bob(settings, sessions) as (alice, bob):
+        await expect(alice.locator("#peer-name")).to_have_text("Bob Baker")
+        await expect(alice.locator("#peer-status")).to_have_text("online")
+        await expect(alice.locator("#prompts li")).to_have_count(2)
+        await say(alice, "Hello Bob, on the first prompt", "Prompt 0?")
+        await expect(bob.locator("#messages li")).to_contain_text(["Hello Bob"])
+        await expect(alice.locator("#messages li.state-sent")).to_have_count(1)
+        await say(alice, "And the second", "Prompt 1?")
+        await say(bob, "Agreed on one", "Prompt 0?")
+        await say(bob, "And two", "Prompt 1?")
+        await expect(alice.locator("#messages li")).to_have_count(4)
+        await expect(bob.locator("#standing")).to_contain_text("both taken part")
+        for page in (alice, bob):
+            await page.fill("#reflection", "A useful exchange.")
+            await page.click("#validate button")
+        await expect(bob.locator("#validation-state")).to_contain_text("complete")
+        await expect(alice.locator("#validation-state")).to_contain_text("complete")
+        await expect(alice.locator("#body")).to_be_disabled()
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_a_message_the_server_could_not_store_shows_failed_and_retry_sends_it_once(
     settings: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    p = await pair(sessions)
-    clock = FixedClock(f.T0 + timedelta(days=1))
     refused: list[str] = []
 
     def refuse_the_first_say(page_side: WebSocketRoute) -> None:
@@ -100,21 +111,16 @@ async def test_a_message_the_server_could_not_store_shows_failed_and_retry_sends
 
         page_side.on_message(outgoing)
 
-    with serve(settings, clock) as base:
-        async with async_chromium() as browser:
-            alice = await open_page(
-                browser, base, settings, p.a, p.discussion, clock, refuse_the_first_say
-            )
-            bob = await open_page(browser, base, settings, p.b, p.discussion, clock)
-            await say(alice, "Lost the first time", "Prompt 0?")
-            failed = alice.locator("#messages li.state-failed")
-            await expect(failed).to_contain_text("Lost the first time")
-            await expect(alice.locator("#announcer")).to_have_text(
-                "A message was not sent (try again). You can retry it."
-            )
-            await failed.get_by_role("button", name="Retry").click()
-            await expect(alice.locator("#messages li.state-sent")).to_have_count(1)
-            await expect(alice.locator("#messages li")).to_have_count(1)
-            await expect(bob.locator("#messages li")).to_contain_text(["Lost the first time"])
-            await expect(bob.locator("#messages li")).to_have_count(1)
+    async with alice_and_bob(settings, sessions, refuse_the_first_say) as (alice, bob):
+        await say(alice, "Lost the first time", "Prompt 0?")
+        failed = alice.locator("#messages li.state-failed")
+        await expect(failed).to_contain_text("Lost the first time")
+        await expect(alice.locator("#announcer")).to_have_text(
+            "A message was not sent (try again). You can retry it."
+        )
+        await failed.get_by_role("button", name="Retry").click()
+        await expect(alice.locator("#messages li.state-sent")).to_have_count(1)
+        await expect(alice.locator("#messages li")).to_have_count(1)
+        await expect(bob.locator("#messages li")).to_contain_text(["Lost the first time"])
+        await expect(bob.locator("#messages li")).to_have_count(1)
     assert len(refused) == 1

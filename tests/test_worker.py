@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from arq.constants import job_key_prefix as ARQ_JOB_PREFIX
 from redis.asyncio import Redis
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.queue import Queues
 from peercet import keys, lifecycle
@@ -17,7 +18,7 @@ from peercet.db import transaction
 from peercet.lifecycle import State
 from peercet.rooms import open_discussion
 from peercet.settings import Settings
-from peercet.tables import Completion, Discussion, Notification, OutgoingEmail, PointRecord
+from peercet.tables import Completion, Course, Discussion, Notification, OutgoingEmail, PointRecord
 from tests import factories as f
 from tests.services import run_peercet
 from tests.worker_helpers import (
@@ -120,17 +121,22 @@ async def test_jobs_lost_with_redis_are_caught_by_the_sweep_within_a_minute(
             assert await session.scalar(select(func.count()).select_from(PointRecord)) == 3
 
 
+async def due_and_later(session: AsyncSession) -> tuple[Course, Completion, Completion, Discussion]:
+    """Two registrants of a course in a discussion: the first's deadline is DUE, the
+    other passed two days later."""
+    course = await f.course(session)
+    first, _ = await waiting(session, await f.registrant(session), course)
+    later, _ = await waiting(session, await f.registrant(session), course, f.T0 + timedelta(days=2))
+    discussion, _ = await open_discussion(session, [first, later], f.T0 + timedelta(days=2))
+    return course, first, later, discussion
+
+
 async def test_a_fallback_closes_the_discussion_and_the_peer_goes_back_to_the_queue(
     settings: Settings,
 ) -> None:
     async with worker_resources(settings, DUE) as res:
         async with transaction(res.sessions) as session:
-            course = await f.course(session)
-            first, _ = await waiting(session, await f.registrant(session), course)
-            later, _ = await waiting(
-                session, await f.registrant(session), course, f.T0 + timedelta(days=2)
-            )
-            discussion, _ = await open_discussion(session, [first, later], f.T0 + timedelta(days=2))
+            course, first, later, discussion = await due_and_later(session)
         listener = Redis.from_url(settings.redis_url)
         pubsub = listener.pubsub()
         await pubsub.subscribe(keys.discussion_channel(discussion.id))
@@ -156,12 +162,7 @@ async def test_a_fallback_by_the_command_line_has_the_worker_requeue_the_peer(
     fallbacks), which puts the peer back in the queue and pairs them with who waits."""
     async with worker_resources(settings, DUE) as res:
         async with transaction(res.sessions) as session:
-            course = await f.course(session)
-            first, _ = await waiting(session, await f.registrant(session), course)
-            later, _ = await waiting(
-                session, await f.registrant(session), course, f.T0 + timedelta(days=2)
-            )
-            await open_discussion(session, [first, later], f.T0 + timedelta(days=2))
+            course, _, later, _ = await due_and_later(session)
             newcomer, _ = await waiting(
                 session, await f.registrant(session), course, f.T0 + timedelta(days=3)
             )

@@ -165,10 +165,11 @@ class Invitation(Base):
     __tablename__ = "invitations"
     id: Mapped[int] = mapped_column(primary_key=True)
     completion_id: Mapped[int] = _fk("completions.id", index=True)
-    invitee_email: Mapped[str | None] = mapped_column(String(254), default=None)
-    invitee_goc_number: Mapped[str | None] = mapped_column(String(20), default=None)
+    # each looked up when the invitee chooses to discuss (matching.invitations)
+    invitee_email: Mapped[str | None] = mapped_column(String(254), default=None, index=True)
+    invitee_goc_number: Mapped[str | None] = mapped_column(String(20), default=None, index=True)
     invitee_id: Mapped[int | None] = mapped_column(
-        ForeignKey("registrants.id", ondelete="SET NULL"), default=None
+        ForeignKey("registrants.id", ondelete="SET NULL"), default=None, index=True
     )
     state: Mapped[str] = mapped_column(String(20), default="pending")
     created_at: Mapped[datetime]

@@ -93,12 +93,23 @@ async def _effects(settings: Settings) -> AsyncIterator[Effects]:
         await redis.aclose()
 
 
+def _tell(template: str) -> Callable[..., None]:
+    """Progress of a long run, a line on stderr each step (stdout keeps the JSON)."""
+
+    def tell(*figures: int) -> None:
+        print(template.format(*figures), file=sys.stderr, flush=True)
+
+    return tell
+
+
 async def _deadlines_run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     now = parse_now(args.now, settings.timezone)
     engine = create_engine(settings.database_url)
     try:
         async with _effects(settings) as after_commit:
-            count = await apply_due(session_factory(engine), now, after_commit)
+            count = await apply_due(
+                session_factory(engine), now, after_commit, progress=_tell("fallbacks so far: {:,}")
+            )
     finally:
         await engine.dispose()
     return {"fallbacks": count}
@@ -108,7 +119,8 @@ async def _upload_run(args: argparse.Namespace, settings: Settings) -> dict[str,
     now = parse_now(args.now, settings.timezone)
     engine = create_engine(settings.database_url)
     try:
-        result = await run_upload(session_factory(engine), settings, now)
+        told = _tell("rows written: {:,} of {:,}")
+        result = await run_upload(session_factory(engine), settings, now, progress=told)
     finally:
         await engine.dispose()
     return {"file": None if result.path is None else str(result.path), "rows": result.rows}

@@ -15,6 +15,7 @@ from peercet.db import transaction
 from peercet.events import Outcome
 
 AfterCommit = Callable[[Outcome], Awaitable[None]]
+Progress = Callable[[int], None]  # told the running total after each batch
 BATCH = 1000
 
 
@@ -27,6 +28,7 @@ async def apply_due(
     now: datetime,
     after_commit: AfterCommit = _nothing,
     batch: int = BATCH,
+    progress: Progress | None = None,
 ) -> int:
     """Fall back everything due, a batch per transaction; returns how many fell back."""
     total = 0
@@ -35,6 +37,8 @@ async def apply_due(
             count, outcome = await run_deadlines(session, now, batch)
         await after_commit(outcome)
         total += count
+        if progress is not None and count:
+            progress(total)
         if count < batch:  # a short batch held everything due
             return total
 

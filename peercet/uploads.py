@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -74,13 +75,15 @@ async def run_upload(
     settings: Settings,
     now: datetime,
     final_year: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> UploadResult:
-    """Write one batch of everything uploadable at `now`; no file when there is nothing."""
+    """Write one batch of everything uploadable at `now`; no file when there is nothing.
+    `progress` is told (rows written, rows in the batch) after each chunk."""
     settings.upload_dir.mkdir(parents=True, exist_ok=True)
     staged = _Staged()
     try:
         async with transaction(sessions) as session:
-            result = await _upload(session, settings, now, final_year, staged)
+            result = await _upload(session, settings, now, final_year, staged, progress)
     except _NothingToUpload:
         return UploadResult(None, 0)
     except BaseException:
@@ -96,6 +99,7 @@ async def _upload(
     now: datetime,
     final_year: int | None,
     staged: _Staged,
+    progress: Callable[[int, int], None] | None,
 ) -> UploadResult:
     await _serialise(session)
     await _remove_orphans(session, settings.upload_dir)
@@ -116,6 +120,8 @@ async def _upload(
                 goc.lines_text([r for r, _ in rows], settings.provider_name, settings.timezone)
             )
             await notify_many(session, [_uploaded(r, n, settings, now) for r, n in rows], now)
+            if progress is not None:
+                progress(start + len(rows), len(claimed))
         out.flush()
         os.fsync(out.fileno())
     os.replace(temporary, path)

@@ -48,3 +48,14 @@ async def test_fallback_at_the_deadline_writes_one_point_and_tells_the_registran
         assert await session.scalar(select(func.count()).select_from(OutgoingEmail)) == 1
         entry = await session.scalar(select(AuditEntry))
         assert entry is not None and (entry.actor, entry.action) == ("system", "fallback")
+
+
+async def test_a_long_run_tells_its_progress_batch_by_batch(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    for _ in range(5):
+        await _one_waiting(sessions)
+    told: list[int] = []
+    due = f.T0 + timedelta(days=14)
+    assert await apply_due(sessions, due, batch=2, progress=told.append) == 5
+    assert told == [2, 4, 5]

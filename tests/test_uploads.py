@@ -190,6 +190,18 @@ async def test_two_concurrent_runs_never_upload_a_completion_twice(
     assert await _state(sessions) == (len(first), len(files), len(first))
 
 
+async def test_a_long_batch_tells_its_progress_chunk_by_chunk(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _completed(sessions, 5)
+    monkeypatch.setattr(uploads, "CHUNK", 2)
+    told: list[tuple[int, int]] = []
+    result = await uploads.run_upload(
+        sessions, settings, FRIDAY, progress=lambda done, of: told.append((done, of))
+    )
+    assert result.rows == 5 and told == [(2, 5), (4, 5), (5, 5)]
+
+
 async def test_the_cli_prints_the_file_and_row_count_and_two_at_once_upload_once(
     database_url: str, sessions: async_sessionmaker[AsyncSession], settings: Settings
 ) -> None:
@@ -201,13 +213,16 @@ async def test_the_cli_prints_the_file_and_row_count_and_two_at_once_upload_once
         "PROVIDER_NAME": "Optics Academy",
     }
 
+    told: list[str] = []
+
     async def run() -> dict[str, object]:
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "peercet.cli", "upload", "run", "--now", "2026-03-13T09:00",
-            env=env, stdout=asyncio.subprocess.PIPE,
+            env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
-        out, _ = await proc.communicate()
-        assert proc.returncode == 0
+        out, err = await proc.communicate()
+        assert proc.returncode == 0, err
+        told.extend(err.decode().splitlines())
         last: dict[str, object] = json.loads(out.decode().strip().splitlines()[-1])
         return last
 
@@ -215,6 +230,7 @@ async def test_the_cli_prints_the_file_and_row_count_and_two_at_once_upload_once
     first, second = sorted([one, other], key=lambda r: -int(r["rows"]))  # type: ignore[call-overload]
     assert second == {"file": None, "rows": 0}
     assert first["rows"] == 3 and isinstance(first["file"], str)
+    assert "rows written: 3 of 3" in told  # progress on stderr, the JSON alone on stdout
     rows = _read(Path(first["file"]))
     assert {r["provider"] for r in rows} == {"Optics Academy"}
     async with sessions() as session:

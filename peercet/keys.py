@@ -33,6 +33,11 @@ def presence(discussion_id: int) -> str:
     return f"{PREFIX}presence:{discussion_id}"
 
 
+def frame_budget(registrant_id: int) -> str:
+    """Hash {tokens, at}: the registrant's WebSocket frame budget (web.limits)."""
+    return f"{PREFIX}frames:{registrant_id}"
+
+
 def signin_failures(email: str) -> str:
     return f"{PREFIX}signin-failures:{email}"
 

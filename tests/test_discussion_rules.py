@@ -110,19 +110,3 @@ def test_bad_frames_are_refused_with_a_code(text: str, code: str, cmid: str | No
 def test_a_body_of_exactly_the_maximum_is_accepted() -> None:
     text = frame(type="say", discussion=1, client_msg_id="u", body="x" * MAX_BODY)
     assert isinstance(parse(text), Say)
-
-
-def test_the_rate_limiter_forgets_idle_registrants(monkeypatch: pytest.MonkeyPatch) -> None:
-    from web import live
-
-    monkeypatch.setattr(live, "MAX_BUCKETS", 3)
-    now = [0.0]
-    limiter = live.Limiter(clock=lambda: now[0])
-    for rid in (1, 2, 3):
-        assert limiter.allow(rid)
-    now[0] = 100.0
-    assert limiter.allow(4)
-    assert set(limiter.buckets) == {4}
-    for _ in range(int(live.BURST)):
-        limiter.allow(5)
-    assert not limiter.allow(5)  # the limit itself is kept

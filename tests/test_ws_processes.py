@@ -102,3 +102,20 @@ async def test_a_frame_over_the_procfiles_limit_closes_only_that_socket(
             await b.say(p.discussion, "still", "still here")
             assert (await b.expect("message"))["seq"] == 1
     assert await stored(sessions, p.discussion) == ["still"]
+
+
+async def test_a_registrant_on_two_processes_has_one_frame_budget(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """40 frames in a burst, whichever web processes carry them (web.limits)."""
+    p = await pair(sessions)
+    with web_process(settings) as (one, _), web_process(settings) as (two, _):
+        async with client(one, settings, p.a) as a1, client(two, settings, p.a) as a2:
+            for socket in (a1, a2):
+                await socket.join(p.discussion)
+            for _ in range(30):  # 60 frames in all, 30 through each process
+                await a1.send(type="typing", discussion=p.discussion)
+                await a2.send(type="typing", discussion=p.discussion)
+            refused = [f for s in (a1, a2) for f in await s.quiet(1.0) if f["type"] == "error"]
+    assert {f["code"] for f in refused} == {"rate_limited"}
+    assert 60 - len(refused) <= 40 + 5  # the burst, and what refilled meanwhile

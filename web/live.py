@@ -20,7 +20,7 @@ import os
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,9 +33,9 @@ from sqlalchemy.exc import IntegrityError
 
 from discussion.actions import Post, Stored, store_batch
 from discussion.frames import dumps
-from discussion.rules import TokenBucket
 from peercet import keys
 from peercet.db import create_sync_sqlite_engine
+from web.limits import Limiter
 from web.resources import Resources
 
 log = logging.getLogger(__name__)
@@ -43,9 +43,6 @@ log = logging.getLogger(__name__)
 BATCH_MAX = 500
 PRESENCE_TTL = 90.0  # seconds a presence entry lives without a refresh
 PRESENCE_REFRESH = 30.0
-RATE = 10.0  # frames a second per registrant (per process), on average
-BURST = 40.0
-MAX_BUCKETS = 50_000
 RECONNECT_DELAY = 0.5
 FAREWELL_TIMEOUT = 5.0  # seconds a closing socket may spend leaving its rooms
 
@@ -237,28 +234,6 @@ class Presence:
                     await pipe.execute()
 
 
-class Limiter:
-    """A per-registrant rate limit for client frames (ping excepted), in this process."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self.clock = clock
-        self.buckets: dict[int, TokenBucket] = {}
-
-    def allow(self, registrant_id: int) -> bool:
-        now = self.clock()
-        bucket = self.buckets.get(registrant_id)
-        if bucket is None:
-            if len(self.buckets) >= MAX_BUCKETS:
-                self._forget_idle(now)
-            bucket = self.buckets[registrant_id] = TokenBucket(RATE, BURST)
-        return bucket.take(now)
-
-    def _forget_idle(self, now: float) -> None:
-        """Buckets that would be full again carry nothing: drop them (bounded memory)."""
-        full = BURST / RATE
-        self.buckets = {r: b for r, b in self.buckets.items() if now - b.at < full}
-
-
 @dataclass
 class Live:
     hub: Hub
@@ -283,7 +258,7 @@ async def serve(res: Resources) -> AsyncIterator[Live]:
     sqlite = (
         create_sync_sqlite_engine(res.settings.database_url) if res.settings.is_sqlite else None
     )
-    live = Live(hub, Writer(res, hub, sqlite), Presence(res.redis), Limiter())
+    live = Live(hub, Writer(res, hub, sqlite), Presence(res.redis), Limiter(res.redis))
     res.extras["live"] = live
     tasks = [
         asyncio.create_task(live.hub.run(), name="hub"),

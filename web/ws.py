@@ -236,7 +236,7 @@ class Conn:
             if isinstance(frame, Ping):
                 self.put(Text(PONG))
                 return
-            if not self.live.limiter.allow(self.rid):
+            if not await self.live.limiter.allow(self.rid):
                 raise FrameError("rate_limited", "slow down", *_about(frame))
             await self._act(frame)
         except FrameError as exc:

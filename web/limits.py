@@ -1,0 +1,111 @@
+"""The per-registrant rate limit on client frames (ping excepted), across web processes.
+
+The budget is one token bucket per registrant in Redis (RATE frames a second, bursts
+of BURST). A process leases up to LEASE tokens at a time and spends them locally, so
+a frame costs a Redis round trip once in LEASE frames, not each time. Leased tokens
+leave the shared bucket when leased, so sockets on several processes never get more
+than the one budget between them; a lease not spent within LEASE_TTL seconds is
+dropped (those tokens are lost, never doubled). If Redis is away, a bucket of the
+same size in this process decides: the limit holds per process until it is back.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from discussion.rules import TokenBucket
+from peercet import keys
+
+log = logging.getLogger(__name__)
+
+RATE = 10.0  # frames a second per registrant, on average
+BURST = 40.0
+LEASE = 10  # tokens a process takes from the shared bucket at once
+LEASE_TTL = 10.0  # seconds a lease is good for
+MAX_HELD = 50_000  # registrants a process keeps leases or buckets for
+
+# Refill the registrant's bucket by Redis's clock (one clock for every process), then
+# grant up to ARGV[3] whole tokens. The key expires once it would be full again.
+TAKE = """
+local capacity, rate, want = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local held = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(held[1]) or capacity
+local at = tonumber(held[2]) or now
+tokens = math.min(capacity, tokens + math.max(0, now - at) * rate)
+local granted = math.min(want, math.floor(tokens))
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens - granted), 'at', tostring(now))
+redis.call('EXPIRE', KEYS[1], math.ceil(capacity / rate) + 1)
+return granted
+"""
+
+
+class LocalLimiter:
+    """The same limit kept in this process alone: the stand-in while Redis is away."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.buckets: dict[int, TokenBucket] = {}
+
+    def allow(self, registrant_id: int) -> bool:
+        now = self.clock()
+        bucket = self.buckets.get(registrant_id)
+        if bucket is None:
+            if len(self.buckets) >= MAX_HELD:
+                self._forget_idle(now)
+            bucket = self.buckets[registrant_id] = TokenBucket(RATE, BURST)
+        return bucket.take(now)
+
+    def _forget_idle(self, now: float) -> None:
+        """Buckets that would be full again carry nothing: drop them (bounded memory)."""
+        full = BURST / RATE
+        self.buckets = {r: b for r, b in self.buckets.items() if now - b.at < full}
+
+
+@dataclass
+class Lease:
+    tokens: int
+    until: float
+
+
+class Limiter:
+    """The shared limit, spent from leases; `allow` is the one question transport asks."""
+
+    def __init__(self, redis: Redis, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.leases: dict[int, Lease] = {}
+        self.local = LocalLimiter(clock)
+        self.take = redis.register_script(TAKE)
+        self.shared = True  # so that losing and regaining Redis is logged once each
+
+    async def allow(self, registrant_id: int) -> bool:
+        now = self.clock()
+        lease = self.leases.get(registrant_id)
+        if lease is not None and lease.tokens > 0 and now < lease.until:
+            lease.tokens -= 1
+            return True
+        try:
+            key = keys.frame_budget(registrant_id)
+            granted = int(await self.take(keys=[key], args=[BURST, RATE, LEASE]))
+        except (RedisError, OSError) as exc:
+            if self.shared:
+                log.warning("shared rate limit unavailable (%s): limiting per process", exc)
+            self.shared = False
+            return self.local.allow(registrant_id)
+        if not self.shared:
+            log.warning("shared rate limit back")
+            self.shared = True
+        if granted == 0:
+            self.leases.pop(registrant_id, None)
+            return False
+        if len(self.leases) >= MAX_HELD:
+            self.leases = {r: held for r, held in self.leases.items() if now < held.until}
+        self.leases[registrant_id] = Lease(granted - 1, now + LEASE_TTL)
+        return True

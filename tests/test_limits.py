@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -30,27 +31,31 @@ async def test_two_processes_share_one_budget_per_registrant(redis_url: str) -> 
     await two.aclose()
 
 
-async def test_a_frame_costs_redis_once_per_lease(redis_url: str) -> None:
+async def test_redis_is_asked_once_per_lease_and_once_for_all_who_ask_together(
+    redis_url: str,
+) -> None:
     redis = Redis.from_url(redis_url)
     limiter = Limiter(redis)
-    calls = 0
-    take = limiter.take
+    asked: list[list[int]] = []
+    take_all = limiter._take_all
 
-    async def counted(**kw: object) -> object:
-        nonlocal calls
-        calls += 1
-        return await take(**kw)
+    async def counted(registrants: list[int]) -> list[int]:
+        asked.append(registrants)
+        return await take_all(registrants)
 
-    limiter.take = counted  # type: ignore[method-assign,assignment]
+    limiter._take_all = counted  # type: ignore[method-assign]
     assert await spend(limiter, 1, 3 * LEASE) == 3 * LEASE
-    assert calls == 3
+    assert asked == [[1], [1], [1]]
+    asked.clear()
+    together = await asyncio.gather(*(limiter.allow(r) for r in range(100, 600)))
+    assert all(together) and asked == [list(range(100, 600))]  # one round trip
     await redis.aclose()
 
 
 async def test_an_unspent_lease_expires_and_is_not_spent_later(redis_url: str) -> None:
     redis = Redis.from_url(redis_url)
     now = [0.0]
-    limiter = Limiter(redis, clock=lambda: now[0])
+    limiter = Limiter(redis, clock=lambda: now[0], jitter=lambda: 0.5)  # TTL as set
     assert await limiter.allow(1)
     assert limiter.leases[1].tokens == LEASE - 1
     now[0] = LEASE_TTL

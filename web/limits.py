@@ -11,7 +11,9 @@ same size in this process decides: the limit holds per process until it is back.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,7 +29,7 @@ log = logging.getLogger(__name__)
 RATE = 10.0  # frames a second per registrant, on average
 BURST = 40.0
 LEASE = 10  # tokens a process takes from the shared bucket at once
-LEASE_TTL = 10.0  # seconds a lease is good for
+LEASE_TTL = 10.0  # seconds a lease is good for, on average (jittered by ±50 %)
 MAX_HELD = 50_000  # registrants a process keeps leases or buckets for
 
 # Refill the registrant's bucket by Redis's clock (one clock for every process), then
@@ -76,36 +78,85 @@ class Lease:
 
 
 class Limiter:
-    """The shared limit, spent from leases; `allow` is the one question transport asks."""
+    """The shared limit, spent from leases; `allow` is the one question transport asks.
 
-    def __init__(self, redis: Redis, clock: Callable[[], float] = time.monotonic) -> None:
+    Leases are asked for in batches: every registrant who needs one in the same turn
+    of the event loop is served by one pipelined round trip (after a restart, or when
+    leases run out together, that is thousands at once), and each lease lives a
+    jittered LEASE_TTL so that renewals spread out instead of coming back together."""
+
+    def __init__(
+        self,
+        redis: Redis,
+        clock: Callable[[], float] = time.monotonic,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self.redis = redis
         self.clock = clock
+        self.jitter = jitter
         self.leases: dict[int, Lease] = {}
+        self.asking: dict[int, asyncio.Future[bool]] = {}
+        self.asker: asyncio.Task[None] | None = None
         self.local = LocalLimiter(clock)
         self.take = redis.register_script(TAKE)
         self.shared = True  # so that losing and regaining Redis is logged once each
 
     async def allow(self, registrant_id: int) -> bool:
-        now = self.clock()
-        lease = self.leases.get(registrant_id)
-        if lease is not None and lease.tokens > 0 and now < lease.until:
-            lease.tokens -= 1
+        """May the registrant send this frame? (`spend` first spares the hot path an await.)"""
+        if self.spend(registrant_id):
             return True
-        try:
-            key = keys.frame_budget(registrant_id)
-            granted = int(await self.take(keys=[key], args=[BURST, RATE, LEASE]))
-        except (RedisError, OSError) as exc:
-            if self.shared:
-                log.warning("shared rate limit unavailable (%s): limiting per process", exc)
-            self.shared = False
+        if not await self._renew(registrant_id):
             return self.local.allow(registrant_id)
-        if not self.shared:
-            log.warning("shared rate limit back")
-            self.shared = True
-        if granted == 0:
-            self.leases.pop(registrant_id, None)
+        return self.spend(registrant_id)
+
+    def spend(self, registrant_id: int) -> bool:
+        """A token from the lease in hand, if one is good: no I/O."""
+        lease = self.leases.get(registrant_id)
+        if lease is None or lease.tokens < 1 or self.clock() >= lease.until:
             return False
-        if len(self.leases) >= MAX_HELD:
-            self.leases = {r: held for r, held in self.leases.items() if now < held.until}
-        self.leases[registrant_id] = Lease(granted - 1, now + LEASE_TTL)
+        lease.tokens -= 1
         return True
+
+    async def _renew(self, registrant_id: int) -> bool:
+        """A new lease for the registrant, in the next batch; False if Redis is away."""
+        asked = self.asking.get(registrant_id)
+        if asked is None:
+            asked = self.asking[registrant_id] = asyncio.get_running_loop().create_future()
+            if self.asker is None or self.asker.done():
+                self.asker = asyncio.create_task(self._ask())
+        return await asyncio.shield(asked)
+
+    async def _ask(self) -> None:
+        await asyncio.sleep(0)  # let every frame of this turn join the batch
+        while self.asking:
+            batch, self.asking = self.asking, {}
+            try:
+                granted = await self._take_all(list(batch))
+            except (RedisError, OSError) as exc:
+                if self.shared:
+                    log.warning("shared rate limit unavailable (%s): limiting per process", exc)
+                self.shared = False
+                for asked in batch.values():
+                    asked.set_result(False)
+                continue
+            if not self.shared:
+                log.warning("shared rate limit back")
+                self.shared = True
+            self._keep(dict(zip(batch, granted, strict=True)))
+            for asked in batch.values():
+                asked.set_result(True)
+
+    async def _take_all(self, registrants: list[int]) -> list[int]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for registrant_id in registrants:
+                key = keys.frame_budget(registrant_id)
+                await self.take(keys=[key], args=[BURST, RATE, LEASE], client=pipe)
+            return [int(n) for n in await pipe.execute()]
+
+    def _keep(self, granted: dict[int, int]) -> None:
+        now = self.clock()
+        if len(self.leases) + len(granted) > MAX_HELD:
+            self.leases = {r: held for r, held in self.leases.items() if now < held.until}
+        for registrant_id, tokens in granted.items():
+            ttl = LEASE_TTL * (0.5 + self.jitter())
+            self.leases[registrant_id] = Lease(tokens, now + ttl)

@@ -236,7 +236,8 @@ class Conn:
             if isinstance(frame, Ping):
                 self.put(Text(PONG))
                 return
-            if not await self.live.limiter.allow(self.rid):
+            limiter = self.live.limiter
+            if not (limiter.spend(self.rid) or await limiter.allow(self.rid)):
                 raise FrameError("rate_limited", "slow down", *_about(frame))
             await self._act(frame)
         except FrameError as exc:

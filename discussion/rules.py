@@ -43,7 +43,7 @@ def check_validation(
         return ValidationCheck("discussion_closed", "this discussion is closed")
     if me in validated:
         return ValidationCheck("already_validated", "you have already validated")
-    if peer_took_part and not all(took.values()):
+    if not all(took.values()):  # API.md: before both have taken part, 409, whatever is claimed
         return ValidationCheck(
             "not_taken_part", "both participants must write on every prompt before validating"
         )

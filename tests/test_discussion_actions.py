@@ -138,6 +138,10 @@ async def test_peer_did_not_take_part_goes_to_moderators_and_both_are_requeued(
 ) -> None:
     p = await pair(sessions)
     await take_part(sessions, p, p.a)
+    with pytest.raises(Conflict) as early:  # API.md: not before both have taken part
+        await run_validate(sessions, p, p.a, took=False)
+    assert early.value.code == "not_taken_part"
+    await take_part(sessions, p, p.b)
     outcome = await run_validate(sessions, p, p.a, took=False)
     assert sorted(outcome.requeue) == sorted(p.completions)
     assert await states(sessions, p) == [State.SEEKING_PEER] * 2

@@ -33,7 +33,9 @@ def test_taking_part_means_every_prompt(
     [
         ("open", {1: True, 2: True}, set(), True, None),
         ("open", {1: True, 2: False}, set(), True, "not_taken_part"),
-        ("open", {1: True, 2: False}, set(), False, None),  # a dispute needs no taking part
+        ("open", {1: True, 2: False}, set(), False, "not_taken_part"),  # API.md: 409 either way
+        ("open", {1: False, 2: False}, set(), False, "not_taken_part"),
+        ("open", {1: True, 2: True}, set(), False, None),  # a dispute, once both took part
         ("open", {1: True, 2: True}, {1}, True, "already_validated"),
         ("closed", {1: True, 2: True}, set(), True, "discussion_closed"),
         ("completed", {1: True, 2: True}, {2}, True, "discussion_closed"),

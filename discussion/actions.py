@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from discussion import reads, rules
 from discussion.frames import MessageRow, message_frame
 from peercet.completions import complete_interactive, notify_completed
-from peercet.errors import Conflict, Forbidden, NotFound
+from peercet.errors import BadInput, Conflict, Forbidden, NotFound
 from peercet.events import Event, Outcome
 from peercet.frames import completion_event
 from peercet.lifecycle import DiscussionState
@@ -289,6 +289,12 @@ async def report(
     session: AsyncSession, reporter: int, discussion_id: int, reason: str, seq: int | None,
     now: datetime,
 ) -> Report:  # fmt: skip
+    if seq is not None:
+        last = await session.scalar(
+            select(Discussion.last_seq).where(Discussion.id == discussion_id)
+        )
+        if not 0 < seq <= (last or 0):
+            raise BadInput(f"there is no message {seq} in this discussion", "unknown_message")
     row = Report(
         discussion_id=discussion_id, reporter_id=reporter, seq=seq, reason=reason, created_at=now
     )

@@ -20,6 +20,7 @@ from peercet.catalogue import may_take
 from peercet.completions import record_pass
 from peercet.errors import BadInput, Forbidden, NotFound
 from peercet.events import Outcome
+from peercet.numbers import whole
 from peercet.tables import Completion, Course, ExamAttempt, ExamQuestion, Registrant
 
 
@@ -35,8 +36,8 @@ class Mark:
 
 
 def _option(value: Any, options: int) -> int:
-    if isinstance(value, str) and value.isdigit():
-        value = int(value)
+    if isinstance(value, str):
+        value = whole(value)
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < options:
         raise BadInput("each answer must be the id of one of the question's options", "bad_answer")
     return value
@@ -49,7 +50,7 @@ def read_answers(raw: Any, questions: Sequence[ExamQuestion]) -> dict[int, int]:
     by_id = {q.id: q for q in questions}
     answers: dict[int, int] = {}
     for key, value in raw.items():
-        qid = int(key) if str(key).isdigit() else None
+        qid = whole(key)
         if qid is None or qid not in by_id:
             raise BadInput(f"question {key} is not in this exam", "unknown_question")
         answers[qid] = _option(value, len(by_id[qid].options))

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from peercet.catalogue import PROFESSIONS, may_take
 from peercet.errors import BadInput
+from peercet.numbers import whole
 from peercet.tables import Course
 
 PAGE_SIZE = 20
@@ -53,9 +54,10 @@ def _bool(value: str, name: str) -> bool:
 
 
 def _page(value: str) -> int:
-    if not value.isdigit() or int(value) < 1:
+    page = whole(value)
+    if page is None or page < 1:
         raise BadInput("'page' must be a whole number from 1", "bad_query")
-    return int(value)
+    return page
 
 
 def parse_query(params: Mapping[str, str]) -> CourseQuery:

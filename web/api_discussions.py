@@ -18,6 +18,7 @@ from discussion import actions, reads
 from discussion.reads import Role
 from peercet.db import transaction
 from peercet.errors import BadInput, Forbidden
+from peercet.numbers import is_id
 from peercet.tables import Registrant
 from web.auth import current_registrant, require_registrant
 from web.http import path_int, read_json
@@ -91,7 +92,7 @@ async def post_report(request: Request) -> Response:
     data = await read_json(request)
     reason = _text(data, "reason")
     seq = data.get("seq")
-    if seq is not None and (isinstance(seq, bool) or not isinstance(seq, int)):
+    if seq is not None and not is_id(seq):
         raise BadInput("`seq` must be a message's seq or absent")
     res = resources(request)
     async with transaction(res.sessions) as session:

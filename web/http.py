@@ -8,6 +8,7 @@ from typing import Any
 from starlette.requests import Request
 
 from peercet.errors import BadInput, NotFound, TooLarge
+from peercet.numbers import is_id, whole
 
 MAX_BODY = 64 * 1024
 
@@ -29,7 +30,8 @@ async def read_json(request: Request) -> dict[str, Any]:
 
 
 def path_int(request: Request, name: str) -> int:
-    try:
-        return int(request.path_params[name])
-    except (KeyError, ValueError):
-        raise NotFound(f"no such {name}") from None
+    """An id in the path; anything that cannot be one is simply not found."""
+    value = whole(request.path_params.get(name))
+    if value is None or not is_id(value):
+        raise NotFound(f"no such {name}")
+    return value

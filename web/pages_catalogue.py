@@ -12,6 +12,7 @@ from starlette.routing import Route
 from peercet import search
 from peercet.catalogue import may_take
 from peercet.errors import BadInput
+from peercet.numbers import whole
 from peercet.tables import Registrant
 from web import csrf
 from web.api_catalogue import attempt, course_detail, find_courses
@@ -58,7 +59,7 @@ def form_answers(form: FormData) -> dict[str, str]:
     return {
         key[1:]: value
         for key, value in form.items()
-        if key.startswith("q") and key[1:].isdigit() and isinstance(value, str)
+        if key.startswith("q") and whole(key[1:]) is not None and isinstance(value, str)
     }
 
 

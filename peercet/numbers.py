@@ -1,0 +1,24 @@
+"""Numbers written by a client (a path, a query string, JSON keys and values).
+
+`str.isdigit` is true of "²" and "٣", which `int` refuses or reads: a client's
+number is ASCII digits, and an id fits the databases' INTEGER column, or it names
+nothing (PostgreSQL refuses a larger one with an error, not an empty answer).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+MAX_ID = 2**31 - 1
+
+
+def whole(text: Any) -> int | None:
+    """The whole number `text` writes in ASCII digits, or None."""
+    if isinstance(text, str) and text.isascii() and text.isdigit():
+        return int(text)
+    return None
+
+
+def is_id(value: Any) -> bool:
+    """An integer (not a bool) that a row's id or a message's seq can be."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID

@@ -26,12 +26,15 @@ async def test_the_completion_email_links_to_a_certificate_anyone_with_it_can_op
     inbox, url = smtp
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine, info={"settings": settings})
-    async with transaction(sessions) as session:
-        who = await f.registrant(session, email="ann@example.test", name="Ann Ó Súilleabháin")
-        course = await f.course(session, interactive=False)
-        await f.completion(session, who, course)  # a non-interactive course completes at once
-    sent = await mailer.drain(sessions, mailer.SmtpTransport(url), FixedClock(f.T0), "P <p@x.test>")
-    await engine.dispose()
+    try:
+        async with transaction(sessions) as session:
+            who = await f.registrant(session, email="ann@example.test", name="Ann Ó Súilleabháin")
+            course = await f.course(session, interactive=False)
+            await f.completion(session, who, course)  # a non-interactive course completes at once
+        transport = mailer.SmtpTransport(url)
+        sent = await mailer.drain(sessions, transport, FixedClock(f.T0), "P <p@x.test>")
+    finally:
+        await engine.dispose()
     assert sent.sent == 1
     (message,) = inbox.messages
     assert message["To"] == "ann@example.test" and course.ref in message["Subject"]

@@ -334,14 +334,16 @@ async def endpoint(websocket: WebSocket) -> None:
         pass
     finally:
         conn.stopping = True
-        if conn.sending is not None:
-            conn.sending.cancel()
         farewell = conn.live.see_off(asyncio.wait_for(_cleanup(conn), FAREWELL_TIMEOUT))
         with suppress(Exception, asyncio.CancelledError):
             await asyncio.shield(farewell)
 
 
 async def _cleanup(conn: Conn) -> None:
+    sender = conn.sending
+    if sender is not None:  # stopped and waited for: it may be reading the database
+        sender.cancel()
+        await asyncio.wait([sender])
     conn.live.hub.remove(keys.registrant_channel(conn.rid), conn)
     for discussion_id in conn.access:
         conn.live.hub.remove(keys.discussion_channel(discussion_id), conn)

@@ -31,6 +31,7 @@ from peercet.tables import (
 NEAR = timedelta(days=3)
 QUIET = timedelta(hours=24)
 OUTCOMES = {"void": "voided", "repair": "repair"}
+WATCHED = 500  # discussions in the console's list, newest first
 
 
 def check_reason(reason: Any) -> str:
@@ -60,6 +61,8 @@ async def close(
     if discussion.state != DiscussionState.OPEN:
         raise Conflict("this discussion is already closed", "discussion_closed")
     result = await rooms.close_discussions(session, [discussion_id], OUTCOMES[outcome], now)
+    if not result.events:  # closed meanwhile (another moderator, a validation, a deadline)
+        raise Conflict("this discussion is already closed", "discussion_closed")
     await audit.record(
         session, now, moderator, f"close_{outcome}", f"discussion:{discussion_id}", why
     )
@@ -146,16 +149,19 @@ async def resolve_report(
 
 
 async def discussions_under_watch(
-    session: AsyncSession, state: str | None, reported: bool
+    session: AsyncSession, state: str | None, reported: bool, only: int | None = None
 ) -> list[dict[str, Any]]:
-    """The console's list: newest first, filterable by state and by "reported"."""
+    """The console's list: newest first, filterable by state and by "reported"
+    (or just the discussion `only`, however old)."""
     has_report = exists().where(Report.discussion_id == Discussion.id)
     query = select(Discussion, has_report.label("reported")).order_by(Discussion.id.desc())
+    if only is not None:
+        query = query.where(Discussion.id == only)
     if state:
         query = query.where(Discussion.state == state)
     if reported:
         query = query.where(has_report)
-    rows = (await session.execute(query.limit(500))).all()
+    rows = (await session.execute(query.limit(WATCHED))).all()
     ids = [d.id for d, _ in rows]
     people: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
     for did, rid, name in await session.execute(

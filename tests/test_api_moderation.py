@@ -6,12 +6,15 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.testclient import TestClient
 
+from discussion import moderation
 from peercet.clock import FixedClock
 from peercet.db import create_engine, session_factory
 from peercet.settings import Settings
 from tests import factories as f
+from tests.web_helpers import run_db
 from web.app import create_app
 
 
@@ -104,3 +107,19 @@ def test_a_notice_appears_in_the_transcript_and_the_audit_log(
     )
     assert client.post(url, json={"body": "late"}).status_code == 409
     assert client.get("/api/moderation/discussions/99999").status_code == 404
+
+
+def test_closing_a_discussion_older_than_the_list_answers_it(
+    client: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def newer(session: AsyncSession) -> None:
+        await f.pair(session, await f.course(session))
+
+    older = asyncio.run(_seed(settings.database_url))
+    run_db(settings.database_url, newer)
+    monkeypatch.setattr(moderation, "WATCHED", 1)  # the list holds the newer one only
+    sign_in(client, "mod@example.test")
+    closed = client.post(
+        f"/api/moderation/discussions/{older}/close", json={"outcome": "void", "reason": "old"}
+    )
+    assert closed.status_code == 200 and closed.json()["id"] == older

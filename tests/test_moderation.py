@@ -86,3 +86,20 @@ async def test_at_risk_lists_near_deadlines_without_a_lively_discussion(
         second.id: "quiet_discussion",
     }
     assert later.id not in risks
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # SQLite serialises
+async def test_a_discussion_closed_meanwhile_is_a_conflict_with_no_audit_entry(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as session, session.begin():
+        mod = await f.registrant(session, role="moderator")
+        _, _, did = await f.pair(session, await f.course(session))
+    async with sessions() as late, late.begin():
+        await late.get_one(Discussion, did)  # read while open, as a second moderator's click
+        async with sessions() as first, first.begin():
+            await moderation.close(first, mod, did, "void", "first", f.T0)
+        with pytest.raises(Conflict):
+            await moderation.close(late, mod, did, "repair", "second", f.T0)
+    async with sessions() as session:
+        assert [e["reason"] for e in await moderation.audit_entries(session)] == ["first"]

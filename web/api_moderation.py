@@ -33,8 +33,8 @@ async def close(request: Request) -> Response:
         )
     await res.effects(outcome)
     async with res.sessions() as session:
-        found = await moderation.discussions_under_watch(session, None, False)
-    return JSONResponse(next(d for d in found if d["id"] == did))
+        [closed] = await moderation.discussions_under_watch(session, None, False, only=did)
+    return JSONResponse(closed)
 
 
 async def detail(request: Request) -> Response:

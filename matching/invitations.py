@@ -14,8 +14,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from peercet.accounts import EMAIL, GOC_NUMBER
 from peercet.errors import BadInput, Conflict, NotFound
@@ -123,8 +124,8 @@ async def invite(
     if invitee is None:
         _email_stranger(session, inviter, invitation, course, completion, now)
         return invitation, outcome
-    waiting = await _waiting_completion(session, invitee.id, completion)
-    if waiting is not None:
+    waiting = await _hold_invitee(session, invitee.id, completion)
+    if waiting is not None and waiting.state == State.SEEKING_PEER.value:
         outcome.extend(await _accept(session, invitation, completion, waiting, now))
         outcome.dequeue.append(waiting.id)
     else:
@@ -132,16 +133,20 @@ async def invite(
     return invitation, outcome
 
 
-async def _waiting_completion(
+async def _hold_invitee(
     session: AsyncSession, registrant_id: int, inviter_completion: Completion
 ) -> Completion | None:
+    """The invitee's completion of the course, its row locked (PostgreSQL; SQLite's
+    BEGIN IMMEDIATE already serialises writers): a choice cannot commit between this
+    read and the invitation, so either we see them waiting or their choice sees it."""
     return await session.scalar(
-        select(Completion).where(
+        select(Completion)
+        .where(
             Completion.registrant_id == registrant_id,
             Completion.course_id == inviter_completion.course_id,
             Completion.cet_year == inviter_completion.cet_year,
-            Completion.state == State.SEEKING_PEER.value,
         )
+        .with_for_update()
     )
 
 
@@ -282,6 +287,37 @@ async def find_invitation(
         return None
     invitation = min(fitting, key=lambda t: (t[0], t[1]))[2]
     return invitation, inviters[invitation.completion_id]
+
+
+async def waiting_invitees(session: AsyncSession) -> list[Completion]:
+    """Completions seeking a peer that a standing invitation names (same course and
+    year); driven from the (few) standing invitations."""
+    inviter, invitee = aliased(Completion), aliased(Registrant)
+    rows = await session.scalars(
+        select(Completion)
+        .select_from(Invitation)
+        .join(inviter, inviter.id == Invitation.completion_id)
+        .join(
+            invitee,
+            or_(
+                Invitation.invitee_id == invitee.id,
+                Invitation.invitee_email == func.lower(invitee.email),
+                Invitation.invitee_goc_number == invitee.goc_number,
+            ),
+        )
+        .join(
+            Completion,
+            and_(
+                Completion.registrant_id == invitee.id,
+                Completion.course_id == inviter.course_id,
+                Completion.cet_year == inviter.cet_year,
+            ),
+        )
+        .where(Invitation.state == PENDING, Completion.state == State.SEEKING_PEER.value)
+        .distinct()
+        .order_by(Completion.id)
+    )
+    return list(rows)
 
 
 async def pair_invitee(

@@ -4,8 +4,9 @@ The period: 48 hours after pairing. A discussion still open 48 hours after it wa
 opened, in which a participant has not written a single message, is closed as
 `no_show`. `close_discussions` then sends every participant still within their
 deadline back to the queue at their old place (their deadline) and tells them; the
-fairness rule keeps the two apart while anyone else waits. Nobody loses their CET:
-the one who did not turn up may still be paired again before their deadline.
+two are never paired together again this CET year, however they were paired. Nobody
+loses their CET: the one who did not turn up may still be paired again before their
+deadline.
 """
 
 from __future__ import annotations

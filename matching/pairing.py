@@ -8,7 +8,9 @@ makes are appended to the outcome, so the edge publishes them after its own.
 
 A pair taken from Redis is committed through `peercet.rooms.open_discussion`, which
 moves both completions only if both are still seeking a peer: the database decides,
-exactly once. If that write fails, whoever still waits goes back in the queue.
+exactly once. If that write fails, whoever still waits goes back in the queue. The
+pair it names as met (`Outcome.met`), made here or by an edge's invitation, joins the
+met set after the commit, so they are never paired together again that year.
 """
 
 from __future__ import annotations
@@ -77,6 +79,8 @@ class Matcher:
 
     async def __call__(self, outcome: Outcome) -> None:
         try:
+            if outcome.met:  # before anyone goes back in a queue
+                await self.queues.remember_met(outcome.met)
             if outcome.dequeue:
                 await self.queues.remove(await self._load(outcome.dequeue))
             if outcome.requeue:
@@ -129,6 +133,18 @@ class Matcher:
                 outcome = await invitations.pair_invitee(session, mine, now)
         except Conflict:
             return None  # the inviter left meanwhile: the public queue it is
+        if outcome is not None:
+            await self.queues.remember_met(outcome.met)
+        return outcome
+
+    async def pair_invitees(self, now: datetime) -> Outcome:
+        """Every waiting invitee with their inviter: the rebuild's safety net for a
+        choice whose after-commit step was lost or ran before the invitation committed."""
+        async with self.sessions() as session:
+            waiting = await invitations.waiting_invitees(session)
+        outcome = Outcome()
+        for completion in waiting:
+            outcome.extend(await self._pair_invited(completion, now) or Outcome())
         return outcome
 
     async def pair_course(self, course_id: int) -> Outcome:

@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 
 from matching.order import WINDOW, Waiting
 from peercet import keys
+from peercet.events import Met
 
 # Who met whom matters for one CET year; the key outlives it a little, then goes.
 MET_TTL = 400 * 24 * 3600
@@ -129,12 +130,13 @@ class Queues:
             pipe.srem(keys.met_pairs(course_id, cet_year), met_member(a, b))
             await pipe.execute()
 
-    async def remember_met(self, course_id: int, cet_year: int, pairs: list[str]) -> None:
-        if pairs:
-            async with self.redis.pipeline(transaction=False) as pipe:
-                pipe.sadd(keys.met_pairs(course_id, cet_year), *pairs)
+    async def remember_met(self, met: Iterable[Met]) -> None:
+        """Pairs the database has recorded, whoever made them: never again this year."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for course_id, cet_year, first, second in met:
+                pipe.sadd(keys.met_pairs(course_id, cet_year), met_member(first, second))
                 pipe.expire(keys.met_pairs(course_id, cet_year), MET_TTL)
-                await pipe.execute()
+            await pipe.execute()
 
     async def members(self, course_id: int) -> list[tuple[int, int]]:
         raw = await self.redis.zrange(keys.course_queue(course_id), 0, -1)

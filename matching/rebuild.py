@@ -1,11 +1,14 @@
 """Redis is an index, the database the truth: rebuild the queues from it.
 
-Run at start-up and periodically. It first prunes members the database says are no
-longer waiting, then adds every waiting completion (ZADD is idempotent and the score
-is the deadline, so places are kept), then restores who has met whom this CET year,
-then pairs whatever can be paired. Adding after pruning means a race with a live
-choice can at worst leave a stale member, which the next pairing step discards when
-the database refuses it; nobody waiting in the database is ever left out.
+Run at start-up and periodically. It first pairs every waiting invitee with their
+standing invitation (their choice's after-commit step may have been lost, or have run
+before the invitation committed: nothing else would bring the two together), then
+prunes members the database says are no longer waiting, then adds every waiting
+completion (ZADD is idempotent and the score is the deadline, so places are kept), then
+restores who has met whom this CET year, then pairs whatever can be paired. Adding
+after pruning means a race with a live choice can at worst leave a stale member, which
+the next pairing step discards when the database refuses it; nobody waiting in the
+database is ever left out.
 """
 
 from __future__ import annotations
@@ -23,10 +26,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from matching.pairing import Matcher, in_public_queue
-from matching.queue import Entry, Queues, met_member
+from matching.queue import Entry, Queues
 from peercet import keys
 from peercet.clock import Clock, FixedClock, SystemClock
-from peercet.events import Outcome, RedisPublisher
+from peercet.events import Met, RedisPublisher
 from peercet.lifecycle import cet_year
 from peercet.tables import Completion, Participant
 
@@ -86,12 +89,8 @@ async def _restore_met(session: AsyncSession, redis: Redis, year: int, courses: 
     rooms: dict[tuple[int, int], list[int]] = defaultdict(list)
     for course_id, discussion_id, registrant_id in rows:
         rooms[(course_id, discussion_id)].append(registrant_id)
-    pairs: dict[int, list[str]] = defaultdict(list)
-    for (course_id, _), who in rooms.items():
-        if len(who) == 2:
-            pairs[course_id].append(met_member(*who))
-    for course_id, members in pairs.items():
-        await Queues(redis).remember_met(course_id, year, members)
+    met = [Met(course_id, year, *who) for (course_id, _), who in rooms.items() if len(who) == 2]
+    await Queues(redis).remember_met(met)
 
 
 async def rebuild_index(
@@ -113,11 +112,12 @@ async def rebuild_queues(
     now: datetime | None = None,
     tz: ZoneInfo = LONDON,
 ) -> Rebuilt:
-    """The periodic check (and start-up step): rebuild, then pair and tell the pairs."""
+    """The periodic check (and start-up step): pair waiting invitees with their
+    inviters, rebuild, then pair the queues and tell the pairs."""
     clock: Clock = SystemClock() if now is None else FixedClock(now)
-    out = await rebuild_index(sessions, redis, clock.now(), tz)
     matcher = Matcher(sessions, redis, clock, tz)
-    outcome = Outcome()
+    outcome = await matcher.pair_invitees(clock.now())  # first: the index then drops them
+    out = await rebuild_index(sessions, redis, clock.now(), tz)
     for course_id in sorted(out.courses):
         outcome.extend(await matcher.pair_course(course_id))
     await RedisPublisher(redis).publish(outcome.events)

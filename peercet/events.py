@@ -10,7 +10,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from redis.asyncio import Redis
 
@@ -62,6 +62,15 @@ class MemoryPublisher:
             self.sent[event.channel].append(event.frame)
 
 
+class Met(NamedTuple):
+    """Two registrants paired for a course in a CET year: never paired again that year."""
+
+    course_id: int
+    cet_year: int
+    first: int  # registrant ids
+    second: int
+
+
 @dataclass
 class Outcome:
     """What an action leaves for the edge to do after it commits."""
@@ -70,10 +79,12 @@ class Outcome:
     requeue: list[int] = field(default_factory=list)  # completions to put (back) in a queue
     dequeue: list[int] = field(default_factory=list)  # completions to take out of a queue
     deadlines: list[tuple[int, datetime]] = field(default_factory=list)  # (completion, due) to time
+    met: list[Met] = field(default_factory=list)  # pairs made, whoever made them: to remember
 
     def extend(self, other: Outcome) -> Outcome:
         self.events.extend(other.events)
         self.requeue.extend(other.requeue)
         self.dequeue.extend(other.dequeue)
         self.deadlines.extend(other.deadlines)
+        self.met.extend(other.met)
         return self

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peercet.errors import Conflict
-from peercet.events import Event, Outcome
+from peercet.events import Event, Met, Outcome
 from peercet.frames import completion_event
 from peercet.lifecycle import DiscussionState, State
 from peercet.notify import Notice, notify, scheme_time, session_tz
@@ -32,7 +32,8 @@ from peercet.tables import (
 async def open_discussion(
     session: AsyncSession, completions: list[Completion], now: datetime
 ) -> tuple[Discussion, Outcome]:
-    """Pair two waiting completions of one course (both must still be seeking a peer)."""
+    """Pair two waiting completions of one course (both must still be seeking a peer).
+    Every pairing comes through here, so the outcome names the pair as met (`Met`)."""
     first, second = completions
     assert first.course_id == second.course_id and first.registrant_id != second.registrant_id
     if min(first.deadline, second.deadline) <= now:  # a deadline never changes
@@ -69,7 +70,9 @@ async def open_discussion(
         for c in completions
     )
     course = await session.get_one(Course, first.course_id)
-    outcome = Outcome()
+    outcome = Outcome(
+        met=[Met(course.id, first.cet_year, first.registrant_id, second.registrant_id)]
+    )
     for completion in completions:
         await session.refresh(completion)
         outcome.events.append(

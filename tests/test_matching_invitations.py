@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
+import asyncpg
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from matching.invitations import Target, cancel, invite
 from matching.noshow import NO_SHOW_PERIOD, close_no_shows
+from matching.rebuild import rebuild_queues
 from peercet.db import transaction
 from peercet.errors import BadInput, Conflict
 from peercet.lifecycle import State
 from peercet.tables import Completion, Discussion, Invitation, Message, OutgoingEmail, Registrant
 from tests import factories as f
-from tests.matching_support import World, passed, quick_registrant, world
+from tests.matching_support import LONDON, World, no_sync, passed, quick_registrant, world
 
 DAY = timedelta(days=1)
+LOCK_WAITS = (
+    "SELECT count(*) FROM pg_stat_activity"
+    " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+)
 Sessions = async_sessionmaker[AsyncSession]
 
 
@@ -159,3 +166,94 @@ async def test_a_no_show_closes_after_48_hours_and_requeues(
         async with sessions() as session:
             closed = await session.get_one(Discussion, room)
         assert (closed.state, closed.closed_reason) == ("closed", "no_show")
+
+
+async def _until_done_or_blocked(task: asyncio.Task[object], database_url: str) -> None:
+    """Let the task run until it has finished or waits for a row lock (PostgreSQL).
+    On SQLite a second writer waits at BEGIN IMMEDIATE: it cannot get ahead at all."""
+    if database_url.startswith("sqlite"):
+        return
+    conn = await asyncpg.connect(database_url.replace("+asyncpg", ""))
+    try:
+        async with asyncio.timeout(30):
+            while not task.done() and not await conn.fetchval(LOCK_WAITS):
+                await asyncio.sleep(0.01)
+    finally:
+        await conn.close()
+
+
+async def test_an_invitation_racing_the_invitees_choice_still_pairs_them(
+    sessions: Sessions, redis_url: str, database_url: str
+) -> None:
+    """A invites B while B, in another process, chooses interactive: B's choice cannot
+    commit between the invitation's read of B and its commit, so it finds the invitation."""
+    async with transaction(sessions) as session:
+        course = await f.course(session)
+        a, b = await passed(session, course), await passed(session, course)
+        goc = (await session.get_one(Registrant, b.registrant_id)).goc_number
+    async with world(sessions, redis_url) as w:
+        w.effects.queue_sync = no_sync  # A waits, not in Redis yet: the queue cannot pair them
+        await w.choose(a.id)
+        w.effects.queue_sync = w.matcher
+        async with transaction(sessions) as session:  # web process 1: A invites B ...
+            mine = await session.get_one(Completion, a.id)
+            inviter = await session.get_one(Registrant, mine.registrant_id)
+            _, outcome = await invite(session, inviter, mine, Target(goc_number=goc), f.T0)
+            choice = asyncio.create_task(w.choose(b.id))  # ... web process 2: B chooses
+            await _until_done_or_blocked(choice, database_url)
+        await w.effects(outcome)
+        await choice
+        first, second = await w.completion(a.id), await w.completion(b.id)
+        assert first.discussion_id == second.discussion_id is not None
+        assert await w.queue(course.id) == []
+
+
+async def test_the_rebuild_pairs_an_invitee_whose_choice_missed_the_invitation(
+    sessions: Sessions, redis_url: str
+) -> None:
+    """The invitee's choice committed but its after-commit step was lost: the periodic
+    rebuild pairs them with their inviter, ahead of the public queue."""
+    async with transaction(sessions) as session:
+        course = await f.course(session)
+        stranger = await passed(session, course)  # earliest deadline: first in line
+        a, b = await passed(session, course, f.T0 + DAY), await passed(session, course, f.T0 + DAY)
+        goc = (await session.get_one(Registrant, b.registrant_id)).goc_number
+    async with world(sessions, redis_url, at=f.T0 + DAY) as w:
+        await w.choose(a.id)
+        await _invite(w, a.id, Target(goc_number=goc))
+        await w.choose(stranger.id)
+        w.effects.queue_sync = no_sync
+        await w.choose(b.id)
+        await rebuild_queues(sessions, w.redis, f.T0 + DAY, LONDON)
+        first, second = await w.completion(a.id), await w.completion(b.id)
+        assert first.discussion_id == second.discussion_id is not None
+        assert [cid for cid, _ in await w.queue(course.id)] == [stranger.id]
+
+
+@pytest.mark.parametrize("at_once", [True, False], ids=["invitee-waiting", "invitee-later"])
+async def test_a_pair_made_by_invitation_is_not_made_again_after_a_no_show(
+    sessions: Sessions, redis_url: str, at_once: bool
+) -> None:
+    async with transaction(sessions) as session:
+        course = await f.course(session)
+        a, b = await passed(session, course), await passed(session, course, f.T0 + DAY)
+        goc = (await session.get_one(Registrant, b.registrant_id)).goc_number
+    async with world(sessions, redis_url, at=f.T0 + DAY) as w:
+        await w.choose(a.id)
+        if at_once:  # B waits too, not yet paired (Redis was away when B chose)
+            w.effects.queue_sync = no_sync
+            await w.choose(b.id)
+            w.effects.queue_sync = w.matcher
+        await _invite(w, a.id, Target(goc_number=goc))
+        if not at_once:
+            await w.choose(b.id)
+        room = (await w.completion(a.id)).discussion_id
+        assert room is not None and (await w.completion(b.id)).discussion_id == room
+        w.clock.at = f.T0 + DAY + NO_SHOW_PERIOD  # nobody wrote
+        await w.effects(await close_no_shows(sessions, w.clock.now()))
+        assert [cid for cid, _ in await w.queue(course.id)] == [a.id, b.id]  # not re-paired
+        async with transaction(sessions) as session:
+            c = await passed(session, course, f.T0 + 2 * DAY)
+        await w.choose(c.id)
+        assert (await w.completion(c.id)).discussion_id == (await w.completion(a.id)).discussion_id
+        assert (await w.completion(b.id)).state == State.SEEKING_PEER

@@ -15,10 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from discussion import moderation
 from discussion.actions import report
 from matching.pairing import matching_effects
-from matching.queue import Entry, Queues, met_member
+from matching.queue import Entry, Queues
 from peercet import keys
 from peercet.clock import FixedClock
 from peercet.db import transaction
+from peercet.events import Met
 from peercet.lifecycle import State, cet_year
 from peercet.tables import Completion, Discussion, Message, Participant, PointRecord, Registrant
 from tests import factories as f
@@ -43,8 +44,8 @@ async def _room_and_a_later_waiter(
         a, b, did = await f.pair(session, course)
         c = await f.waiting(session, await f.registrant(session), course, f.T0 + timedelta(days=1))
         mod = await f.registrant(session, role="moderator")
-    met = [met_member(a.registrant_id, b.registrant_id)]
-    await queues.remember_met(course.id, cet_year(NOW, LONDON), met)
+    met = Met(course.id, cet_year(NOW, LONDON), a.registrant_id, b.registrant_id)
+    await queues.remember_met([met])
     await queues.add([Entry(course.id, c.id, c.registrant_id, c.deadline)])
     return did, a, b, c, mod
 

@@ -75,8 +75,9 @@ async def record_pass(
 async def choose(
     session: AsyncSession, completion: Completion, course: Course, mode: Mode, now: datetime
 ) -> Outcome:
-    """Rule 2: the registrant's choice; a non-interactive choice is final."""
-    if not course.interactive:
+    """Rule 2: the registrant's choice; a non-interactive choice is final. (A course
+    made non-interactive since the pass still lets its open completions take the point.)"""
+    if not course.interactive and mode is Mode.INTERACTIVE:
         raise Conflict("this course has no interactive discussion", "not_interactive")
     state = State(completion.state)
     result = lifecycle.choose(state, completion.fallback, mode)
@@ -89,7 +90,13 @@ async def choose(
         values["queued_at"] = now
     else:
         values["completed_at"] = now
-    await _move(session, completion, state, values)
+    try:
+        await _move(session, completion, state, values)
+    except Conflict:
+        await session.refresh(completion)
+        if lifecycle.choose(State(completion.state), completion.fallback, mode).changed:
+            raise
+        return Outcome()  # the same choice, made meanwhile (a double click): nothing to do
     outcome = Outcome([completion_event(completion, course)])
     if result.state is State.SEEKING_PEER:
         outcome.requeue.append(completion.id)

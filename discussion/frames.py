@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-MAX_FRAME = 16 * 1024  # characters in one client text frame
+from peercet.numbers import MAX_ID, is_id
+
+# Characters in one client text frame: room for a 4,000-character body however its
+# JSON is written (every character escaped, as "\ud83d\ude00" for one emoji, is 48,000),
+# and under uvicorn's --ws-max-size 65536 (Procfile), which closes the socket (1009).
+MAX_FRAME = 60 * 1024
 MAX_BODY = 4000  # characters in one message body
 MAX_CLIENT_MSG_ID = 64
 
@@ -74,11 +79,21 @@ class FrameError(Exception):
         return out
 
 
-def _int(data: dict[str, Any], name: str, default: int | None = None) -> int:
+def _int(data: dict[str, Any], name: str, default: int | None = None, **about: Any) -> int:
     value = data.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise FrameError("bad_frame", f"`{name}` must be a non-negative integer")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ID:
+        raise FrameError("bad_frame", f"`{name}` must be a non-negative integer", **about)
     return value
+
+
+def _about(data: dict[str, Any]) -> dict[str, Any]:
+    """What an error about this frame can echo: its discussion and client_msg_id, if
+    they are readable at all."""
+    discussion, cmid = data.get("discussion"), data.get("client_msg_id")
+    return {
+        "discussion": discussion if is_id(discussion) else None,
+        "client_msg_id": cmid if isinstance(cmid, str) and len(cmid) <= MAX_CLIENT_MSG_ID else None,
+    }
 
 
 def _say(data: dict[str, Any], discussion: int) -> Say:
@@ -111,9 +126,10 @@ def parse(text: str) -> ClientFrame:
         return Ping()
     if kind not in ("join", "say", "typing", "leave"):
         raise FrameError("bad_frame", f"unknown frame type {kind!r}")
-    discussion = _int(data, "discussion")
+    about = _about(data)
+    discussion = _int(data, "discussion", **about)
     if kind == "join":
-        return Join(discussion, _int(data, "after", 0))
+        return Join(discussion, _int(data, "after", 0, **about))
     if kind == "say":
         return _say(data, discussion)
     return Typing(discussion) if kind == "typing" else Leave(discussion)

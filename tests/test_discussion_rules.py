@@ -92,6 +92,9 @@ def test_frames_parse_into_typed_messages(text: str, expected: object) -> None:
         (frame(type="join", discussion="3"), "bad_frame", None),
         (frame(type="join", discussion=True), "bad_frame", None),
         (frame(type="join", discussion=3, after=-1), "bad_frame", None),
+        (frame(type="join", discussion=2**31), "bad_frame", None),  # past any INTEGER id
+        (frame(type="say", discussion="x", client_msg_id="u", body="hi"), "bad_frame", "u"),
+        (frame(type="say", discussion=2**31, client_msg_id="u", body="hi"), "bad_frame", "u"),
         (frame(type="say", discussion=3, body="hi"), "bad_frame", None),
         (frame(type="say", discussion=3, client_msg_id="u", body=""), "bad_frame", "u"),
         (frame(type="say", discussion=3, client_msg_id="u", body=5), "bad_frame", "u"),
@@ -107,6 +110,14 @@ def test_bad_frames_are_refused_with_a_code(text: str, code: str, cmid: str | No
         parse(text)
     assert (refused.value.code, refused.value.client_msg_id) == (code, cmid)
     assert refused.value.frame()["type"] == "error"
+
+
+def test_a_body_of_the_maximum_is_accepted_however_its_json_is_written() -> None:
+    """Python's json.dumps escapes every non-ASCII character: 4,000 emoji are 48,000
+    characters of frame, and still one valid `say`."""
+    body = "\U0001f600" * MAX_BODY
+    text = json.dumps({"type": "say", "discussion": 1, "client_msg_id": "u", "body": body})
+    assert len(text) > 48_000 and parse(text) == Say(1, "u", body, None)
 
 
 def test_a_body_of_exactly_the_maximum_is_accepted() -> None:

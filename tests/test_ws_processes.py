@@ -85,7 +85,7 @@ async def test_chat_across_processes_survives_a_killed_process(
 async def test_a_frame_over_the_procfiles_limit_closes_only_that_socket(
     settings: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    """Between 16 KiB and uvicorn's --ws-max-size the server answers `too_large`;
+    """Below uvicorn's --ws-max-size a body too long is answered `too_large`;
     past it uvicorn closes the socket (1009) before buffering the frame whole, and
     the peer on the same process goes on."""
     p = await pair(sessions)

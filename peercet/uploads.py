@@ -3,10 +3,12 @@
 Each completion lands in exactly one batch: the claim is a conditional UPDATE
 (`upload_batch_id IS NULL`), and upload runs are serialised (SQLite's BEGIN IMMEDIATE,
 a transaction-scoped advisory lock on PostgreSQL). The file is written under a temporary
-name and renamed into place before the commit; if anything fails the transaction rolls
-back and the file is removed, so a batch is redone whole or not at all. A file left by a
-process killed between rename and commit names a batch that was never committed: the next
-run removes it before it claims anything.
+name and renamed into place before the commit; if anything fails before the commit the
+transaction rolls back and the file is removed, so a batch is redone whole or not at all.
+Once the commit has begun the file stays whatever happens (a job cancelled during or after
+its commit must not lose a committed batch's file): a file left by a process killed, or a
+commit that failed, names a batch that was never committed, and the next run removes it
+before it claims anything.
 """
 
 from __future__ import annotations
@@ -46,11 +48,16 @@ class UploadResult:
 
 @dataclass
 class _Staged:
-    """Files written by a run not yet committed: removed if it fails."""
+    """Files written by a run not yet committed: removed if it fails before its commit.
+    From the commit on, only the database knows whether they are a batch's: they stay,
+    and the next run's orphan clean-up removes them if the batch never committed."""
 
     paths: list[Path] = field(default_factory=list)
+    committing: bool = False
 
     def discard(self) -> None:
+        if self.committing:
+            return
         for path in self.paths:
             path.unlink(missing_ok=True)
 
@@ -84,6 +91,7 @@ async def run_upload(
     try:
         async with transaction(sessions) as session:
             result = await _upload(session, settings, now, final_year, staged, progress)
+            staged.committing = True  # all that is left is the commit and the close
     except _NothingToUpload:
         return UploadResult(None, 0)
     except BaseException:

@@ -149,6 +149,30 @@ async def test_a_batch_failing_after_its_file_is_written_is_redone_whole(
     assert await _state(sessions) == (len(ids), 1, len(ids))
 
 
+async def test_a_job_cancelled_after_its_commit_keeps_the_batch_file(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """arq cancels a job on timeout and on SIGTERM: if that lands after the commit (here in
+    the session's close), the committed batch's completions must still be in its file."""
+    ids = await _completed(sessions, 3)
+    real_close = AsyncSession.close
+
+    async def close_then_cancelled(self: AsyncSession) -> None:
+        await real_close(self)
+        raise asyncio.CancelledError
+
+    monkeypatch.setattr(AsyncSession, "close", close_then_cancelled)
+    with pytest.raises(asyncio.CancelledError):
+        await uploads.run_upload(sessions, settings, FRIDAY)
+    monkeypatch.setattr(AsyncSession, "close", real_close)
+    assert await _state(sessions) == (len(ids), 1, len(ids))  # committed
+    [path] = settings.upload_dir.iterdir()
+    assert len(_read(path)) == len(ids)
+    again = await uploads.run_upload(sessions, settings, FRIDAY + timedelta(days=7))
+    assert (again.path, again.rows) == (None, 0)  # uploaded once, and the file stays
+    assert list(settings.upload_dir.iterdir()) == [path]
+
+
 async def test_a_file_left_by_a_killed_run_is_removed_before_the_batch_is_redone(
     sessions: async_sessionmaker[AsyncSession], settings: Settings
 ) -> None:

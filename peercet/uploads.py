@@ -30,7 +30,7 @@ from peercet.completions import OPEN
 from peercet.db import transaction
 from peercet.notify import Addressed, Notice, notify_many
 from peercet.settings import Settings
-from peercet.tables import Completion, Course, Registrant, UploadBatch
+from peercet.tables import Completion, Course, PointRecord, Registrant, UploadBatch
 
 log = logging.getLogger(__name__)
 
@@ -200,7 +200,6 @@ async def _rows(session: AsyncSession, ids: list[int]) -> list[tuple[goc.UploadR
         select(
             Completion.id,
             Completion.cet_year,
-            Completion.state,
             Completion.completed_at,
             Registrant.id,
             Registrant.email,
@@ -208,24 +207,28 @@ async def _rows(session: AsyncSession, ids: list[int]) -> list[tuple[goc.UploadR
             Registrant.goc_number,
             Course.ref,
             Course.title,
-            Course.points,
             Course.competencies,
+            PointRecord.points,
+            PointRecord.kind,
         )
         .join(Registrant, Registrant.id == Completion.registrant_id)
         .join(Course, Course.id == Completion.course_id)
+        .outerjoin(PointRecord, PointRecord.completion_id == Completion.id)
         .where(Completion.id.in_(ids))
         .order_by(Completion.id)
     )
     out = []
-    for cid, year, state, done, rid, email, name, number, ref, title, points, comps in result:
-        assert done is not None  # claimed rows are completed
-        row = goc.UploadRow(number, name, ref, points, state, done, comps)
+    for cid, year, done, rid, email, name, number, ref, title, comps, points, kind in result:
+        # claimed rows are completed, each with its point record (rule 6): the points
+        # awarded are uploaded, not what the course is worth today (rule 9)
+        assert done is not None and points is not None, f"completion {cid} has no points"
+        row = goc.UploadRow(number, name, ref, points, kind, done, comps)
         out.append((row, _Note(_Who(rid, email, name), cid, title, year)))
     return out
 
 
 def _uploaded(row: goc.UploadRow, note: _Note, settings: Settings, now: datetime) -> Addressed:
-    kind = goc.point_type(row.state).replace("_", "-")
+    kind = row.point_type.replace("_", "-")
     local = now.astimezone(settings.timezone)
     day = local.strftime("%d %B %Y")
     notice = Notice(

@@ -272,17 +272,17 @@ async def _complete(
     session: AsyncSession, discussion: Discussion, completion_ids: list[int], now: datetime,
     outcome: Outcome,
 ) -> None:  # fmt: skip
-    completions = await complete_interactive(session, completion_ids, now)
+    completed = await complete_interactive(session, completion_ids, now)
     await session.execute(
         update(Discussion)
         .where(Discussion.id == discussion.id)
         .values(state=DiscussionState.COMPLETED.value, closed_at=now, closed_reason="validated")
     )
     course = await session.get_one(Course, discussion.course_id)
-    for completion in completions:
+    for completion, award in completed:
         registrant = await session.get_one(Registrant, completion.registrant_id)
         await notify_completed(session, registrant, completion, course, now)
-        outcome.events.append(completion_event(completion, course))
+        outcome.events.append(completion_event(completion, course, award))
 
 
 async def report(

@@ -12,7 +12,7 @@ from discussion import reads
 from discussion.actions import Post, message_events, store_messages
 from discussion.frames import MAX_BODY
 from peercet import audit, rooms
-from peercet.completions import OPEN, courses_by_id
+from peercet.completions import OPEN, awards_of, courses_by_id
 from peercet.errors import BadInput, Conflict, NotFound
 from peercet.events import Outcome
 from peercet.frames import completion_frame
@@ -92,6 +92,7 @@ async def at_risk(session: AsyncSession, now: datetime) -> list[dict[str, Any]]:
         )
     )
     courses = await courses_by_id(session, {c.course_id for c in rows})
+    awards = await awards_of(session, [c.id for c in rows])
     names = dict(
         (await session.execute(
             select(Registrant.id, Registrant.name).where(
@@ -101,7 +102,7 @@ async def at_risk(session: AsyncSession, now: datetime) -> list[dict[str, Any]]:
     )  # fmt: skip
     return [
         {
-            **completion_frame(c, courses[c.course_id]),
+            **completion_frame(c, courses[c.course_id], awards.get(c.id)),
             "registrant": {"id": c.registrant_id, "name": names.get(c.registrant_id)},
             "risk": _risk(c),
         }

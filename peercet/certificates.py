@@ -15,6 +15,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from peercet.completions import awards_of
 from peercet.errors import Conflict
 from peercet.lifecycle import COMPLETED_STATES, State
 from peercet.tables import Completion, Course, Registrant
@@ -50,6 +51,7 @@ async def load(session: AsyncSession, completion: Completion, tz: ZoneInfo) -> C
         raise Conflict("the certificate is ready once the CET is completed", "not_completed")
     registrant = await session.get_one(Registrant, completion.registrant_id)
     course = await session.get_one(Course, completion.course_id)
+    award = (await awards_of(session, [completion.id]))[completion.id]  # rule 6: it has one
     return Certificate(
         completion_id=completion.id,
         name=registrant.name,
@@ -57,8 +59,8 @@ async def load(session: AsyncSession, completion: Completion, tz: ZoneInfo) -> C
         course_ref=course.ref,
         course_title=course.title,
         competencies=list(course.competencies),
-        points=course.points,
-        kind="interactive" if state is State.COMPLETED_INTERACTIVE else "non-interactive",
+        points=award.points,  # as awarded (rule 9), whatever the course is worth today
+        kind=award.kind.replace("_", "-"),
         fallback=completion.fallback,
         completed_on=completion.completed_at.astimezone(tz).date(),
         cet_year=completion.cet_year,

@@ -34,6 +34,7 @@ class PassResult:
     completion: Completion
     created: bool
     outcome: Outcome
+    award: PointRecord | None = None
 
 
 async def record_pass(
@@ -49,7 +50,8 @@ async def record_pass(
         )
     )
     if existing is not None:
-        return PassResult(existing, created=False, outcome=Outcome())
+        award = (await awards_of(session, [existing.id])).get(existing.id)
+        return PassResult(existing, created=False, outcome=Outcome(), award=award)
     state = lifecycle.initial_state(course.interactive)
     completion = Completion(
         registrant_id=registrant.id,
@@ -63,13 +65,14 @@ async def record_pass(
     )
     session.add(completion)
     await session.flush()
-    outcome = Outcome([completion_event(completion, course)])
+    award = None
+    if state is State.COMPLETED_NON_INTERACTIVE:
+        award = (await _award(session, [completion], course, Mode.NON_INTERACTIVE, now))[0]
+        await notify_completed(session, registrant, completion, course, now)
+    outcome = Outcome([completion_event(completion, course, award)])
     if lifecycle.is_open(state):
         outcome.deadlines.append((completion.id, completion.deadline))
-    if state is State.COMPLETED_NON_INTERACTIVE:
-        await _award(session, [completion], course, Mode.NON_INTERACTIVE, now)
-        await notify_completed(session, registrant, completion, course, now)
-    return PassResult(completion, created=True, outcome=outcome)
+    return PassResult(completion, created=True, outcome=outcome, award=award)
 
 
 async def choose(
@@ -97,15 +100,14 @@ async def choose(
         if lifecycle.choose(State(completion.state), completion.fallback, mode).changed:
             raise
         return Outcome()  # the same choice, made meanwhile (a double click): nothing to do
-    outcome = Outcome([completion_event(completion, course)])
     if result.state is State.SEEKING_PEER:
-        outcome.requeue.append(completion.id)
-    else:
-        if result.leaves_queue:
-            outcome.dequeue.append(completion.id)
-        await _award(session, [completion], course, Mode.NON_INTERACTIVE, now)
-        registrant = await session.get_one(Registrant, completion.registrant_id)
-        await notify_completed(session, registrant, completion, course, now)
+        return Outcome([completion_event(completion, course, None)], requeue=[completion.id])
+    award = (await _award(session, [completion], course, Mode.NON_INTERACTIVE, now))[0]
+    outcome = Outcome([completion_event(completion, course, award)])
+    if result.leaves_queue:
+        outcome.dequeue.append(completion.id)
+    registrant = await session.get_one(Registrant, completion.registrant_id)
+    await notify_completed(session, registrant, completion, course, now)
     return outcome
 
 
@@ -130,7 +132,9 @@ async def _award(
     course: Course,
     mode: Mode,
     now: datetime,
-) -> None:
+) -> list[PointRecord]:
+    """The point records (rule 6), in the order of `completions`: what is shown and
+    uploaded from now on, whatever the course is worth later."""
     rows = [
         {
             "completion_id": c.id,
@@ -141,14 +145,28 @@ async def _award(
         }
         for c in completions
     ]
-    if rows:
-        await session.execute(insert(PointRecord), rows)
+    if not rows:
+        return []
+    records = {
+        r.completion_id: r
+        for r in await session.scalars(insert(PointRecord).returning(PointRecord), rows)
+    }
+    return [records[c.id] for c in completions]
+
+
+async def awards_of(session: AsyncSession, completion_ids: Sequence[int]) -> dict[int, PointRecord]:
+    """The point records of these completions, by completion id (none while open)."""
+    rows = await session.scalars(
+        select(PointRecord).where(PointRecord.completion_id.in_(completion_ids))
+    )
+    return {record.completion_id: record for record in rows}
 
 
 async def complete_interactive(
     session: AsyncSession, completion_ids: Sequence[int], now: datetime
-) -> list[Completion]:
-    """Rule 3: both completions become interactive together, or neither does."""
+) -> list[tuple[Completion, PointRecord]]:
+    """Rule 3: both completions become interactive together, or neither does; each with
+    its point record."""
     deadlines = await session.scalars(
         select(Completion.deadline).where(Completion.id.in_(completion_ids))
     )
@@ -172,8 +190,8 @@ async def complete_interactive(
     for completion in completions:
         await session.refresh(completion)
     course = await session.get_one(Course, completions[0].course_id)
-    await _award(session, completions, course, Mode.INTERACTIVE, now)
-    return completions
+    awards = await _award(session, completions, course, Mode.INTERACTIVE, now)
+    return list(zip(completions, awards, strict=True))
 
 
 def certificate_link(session: AsyncSession, completion_id: int, now: datetime) -> str:
@@ -260,18 +278,15 @@ async def _after_fallback(
         )
     }
     outcome = Outcome()
+    awards: dict[int, PointRecord] = {}
     for course_id, course in courses.items():
-        await _award(
-            session,
-            [c for c in fallen if c.course_id == course_id],
-            course,
-            Mode.NON_INTERACTIVE,
-            now,
-        )
+        of_course = [c for c in fallen if c.course_id == course_id]
+        records = await _award(session, of_course, course, Mode.NON_INTERACTIVE, now)
+        awards.update((r.completion_id, r) for r in records)
     notices = []
     for completion in fallen:
         course = courses[completion.course_id]
-        outcome.events.append(completion_event(completion, course))
+        outcome.events.append(completion_event(completion, course, awards[completion.id]))
         outcome.dequeue.append(completion.id)
         link = certificate_link(session, completion.id, now)
         notice = completed_notice(completion, course, link)

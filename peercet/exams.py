@@ -21,7 +21,7 @@ from peercet.completions import record_pass
 from peercet.errors import BadInput, Forbidden, NotFound
 from peercet.events import Outcome
 from peercet.numbers import whole
-from peercet.tables import Completion, Course, ExamAttempt, ExamQuestion, Registrant
+from peercet.tables import Completion, Course, ExamAttempt, ExamQuestion, PointRecord, Registrant
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,7 @@ class AttemptResult:
     completion: Completion | None
     created: bool
     outcome: Outcome
+    award: PointRecord | None = None
 
 
 async def take_exam(
@@ -125,4 +126,6 @@ async def take_exam(
     if not result.passed:
         return AttemptResult(result, course, None, created=True, outcome=Outcome())
     passed = await record_pass(session, registrant, course, now, tz)
-    return AttemptResult(result, course, passed.completion, passed.created, passed.outcome)
+    return AttemptResult(
+        result, course, passed.completion, passed.created, passed.outcome, passed.award
+    )

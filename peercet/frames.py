@@ -6,15 +6,15 @@ from datetime import datetime
 from typing import Any
 
 from peercet.events import Event
-from peercet.lifecycle import State
-from peercet.tables import Completion, Course
+from peercet.lifecycle import Mode, State
+from peercet.tables import Completion, Course, PointRecord
 
 
-def completion_frame(completion: Completion, course: Course) -> dict[str, Any]:
-    """The API's `completion` object."""
+def completion_frame(
+    completion: Completion, course: Course, award: PointRecord | None
+) -> dict[str, Any]:
+    """The API's `completion` object; `award` is its point record (None while open)."""
     state = State(completion.state)
-    earned_interactive = state is State.COMPLETED_INTERACTIVE
-    earned_non_interactive = state is State.COMPLETED_NON_INTERACTIVE
     return {
         "id": completion.id,
         "course_ref": course.ref,
@@ -22,10 +22,7 @@ def completion_frame(completion: Completion, course: Course) -> dict[str, Any]:
         "state": state.value,
         "deadline": completion.deadline.isoformat(),
         "discussion_id": completion.discussion_id,
-        "points": {
-            "interactive": course.points if earned_interactive else 0,
-            "non_interactive": course.points if earned_non_interactive else 0,
-        },
+        "points": points_frame(award),
         "fallback": completion.fallback,
         "passed_at": completion.passed_at.isoformat(),
         "queued_at": _iso(completion.queued_at),
@@ -35,10 +32,19 @@ def completion_frame(completion: Completion, course: Course) -> dict[str, Any]:
     }
 
 
+def points_frame(award: PointRecord | None) -> dict[str, int]:
+    """The points awarded (rules 6 and 9), not what the course is worth today: a course
+    re-imported with other points changes no completed CET. 0 of each until awarded."""
+    points = {kind.value: 0 for kind in Mode}
+    if award is not None:
+        points[award.kind] = award.points
+    return points
+
+
 def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def completion_event(completion: Completion, course: Course) -> Event:
-    frame = {"type": "completion", "completion": completion_frame(completion, course)}
+def completion_event(completion: Completion, course: Course, award: PointRecord | None) -> Event:
+    frame = {"type": "completion", "completion": completion_frame(completion, course, award)}
     return Event(frame, registrant_id=completion.registrant_id)

@@ -16,8 +16,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from peercet.lifecycle import State
-
 HEADER = (
     "goc_number",
     "name",
@@ -33,19 +31,16 @@ FILE_PATTERN = re.compile(r"^goc-upload-(\d+)-\d{8}T\d{6}Z(-final)?\.csv$")
 
 @dataclass(frozen=True)
 class UploadRow:
-    """What one uploaded completion needs, read from the database."""
+    """What one uploaded completion needs, read from the database: `points` and
+    `point_type` are its point record's (what was awarded, rule 9)."""
 
     goc_number: str
     name: str
     course_ref: str
     points: int
-    state: str
+    point_type: str
     completed_at: datetime
     competencies: Sequence[Any]
-
-
-def point_type(state: str) -> str:
-    return "interactive" if state == State.COMPLETED_INTERACTIVE else "non_interactive"
 
 
 def csv_row(row: UploadRow, provider: str, tz: ZoneInfo) -> list[str]:
@@ -54,7 +49,7 @@ def csv_row(row: UploadRow, provider: str, tz: ZoneInfo) -> list[str]:
         row.name,
         row.course_ref,
         str(row.points),
-        point_type(row.state),
+        row.point_type,
         row.completed_at.astimezone(tz).date().isoformat(),
         ";".join(str(c) for c in row.competencies),
         provider,

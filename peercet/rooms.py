@@ -81,7 +81,7 @@ async def open_discussion(
                 registrant_id=completion.registrant_id,
             )
         )
-        outcome.events.append(completion_event(completion, course))
+        outcome.events.append(completion_event(completion, course, None))
         registrant = await session.get_one(Registrant, completion.registrant_id)
         await notify(
             session,
@@ -146,7 +146,7 @@ async def _tell_requeued(
         await session.refresh(completion)
         course = await session.get_one(Course, completion.course_id)
         registrant = await session.get_one(Registrant, completion.registrant_id)
-        outcome.events.append(completion_event(completion, course))
+        outcome.events.append(completion_event(completion, course, None))
         await notify(
             session,
             registrant,

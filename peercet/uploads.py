@@ -3,10 +3,12 @@
 Each completion lands in exactly one batch: the claim is a conditional UPDATE
 (`upload_batch_id IS NULL`), and upload runs are serialised (SQLite's BEGIN IMMEDIATE,
 a transaction-scoped advisory lock on PostgreSQL). The file is written under a temporary
-name and renamed into place before the commit; if anything fails the transaction rolls
-back and the file is removed, so a batch is redone whole or not at all. A file left by a
-process killed between rename and commit names a batch that was never committed: the next
-run removes it before it claims anything.
+name and renamed into place before the commit; if anything fails before the commit the
+transaction rolls back and the file is removed, so a batch is redone whole or not at all.
+Once the commit has begun the file stays whatever happens (a job cancelled during or after
+its commit must not lose a committed batch's file): a file left by a process killed, or a
+commit that failed, names a batch that was never committed, and the next run removes it
+before it claims anything.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from peercet.completions import OPEN
 from peercet.db import transaction
 from peercet.notify import Addressed, Notice, notify_many
 from peercet.settings import Settings
-from peercet.tables import Completion, Course, Registrant, UploadBatch
+from peercet.tables import Completion, Course, PointRecord, Registrant, UploadBatch
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +48,16 @@ class UploadResult:
 
 @dataclass
 class _Staged:
-    """Files written by a run not yet committed: removed if it fails."""
+    """Files written by a run not yet committed: removed if it fails before its commit.
+    From the commit on, only the database knows whether they are a batch's: they stay,
+    and the next run's orphan clean-up removes them if the batch never committed."""
 
     paths: list[Path] = field(default_factory=list)
+    committing: bool = False
 
     def discard(self) -> None:
+        if self.committing:
+            return
         for path in self.paths:
             path.unlink(missing_ok=True)
 
@@ -84,6 +91,7 @@ async def run_upload(
     try:
         async with transaction(sessions) as session:
             result = await _upload(session, settings, now, final_year, staged, progress)
+            staged.committing = True  # all that is left is the commit and the close
     except _NothingToUpload:
         return UploadResult(None, 0)
     except BaseException:
@@ -192,7 +200,6 @@ async def _rows(session: AsyncSession, ids: list[int]) -> list[tuple[goc.UploadR
         select(
             Completion.id,
             Completion.cet_year,
-            Completion.state,
             Completion.completed_at,
             Registrant.id,
             Registrant.email,
@@ -200,24 +207,28 @@ async def _rows(session: AsyncSession, ids: list[int]) -> list[tuple[goc.UploadR
             Registrant.goc_number,
             Course.ref,
             Course.title,
-            Course.points,
             Course.competencies,
+            PointRecord.points,
+            PointRecord.kind,
         )
         .join(Registrant, Registrant.id == Completion.registrant_id)
         .join(Course, Course.id == Completion.course_id)
+        .outerjoin(PointRecord, PointRecord.completion_id == Completion.id)
         .where(Completion.id.in_(ids))
         .order_by(Completion.id)
     )
     out = []
-    for cid, year, state, done, rid, email, name, number, ref, title, points, comps in result:
-        assert done is not None  # claimed rows are completed
-        row = goc.UploadRow(number, name, ref, points, state, done, comps)
+    for cid, year, done, rid, email, name, number, ref, title, comps, points, kind in result:
+        # claimed rows are completed, each with its point record (rule 6): the points
+        # awarded are uploaded, not what the course is worth today (rule 9)
+        assert done is not None and points is not None, f"completion {cid} has no points"
+        row = goc.UploadRow(number, name, ref, points, kind, done, comps)
         out.append((row, _Note(_Who(rid, email, name), cid, title, year)))
     return out
 
 
 def _uploaded(row: goc.UploadRow, note: _Note, settings: Settings, now: datetime) -> Addressed:
-    kind = goc.point_type(row.state).replace("_", "-")
+    kind = row.point_type.replace("_", "-")
     local = now.astimezone(settings.timezone)
     day = local.strftime("%d %B %Y")
     notice = Notice(

@@ -12,8 +12,8 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peercet import lifecycle
-from peercet.lifecycle import State
-from peercet.tables import Completion, Registrant
+from peercet.lifecycle import Mode, State
+from peercet.tables import Completion, Course, PointRecord, Registrant
 
 _serial = itertools.count(1)
 CHUNK = 5000
@@ -50,7 +50,8 @@ async def completions(
     tz: ZoneInfo,
     state: State = State.SEEKING_PEER,
 ) -> list[int]:
-    """One completion per registrant; completed (at the pass) when `state` is completed."""
+    """One completion per registrant; completed (at the pass), with its point record of the
+    course's points, when `state` is completed."""
     done = not lifecycle.is_open(state)
     rows = [
         {
@@ -72,4 +73,23 @@ async def completions(
             insert(Completion).returning(Completion.id), rows[start : start + CHUNK]
         )
         ids.extend(result.scalars())
+    if done:
+        await _award(
+            session, dict(zip(ids, registrant_ids, strict=True)), course_id, state, passed_at
+        )
     return ids
+
+
+async def _award(
+    session: AsyncSession, registrants: dict[int, int], course_id: int, state: State, at: datetime
+) -> None:
+    """The point records the actions would have written for completions made `state`."""
+    points = (await session.get_one(Course, course_id)).points
+    kind = Mode.INTERACTIVE if state is State.COMPLETED_INTERACTIVE else Mode.NON_INTERACTIVE
+    rows = [
+        {"completion_id": cid, "registrant_id": rid, "kind": kind.value, "points": points,
+         "awarded_at": at}
+        for cid, rid in registrants.items()
+    ]  # fmt: skip
+    for start in range(0, len(rows), CHUNK):
+        await session.execute(insert(PointRecord), rows[start : start + CHUNK])

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peercet.accounts import hash_password
@@ -74,6 +74,12 @@ async def course(session: AsyncSession, interactive: bool = True, **kw: Any) -> 
     found = await session.scalar(select(Course).where(Course.ref == spec.ref))
     assert found is not None
     return found
+
+
+async def reprice(session: AsyncSession, ref: str, points: int) -> None:
+    """The course re-imported worth other points (`peercet courses import`), as after
+    some completions were awarded: those keep what they were awarded (rules 6, 9)."""
+    await session.execute(update(Course).where(Course.ref == ref).values(points=points))
 
 
 async def completion(

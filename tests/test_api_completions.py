@@ -12,7 +12,7 @@ from peercet import keys
 from peercet.clock import FixedClock
 from peercet.settings import Settings
 from tests import factories as f
-from tests.web_helpers import app_client, error_code, make_course, pass_exam, register
+from tests.web_helpers import app_client, error_code, make_course, pass_exam, register, run_db
 
 
 def choose(client: TestClient, cid: int, mode: str) -> tuple[int, dict[str, object]]:
@@ -33,6 +33,25 @@ def test_choosing_non_interactive_is_final_and_earns_the_point(settings: Setting
         assert choose(client, cid, "non_interactive") == (200, done)  # repeating changes nothing
         status, refused = choose(client, cid, "interactive")
         assert status == 409 and refused["error"]["code"] == "already_chosen"  # type: ignore[index]
+
+
+def test_a_completion_shows_the_points_awarded_not_the_course_now(settings: Settings) -> None:
+    """Rule 6: a course re-imported worth 3 leaves a completion awarded 1 at 1, everywhere."""
+    ref = make_course(settings, True, points=1)
+    with app_client(settings) as client:
+        register(client)
+        cid = pass_exam(client, ref)["id"]
+        choose(client, cid, "non_interactive")
+        run_db(settings.database_url, lambda session: f.reprice(session, ref, 3))
+        awarded = {"interactive": 0, "non_interactive": 1}
+        assert client.get(f"/api/completions/{cid}").json()["points"] == awarded
+        [listed] = client.get("/api/completions").json()["completions"]
+        assert listed["points"] == awarded
+        assert choose(client, cid, "non_interactive")[1]["points"] == awarded
+        assert client.get(f"/api/courses/{ref}").json()["completion"]["points"] == awarded
+        assert pass_exam(client, ref)["points"] == awarded  # a pass again: the same completion
+        account = client.get("/account").text
+    assert "1 non-interactive" in account and "3 non-interactive" not in account
 
 
 def test_choosing_interactive_waits_for_a_peer_and_can_give_up_the_queue(

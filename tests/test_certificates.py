@@ -75,6 +75,7 @@ def test_the_verification_link_on_the_certificate_shows_it_is_genuine(
         register(client, name="Siân Łukasz", goc_number="01-77777")
         cid = pass_exam(client, ref)["id"]
         client.post(f"/api/completions/{cid}/choice", json={"mode": "non_interactive"})
+        run_db(settings.database_url, lambda session: f.reprice(session, ref, 3))  # awarded 2
         pdf = client.get(f"/api/completions/{cid}/certificate").content
         found = re.search(rb"/URI \(http://127\.0\.0\.1:8000(/verify/[^)]+)\)", pdf)
         assert found is not None

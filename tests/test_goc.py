@@ -16,7 +16,7 @@ def _row(**kw: object) -> goc.UploadRow:
         "name": "Ann Smith",
         "course_ref": "C-12345",
         "points": 1,
-        "state": "completed_interactive",
+        "point_type": "interactive",
         "completed_at": datetime(2026, 3, 2, 10, 0, tzinfo=UTC),
         "competencies": ["Communication", "Clinical practice"],
     }
@@ -25,9 +25,7 @@ def _row(**kw: object) -> goc.UploadRow:
 
 
 def test_the_file_has_the_exact_header_and_one_row_per_completion() -> None:
-    text = goc.render(
-        [_row(), _row(state="completed_non_interactive", points=2)], "Peercet CET", LONDON
-    )
+    text = goc.render([_row(), _row(point_type="non_interactive", points=2)], "Peercet CET", LONDON)
     assert text.splitlines() == [
         "goc_number,name,course_ref,points,point_type,completed_on,competencies,provider",
         "01-12345,Ann Smith,C-12345,1,interactive,2026-03-02,Communication;Clinical practice,"

@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peercet import uploads
+from peercet import certificates, uploads
+from peercet.completions import complete_interactive
 from peercet.db import create_engine, session_factory, transaction
 from peercet.deadlines import apply_due
 from peercet.lifecycle import State
@@ -147,6 +148,62 @@ async def test_a_batch_failing_after_its_file_is_written_is_redone_whole(
     assert result.rows == len(ids) and result.path is not None
     assert len(_read(result.path)) == len(ids)
     assert await _state(sessions) == (len(ids), 1, len(ids))
+
+
+async def test_a_job_cancelled_after_its_commit_keeps_the_batch_file(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """arq cancels a job on timeout and on SIGTERM: if that lands after the commit (here in
+    the session's close), the committed batch's completions must still be in its file."""
+    ids = await _completed(sessions, 3)
+    real_close = AsyncSession.close
+
+    async def close_then_cancelled(self: AsyncSession) -> None:
+        await real_close(self)
+        raise asyncio.CancelledError
+
+    monkeypatch.setattr(AsyncSession, "close", close_then_cancelled)
+    with pytest.raises(asyncio.CancelledError):
+        await uploads.run_upload(sessions, settings, FRIDAY)
+    monkeypatch.setattr(AsyncSession, "close", real_close)
+    assert await _state(sessions) == (len(ids), 1, len(ids))  # committed
+    [path] = settings.upload_dir.iterdir()
+    assert len(_read(path)) == len(ids)
+    again = await uploads.run_upload(sessions, settings, FRIDAY + timedelta(days=7))
+    assert (again.path, again.rows) == (None, 0)  # uploaded once, and the file stays
+    assert list(settings.upload_dir.iterdir()) == [path]
+
+
+async def test_the_points_uploaded_are_those_awarded_not_the_course_now(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    """Rules 6 and 9: a course re-imported with other points before the upload changes
+    neither the points nor the kind of the completions already awarded."""
+    async with transaction(sessions) as session:
+        alone = await f.course(session, interactive=False, points=1)
+        together = await f.course(session, interactive=True, points=2)
+        done = await f.completion(session, await f.registrant(session), alone)
+        first, second, _ = await f.pair(session, together)
+        await complete_interactive(session, [first.id, second.id], f.T0)
+        await f.reprice(session, alone.ref, 3)
+        await f.reprice(session, together.ref, 5)
+    result = await uploads.run_upload(sessions, settings, FRIDAY)
+    assert result.path is not None
+    uploaded = sorted((r["course_ref"], r["points"], r["point_type"]) for r in _read(result.path))
+    assert uploaded == sorted(
+        [(alone.ref, "1", "non_interactive")] + [(together.ref, "2", "interactive")] * 2
+    )
+    async with sessions() as session:
+        note = await session.scalar(
+            select(Notification).where(
+                Notification.kind == "uploaded", Notification.completion_id == done.id
+            )
+        )
+        assert note is not None and "(1 non-interactive point(s))" in note.body
+        cert = await certificates.load(
+            session, await session.get_one(Completion, first.id), f.LONDON
+        )
+        assert (cert.points, cert.kind) == (2, "interactive")
 
 
 async def test_a_file_left_by_a_killed_run_is_removed_before_the_batch_is_redone(

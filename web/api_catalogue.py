@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from peercet import exams, lifecycle, reads, search
+from peercet.completions import awards_of
 from peercet.db import transaction
 from peercet.frames import completion_frame
 from peercet.tables import Registrant
@@ -46,16 +47,18 @@ async def course_detail(res: Resources, ref: str, who: Registrant | None) -> dic
     async with res.sessions() as session:
         course = await exams.course_by_ref(session, ref)
         questions = await exams.questions_of(session, course)
-        mine = None
+        mine, award = None, None
         if who is not None:
             year = lifecycle.cet_year(res.clock.now(), res.settings.timezone)
             mine = await reads.current_completion(session, who.id, course.id, year)
+        if mine is not None:
+            award = (await awards_of(session, [mine.id])).get(mine.id)
     return {
         **reads.course_frame(course),
         "summary": course.summary,
         "pass_mark": course.pass_mark,
         "questions": exams.question_frames(questions),
-        "completion": None if mine is None else completion_frame(mine, course),
+        "completion": None if mine is None else completion_frame(mine, course, award),
     }
 
 
@@ -85,13 +88,15 @@ async def attempt(res: Resources, who: Registrant, ref: str, answers: Any) -> ex
 
 
 def attempt_frame(result: exams.AttemptResult) -> dict[str, Any]:
-    completion = result.completion
+    completion, award = result.completion, result.award
     return {
         "passed": result.mark.passed,
         "score": result.mark.score,
         "total": result.mark.total,
         "pass_mark": result.mark.pass_mark,
-        "completion": None if completion is None else completion_frame(completion, result.course),
+        "completion": None
+        if completion is None
+        else completion_frame(completion, result.course, award),
     }
 
 

@@ -17,20 +17,22 @@ from peercet.db import transaction
 from peercet.errors import BadInput, Conflict
 from peercet.frames import completion_frame
 from peercet.lifecycle import InvalidTransition, Mode, State
-from peercet.tables import Completion, Course, Registrant
+from peercet.tables import Completion, Course, PointRecord, Registrant
 from web.auth import require_registrant
 from web.http import path_int, read_json
 from web.resources import Resources, resources
 
 
-def detail_frame(res: Resources, completion: Completion, course: Course) -> dict[str, Any]:
+def detail_frame(
+    res: Resources, completion: Completion, course: Course, award: PointRecord | None
+) -> dict[str, Any]:
     """The API's completion with what the registrant must do next."""
     tz = res.settings.timezone
     step = guidance.next_step(
         State(completion.state), completion.deadline, completion.uploaded_at,
         completion.cet_year, tz,
     )  # fmt: skip
-    return {**completion_frame(completion, course), "next_step": step}
+    return {**completion_frame(completion, course, award), "next_step": step}
 
 
 async def list_completions(request: Request) -> Response:
@@ -38,7 +40,9 @@ async def list_completions(request: Request) -> Response:
     res = resources(request)
     async with res.sessions() as session:
         rows = await reads.completions_of(session, who.id)
-    return JSONResponse({"completions": [detail_frame(res, c, course) for c, course in rows]})
+        awards = await completions.awards_of(session, [c.id for c, _ in rows])
+    frames = [detail_frame(res, c, course, awards.get(c.id)) for c, course in rows]
+    return JSONResponse({"completions": frames})
 
 
 async def get_completion(request: Request) -> Response:
@@ -46,8 +50,9 @@ async def get_completion(request: Request) -> Response:
     res = resources(request)
     async with res.sessions() as session:
         completion, course = await reads.own_completion(session, who.id, path_int(request, "id"))
+        award = (await completions.awards_of(session, [completion.id])).get(completion.id)
         notes = await reads.notifications_of(session, who.id, completion.id)
-    frame = detail_frame(res, completion, course)
+    frame = detail_frame(res, completion, course, award)
     frame["notifications"] = [reads.notification_frame(n) for n in notes]
     return JSONResponse(frame)
 
@@ -59,24 +64,27 @@ def parse_mode(value: Any) -> Mode:
         raise BadInput("'mode' must be interactive or non_interactive", "bad_mode") from None
 
 
-async def make_choice(res: Resources, who: Registrant, completion_id: int, mode: Mode) -> Any:
+async def make_choice(
+    res: Resources, who: Registrant, completion_id: int, mode: Mode
+) -> tuple[Completion, Course, PointRecord | None]:
     """The choice in one transaction, then its effects (matching's queue, events)."""
     try:
         async with transaction(res.sessions) as session:
             completion, course = await reads.own_completion(session, who.id, completion_id)
             outcome = await completions.choose(session, completion, course, mode, res.clock.now())
+            award = (await completions.awards_of(session, [completion.id])).get(completion.id)
     except InvalidTransition as exc:
         raise Conflict(f"you have already chosen: {exc}", "already_chosen") from None
     await res.effects(outcome)
-    return completion, course
+    return completion, course, award
 
 
 async def post_choice(request: Request) -> Response:
     who = await require_registrant(request)
     res = resources(request)
     mode = parse_mode((await read_json(request)).get("mode"))
-    completion, course = await make_choice(res, who, path_int(request, "id"), mode)
-    return JSONResponse(detail_frame(res, completion, course))
+    completion, course, award = await make_choice(res, who, path_int(request, "id"), mode)
+    return JSONResponse(detail_frame(res, completion, course, award))
 
 
 async def certificate_pdf(res: Resources, completion: Completion) -> Response:

@@ -13,10 +13,11 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from peercet import guidance, reads
+from peercet.completions import awards_of
 from peercet.db import transaction
 from peercet.errors import Conflict
 from peercet.lifecycle import State
-from peercet.tables import Completion, Course, Notification, Registrant
+from peercet.tables import Completion, Course, Notification, PointRecord, Registrant
 from web import csrf
 from web.api_completions import make_choice, parse_mode
 from web.auth import require_registrant
@@ -25,13 +26,17 @@ from web.resources import Resources, resources
 from web.templating import render
 
 
-def _row(res: Resources, completion: Completion, course: Course) -> dict[str, Any]:
+def _row(
+    res: Resources, completion: Completion, course: Course, award: PointRecord | None
+) -> dict[str, Any]:
+    """`points` and `kind` are the point record's: what was awarded, not the course today."""
     state = State(completion.state)
     return {
         "c": completion,
         "course": course,
         "open": state not in (State.COMPLETED_INTERACTIVE, State.COMPLETED_NON_INTERACTIVE),
-        "kind": "interactive" if state is State.COMPLETED_INTERACTIVE else "non-interactive",
+        "points": 0 if award is None else award.points,
+        "kind": "" if award is None else award.kind.replace("_", "-"),
         "next_step": guidance.next_step(
             state, completion.deadline, completion.uploaded_at, completion.cet_year,
             res.settings.timezone,
@@ -51,8 +56,9 @@ async def my_account(request: Request) -> Response:
     res = resources(request)
     async with res.sessions() as session:
         rows = await reads.completions_of(session, who.id)
+        awards = await awards_of(session, [c.id for c, _ in rows])
         notes = await reads.notifications_of(session, who.id)
-    shown = [_row(res, c, course) for c, course in rows]
+    shown = [_row(res, c, course, awards.get(c.id)) for c, course in rows]
     context = {"rows": shown, "notes": notes, "live": any(r["open"] for r in shown)}
     response = await render(request, "account.html", context)
     await _seen(res, who, notes)
@@ -65,8 +71,9 @@ async def _completion_page(
     res = resources(request)
     async with res.sessions() as session:
         completion, course = await reads.own_completion(session, who.id, path_int(request, "id"))
+        award = (await awards_of(session, [completion.id])).get(completion.id)
         notes = await reads.notifications_of(session, who.id, completion.id)
-    row = _row(res, completion, course)
+    row = _row(res, completion, course, award)
     context = {"row": row, "notes": notes, "live": row["open"], **extra}
     response = await render(request, "completion.html", context, status)
     await _seen(res, who, notes)

@@ -26,7 +26,8 @@ TAKES_COURSES_OF = {
     "optometrist": {"optometrist"},
     "dispensing_optician": {"dispensing_optician"},
 }
-REF = re.compile(r"^C-\d{5}$")
+# A provider's own reference, such as C-12345: it is a URL segment (/courses/{ref}).
+REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$")
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ def _check_course(raw: Any, index: int, errors: list[str]) -> CourseSpec | None:
     if isinstance(ref, str):
         where = f"course {index + 1} ({ref})"
     if not isinstance(ref, str) or not REF.match(ref):
-        errors.append(f"{where}: 'ref' must look like C-12345")
+        errors.append(f"{where}: 'ref' must be 1 to 20 letters, digits, '.', '_' or '-'")
     before = len(errors)
     title = _text(raw, "title", errors, where)
     summary = raw.get("summary", "")

@@ -38,7 +38,10 @@ def with_(**changes: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("course", "message"),
     [
-        (with_(ref="12345"), "course 1 (12345): 'ref' must look like C-12345"),
+        (with_(ref="C 12345"), "course 1 (C 12345): 'ref' must be 1 to 20 letters, digits"),
+        (with_(ref="a/b"), "'ref' must be 1 to 20 letters"),  # a URL segment
+        (with_(ref="-12"), "'ref' must be 1 to 20 letters"),
+        (with_(ref="C-" + "1" * 19), "'ref' must be 1 to 20 letters"),
         (with_(title=""), "course 1 (C-10001): 'title' must be a non-empty string"),
         (with_(professions=["optician"]), "'professions' must be some of"),
         (with_(points=0), "'points' must be a whole number of at least 1"),
@@ -55,6 +58,11 @@ def test_a_bad_course_is_named_with_its_field(course: Any, message: str) -> None
     with pytest.raises(BadInput) as error:
         check_catalogue([GOOD | {"ref": "C-99999"}, course])
     assert message.replace("course 1", "course 2") in error.value.message
+
+
+@pytest.mark.parametrize("ref", ["C-12345", "OPT-101", "c-12345", "CET.2026_07", "X"])
+def test_a_providers_own_reference_is_accepted(ref: str) -> None:
+    assert [c.ref for c in check_catalogue([with_(ref=ref)])] == [ref]
 
 
 def test_duplicate_refs_and_non_lists_are_refused() -> None:

@@ -10,8 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from discussion import moderation
 from peercet.errors import BadInput, Conflict
 from peercet.lifecycle import State
-from peercet.tables import Completion, Discussion
+from peercet.tables import Completion, Discussion, Registrant
 from tests import factories as f
+
+
+async def moderator_and_room(session: AsyncSession) -> tuple[Registrant, int]:
+    """A moderator, and the id of an open discussion of two registrants."""
+    mod = await f.registrant(session, role="moderator")
+    _, _, did = await f.pair(session, await f.course(session))
+    return mod, did
 
 
 @pytest.mark.parametrize("outcome", ["void", "repair"])
@@ -44,8 +51,7 @@ async def test_a_participant_past_their_deadline_is_not_requeued(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     async with sessions() as session, session.begin():
-        mod = await f.registrant(session, role="moderator")
-        _, _, did = await f.pair(session, await f.course(session))
+        mod, did = await moderator_and_room(session)
         result = await moderation.close(
             session, mod, did, "void", "late", f.T0 + timedelta(days=15)
         )
@@ -56,8 +62,7 @@ async def test_every_action_needs_a_reason_and_an_open_discussion(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     async with sessions() as session, session.begin():
-        mod = await f.registrant(session, role="moderator")
-        _, _, did = await f.pair(session, await f.course(session))
+        mod, did = await moderator_and_room(session)
         with pytest.raises(BadInput):
             await moderation.close(session, mod, did, "void", "  ", f.T0)
         with pytest.raises(BadInput):
@@ -93,8 +98,7 @@ async def test_a_discussion_closed_meanwhile_is_a_conflict_with_no_audit_entry(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     async with sessions() as session, session.begin():
-        mod = await f.registrant(session, role="moderator")
-        _, _, did = await f.pair(session, await f.course(session))
+        mod, did = await moderator_and_room(session)
     async with sessions() as late, late.begin():
         await late.get_one(Discussion, did)  # read while open, as a second moderator's click
         async with sessions() as first, first.begin():

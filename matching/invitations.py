@@ -108,6 +108,7 @@ async def invite(
     invitee = await _find_invitee(session, target)
     if _is_self(inviter, target, invitee):
         raise BadInput("you cannot invite yourself", "self_invitation")
+    waiting = None if invitee is None else await _hold_invitee(session, invitee.id, completion)
     await _hold_seeking(session, completion)
     invitation = Invitation(
         completion_id=completion.id,
@@ -124,7 +125,6 @@ async def invite(
     if invitee is None:
         _email_stranger(session, inviter, invitation, course, completion, now)
         return invitation, outcome
-    waiting = await _hold_invitee(session, invitee.id, completion)
     if waiting is not None and waiting.state == State.SEEKING_PEER.value:
         outcome.extend(await _accept(session, invitation, completion, waiting, now))
         outcome.dequeue.append(waiting.id)
@@ -136,18 +136,28 @@ async def invite(
 async def _hold_invitee(
     session: AsyncSession, registrant_id: int, inviter_completion: Completion
 ) -> Completion | None:
-    """The invitee's completion of the course, its row locked (PostgreSQL; SQLite's
-    BEGIN IMMEDIATE already serialises writers): a choice cannot commit between this
-    read and the invitation, so either we see them waiting or their choice sees it."""
-    return await session.scalar(
+    """The invitee's completion of the course. It and the inviter's are locked, in id
+    order (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers): a choice
+    cannot commit between this read and the invitation, so either we see them waiting
+    or their choice sees it; and two who invite each other at once take turns rather
+    than deadlock."""
+    rows = await session.scalars(
         select(Completion)
         .where(
-            Completion.registrant_id == registrant_id,
-            Completion.course_id == inviter_completion.course_id,
-            Completion.cet_year == inviter_completion.cet_year,
+            or_(
+                Completion.id == inviter_completion.id,
+                and_(
+                    Completion.registrant_id == registrant_id,
+                    Completion.course_id == inviter_completion.course_id,
+                    Completion.cet_year == inviter_completion.cet_year,
+                ),
+            )
         )
+        .order_by(Completion.id)
         .with_for_update()
+        .execution_options(populate_existing=True)
     )
+    return next((c for c in rows if c.id != inviter_completion.id), None)
 
 
 async def _accept(

@@ -208,6 +208,32 @@ async def test_an_invitation_racing_the_invitees_choice_still_pairs_them(
         assert await w.queue(course.id) == []
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # SQLite serialises
+async def test_two_who_invite_each_other_at_once_are_paired_without_a_deadlock(
+    sessions: Sessions, redis_url: str
+) -> None:
+    for _ in range(5):  # each round a new pair, both inviting at the same instant
+        async with transaction(sessions) as session:
+            course = await f.course(session)
+            a, b = await passed(session, course), await passed(session, course)
+            numbers = [(await session.get_one(Registrant, c.registrant_id)).goc_number
+                       for c in (a, b)]  # fmt: skip
+        async with world(sessions, redis_url) as w:
+            w.effects.queue_sync = no_sync  # not in Redis: only the invitations can pair them
+            await w.choose(a.id)
+            await w.choose(b.id)
+            w.effects.queue_sync = w.matcher
+            results = await asyncio.gather(
+                _invite(w, a.id, Target(goc_number=numbers[1])),
+                _invite(w, b.id, Target(goc_number=numbers[0])),
+                return_exceptions=True,
+            )
+            refused = [r for r in results if isinstance(r, BaseException)]
+            assert all(isinstance(r, Conflict) for r in refused), refused  # never a deadlock
+            first, second = await w.completion(a.id), await w.completion(b.id)
+            assert first.discussion_id == second.discussion_id is not None
+
+
 async def test_the_rebuild_pairs_an_invitee_whose_choice_missed_the_invitation(
     sessions: Sessions, redis_url: str
 ) -> None:

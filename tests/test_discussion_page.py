@@ -13,6 +13,7 @@ from playwright.async_api import Browser, Page, WebSocketRoute, expect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peercet.clock import Clock, FixedClock
+from peercet.rooms import close_discussions
 from peercet.settings import Settings
 from tests import factories as f
 from tests.browsers import async_chromium
@@ -124,3 +125,32 @@ async def test_a_message_the_server_could_not_store_shows_failed_and_retry_sends
         await expect(bob.locator("#messages li")).to_contain_text(["Lost the first time"])
         await expect(bob.locator("#messages li")).to_have_count(1)
     assert len(refused) == 1
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_what_changed_while_the_socket_was_away_shows_on_reconnect(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """The `closed` event is missed while Alice is offline; `joined` on her return
+    carries the discussion's state, and the page shows it closed."""
+    sockets: list[WebSocketRoute] = []
+    away = [False]
+
+    def alices_socket(page_side: WebSocketRoute) -> None:
+        if away[0]:
+            page_side.close()  # no connection gets through
+            return
+        page_side.connect_to_server()
+        sockets.append(page_side)
+
+    async with alice_and_bob(settings, sessions, alices_socket) as (alice, _):
+        await expect(alice.locator("#body")).to_be_enabled()
+        away[0] = True
+        await sockets[-1].close()
+        await expect(alice.locator("#connection")).to_contain_text("Reconnecting")
+        did = int(alice.url.rsplit("/", 1)[1])
+        async with sessions() as session, session.begin():
+            await close_discussions(session, [did], "voided", f.T0 + timedelta(days=1))
+        away[0] = False
+        await expect(alice.locator("#connection")).to_have_text("Connected", timeout=15_000)
+        await expect(alice.locator("#body")).to_be_disabled()

@@ -145,3 +145,14 @@ def test_sign_in_only_sends_you_on_to_this_site() -> None:
     assert safe_next("/courses/C-10421?x=1") == "/courses/C-10421?x=1"
     for bad in ("//evil.test", "/\\evil.test", "https://evil.test", "evil", "/a\\b", "/\nx", None):
         assert safe_next(bad) == "/account"
+
+
+def test_a_discussion_link_signed_out_asks_to_sign_in_and_comes_back(settings: Settings) -> None:
+    """The "paired" email's link, opened signed out, leads to the sign-in form and then
+    back to the room (not to the catalogue)."""
+    with app_client(settings) as client:
+        answer = client.get("/discussions/7", follow_redirects=False)
+        assert (answer.status_code, answer.headers["location"]) == (
+            303,
+            "/signin?next=/discussions/7",
+        )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
@@ -20,7 +20,7 @@ from peercet.db import transaction
 from peercet.errors import BadInput, Forbidden
 from peercet.numbers import is_id
 from peercet.tables import Registrant
-from web.auth import current_registrant, require_registrant
+from web.auth import require_registrant
 from web.http import path_int, read_json
 from web.resources import resources
 
@@ -104,9 +104,7 @@ async def post_report(request: Request) -> Response:
 
 
 async def page(request: Request) -> Response:
-    registrant = await current_registrant(request)
-    if registrant is None:
-        return RedirectResponse(f"/?next={request.url.path}", status_code=303)
+    registrant = await require_registrant(request)  # signed out: to /signin, then back here
     _, access = await _access(request)
     context = {"discussion_id": access.discussion_id, "me": registrant, "role": access.role}
     return templates.TemplateResponse(request, "discussion.html", context)

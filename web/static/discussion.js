@@ -215,7 +215,15 @@
   }
 
   const handlers = {
-    joined(f) { state.online = f.online; state.moderators = f.moderators || []; if (state.view) { state.view.participants = f.participants; } renderPresence(); },
+    joined(f) {
+      if (f.discussion !== id) return;
+      state.online = f.online; state.moderators = f.moderators || [];
+      if (state.view) {  // what changed while the socket was away (closed, validated)
+        Object.assign(state.view, { participants: f.participants, state: f.state, validations: f.validations });
+        renderStanding();
+      }
+      renderPresence();
+    },
     message: onMessage,
     typing(f) {
       if (f.author === me || f.discussion !== id) return;
@@ -230,7 +238,7 @@
       announce(f.state === "completed" ? "The discussion is validated." : "A validation was recorded.");
     },
     closed(f) { if (f.discussion === id) { state.view.state = "closed"; renderStanding(); announce("This discussion was closed."); } },
-    completion(f) { if (f.completion.discussion_id === id || f.completion.state === "completed_interactive") announce("Your CET completion changed: " + f.completion.state.replaceAll("_", " ")); },
+    completion(f) { if (f.completion.discussion_id === id) announce("Your CET completion changed: " + f.completion.state.replaceAll("_", " ")); },
     error: onError,
     pong() {},
   };
@@ -285,14 +293,10 @@
   async function validate(event) {
     event.preventDefault();
     const peerTookPart = event.target.querySelector('input[name="peer"]:checked').value === "yes";
-    const res = await fetch(`/api/discussions/${id}/validation`, {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ peer_took_part: peerTookPart, reflection: $("reflection").value }),
-    });
-    const data = await res.json();
-    if (!res.ok) { announce(data.error.message); $("validation-state").textContent = data.error.message; return; }
-    state.view = data;
+    const answer = await window.peercetPost(`/api/discussions/${id}/validation`,
+      { peer_took_part: peerTookPart, reflection: $("reflection").value }, event.target);
+    if (!answer.ok) { announce(answer.message); $("validation-state").textContent = answer.message; return; }
+    state.view = answer.data;
     renderStanding();
     announce("Your validation was recorded.");
   }
@@ -301,5 +305,5 @@
   $("body").addEventListener("input", typing);
   $("body").addEventListener("keydown", (e) => { if (e.key === "Enter" && !e.shiftKey) { say(e); } });
   $("validate").addEventListener("submit", validate);
-  loadView().then(connect);
+  loadView().then(connect, () => { $("connection").textContent = "The discussion could not be loaded: reload the page."; });
 })();

@@ -76,27 +76,27 @@
     state.ping = setInterval(() => { if (ws.readyState === WebSocket.OPEN) ws.send('{"type":"ping"}'); }, 25000);
   }
 
-  async function post(path, body) {
-    const res = await fetch(path, {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
-    });
-    const data = await res.json();
-    if (!res.ok) { say(data.error.message); return null; }
-    return data;
+  async function post(path, body, form) {
+    const answer = await window.peercetPost(path, body, form);
+    if (!answer.ok) { say(answer.message); return null; }
+    return answer.data;
   }
 
   $("notice").addEventListener("submit", async (event) => {
     event.preventDefault();
-    const done = await post(`/api/moderation/discussions/${id}/notices`, { body: $("notice-body").value });
-    if (done) { $("notice-body").value = ""; append(done); say("Notice posted."); }
+    const done = await post(`/api/moderation/discussions/${id}/notices`, { body: $("notice-body").value }, event.target);
+    if (!done) return;
+    $("notice-body").value = "";
+    // Shown now only if nothing is missing before it; else the socket brings it in order.
+    if (done.seq === state.lastSeq + 1) append(done);
+    say("Notice posted.");
   });
 
   $("close").addEventListener("submit", async (event) => {
     event.preventDefault();
     const outcome = event.target.querySelector('input[name="outcome"]:checked').value;
     const done = await post(`/api/moderation/discussions/${id}/close`,
-      { outcome, reason: $("close-reason").value });
+      { outcome, reason: $("close-reason").value }, event.target);
     if (done) { closed(done.closed_reason); say(`Discussion closed (${outcome}).`); }
   });
 
@@ -104,7 +104,7 @@
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const outcome = form.querySelector('input[name="outcome"]').value;
-      const done = await post(`/api/moderation/reports/${form.dataset.report}/resolve`, { outcome });
+      const done = await post(`/api/moderation/reports/${form.dataset.report}/resolve`, { outcome }, form);
       if (!done) return;
       const p = document.createElement("p");
       p.className = "done";

@@ -38,14 +38,10 @@
     const body = { reason: $("report-reason").value };
     const seq = $("report-what").value;
     if (seq) body.seq = Number(seq);
-    const res = await fetch(`/api/discussions/${id}/reports`, {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
-    });
-    const data = await res.json();
-    if (!res.ok) { $("report-state").textContent = data.error.message; return; }
+    const answer = await window.peercetPost(`/api/discussions/${id}/reports`, body, event.target);
+    if (!answer.ok) { $("report-state").textContent = answer.message; return; }
     $("report-reason").value = "";
     $("report-state").textContent =
-      `Report received (reference ${data.id}): a moderator will look at it. Thank you.`;
+      `Report received (reference ${answer.data.id}): a moderator will look at it. Thank you.`;
   });
 })();

@@ -1,3 +1,26 @@
+// One way for the pages' scripts to send JSON to the API: {ok: true, data} or {ok: false,
+// message} to show, whether the API refused, the answer was not JSON or the network was
+// down. The form's buttons are disabled meanwhile, so a double click sends it once.
+window.peercetPost = async function (path, body, form) {
+  "use strict";
+  var buttons = form ? Array.from(form.querySelectorAll("button")) : [];
+  buttons.forEach(function (b) { b.disabled = true; });
+  try {
+    var res = await fetch(path, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+    });
+    var data = await res.json().catch(function () { return null; });
+    if (res.ok) { return { ok: true, data: data }; }
+    var message = data && data.error ? data.error.message : "The server answered " + res.status + ".";
+    return { ok: false, message: message };
+  } catch (err) {
+    return { ok: false, message: "This did not reach the server. Check the connection and try again." };
+  } finally {
+    buttons.forEach(function (b) { b.disabled = false; });
+  }
+};
+
 // Plain JavaScript where it helps: keep "time left" to a deadline up to date.
 (function () {
   "use strict";

@@ -22,7 +22,7 @@ from peercet.catalogue import import_catalogue
 from peercet.clock import SystemClock
 from peercet.db import create_engine, session_factory, transaction
 from peercet.deadlines import apply_due
-from peercet.effects import Effects, by_the_worker
+from peercet.effects import ByTheWorker, Effects
 from peercet.errors import DomainError
 from peercet.events import RedisPublisher
 from peercet.settings import Settings, load_settings
@@ -87,8 +87,10 @@ async def _effects(settings: Settings) -> AsyncIterator[Effects]:
     is put there by the worker (the command runs no matcher), and deadline jobs too."""
     redis = Redis.from_url(settings.redis_url)
     jobs = ArqRedis(redis.connection_pool)
+    upkeep = ByTheWorker(jobs)
     try:
-        yield Effects(RedisPublisher(redis), by_the_worker(jobs), jobs)
+        yield Effects(RedisPublisher(redis), upkeep, jobs)
+        await upkeep.ask()  # once, after the whole run
     finally:
         await redis.aclose()
 

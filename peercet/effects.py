@@ -7,6 +7,7 @@ truth, the queues are rebuilt from it and clients recover messages by `seq`.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -75,13 +76,26 @@ class Effects:
             )
 
 
-def by_the_worker(jobs: JobQueue) -> QueueSync:
-    """Queue upkeep for an edge that runs no matcher (the command line): whoever must go
-    back to a queue is put there by the worker, which rebuilds the queues from the
-    database and pairs who can be, as soon as it takes the job."""
+class ByTheWorker:
+    """Queue upkeep for an edge that runs no matcher (the command line): it notes that
+    someone must go back to a queue, and `ask` then gives the worker one rebuild_queues
+    job, which re-queues them from the database and pairs who can be. The job's id is
+    new each time: a rebuild already running, which may have read the database before
+    this commit, cannot swallow the request (arq refuses an id while its job lives)."""
 
-    async def ask(outcome: Outcome) -> None:
-        if outcome.requeue:
-            await jobs.enqueue_job(REBUILD_QUEUES_JOB, _job_id=keys.REBUILD_QUEUES_JOB_ID)
+    def __init__(self, jobs: JobQueue) -> None:
+        self.jobs = jobs
+        self.wanted = False
 
-    return ask
+    async def __call__(self, outcome: Outcome) -> None:
+        self.wanted = self.wanted or bool(outcome.requeue)
+
+    async def ask(self) -> None:
+        if not self.wanted:
+            return
+        try:
+            job_id = keys.rebuild_queues_job_id(uuid.uuid4().hex)
+            await self.jobs.enqueue_job(REBUILD_QUEUES_JOB, _job_id=job_id)
+            self.wanted = False
+        except (RedisError, OSError) as exc:
+            log.warning("Redis unavailable (%s); the worker's next rebuild re-queues them", exc)

@@ -25,7 +25,9 @@ def deadline_job_id(completion_id: int, deadline_ts: int) -> str:
     return f"{PREFIX}deadline:{completion_id}:{deadline_ts}"
 
 
-REBUILD_QUEUES_JOB_ID = f"{PREFIX}rebuild-queues"  # one asked-for rebuild waits at a time
+def rebuild_queues_job_id(token: str) -> str:
+    """An asked-for rebuild of the queues (the command line asks; a token per ask)."""
+    return f"{PREFIX}rebuild-queues:{token}"
 
 
 def presence(discussion_id: int) -> str:

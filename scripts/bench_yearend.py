@@ -104,7 +104,7 @@ async def run(url: str, redis_url: str, upload_dir: str, outbox_dir: str) -> dic
         # what jobs.year_end does, timed in its two steps
         fallbacks = await apply_due(res.sessions, res.clock.now(), res.effects)
         fell_back = time.perf_counter()
-        uploads = await jobs.uploads_due(res, res.clock.now(), weekly=False)
+        uploads = await jobs.uploads_due(res, res.clock.now())
     finally:
         await res.engine.dispose()
         await pool.aclose()

@@ -90,6 +90,6 @@ async def test_the_cutoff_falls_everything_back_and_uploads_the_year_once(
         assert await jobs.sweep(ctx(res)) == {"fallbacks": 0, "uploads": []}
         # the next Friday's upload takes 2027's
         res.clock.at = datetime(2027, 1, 1, 9, 0, 0, 123456, tzinfo=UTC)  # type: ignore[attr-defined]
-        (weekly,) = (await jobs.weekly_upload(ctx(res)))["uploads"]
+        (weekly,) = (await jobs.sweep(ctx(res)))["uploads"]
         assert weekly["final"] is False
         assert _goc_numbers(weekly["file"]) == {made["next_done"][0]}

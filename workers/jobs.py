@@ -38,7 +38,7 @@ async def sweep(ctx: Ctx) -> dict[str, Any]:
     res = resources(ctx)
     now = res.clock.now()
     fallbacks = await apply_due(res.sessions, now, res.effects)
-    uploads = await uploads_due(res, now, weekly=False)
+    uploads = await uploads_due(res, now)
     return {"fallbacks": fallbacks, "uploads": [summary(u) for u in uploads]}
 
 
@@ -48,15 +48,10 @@ async def year_end(ctx: Ctx) -> dict[str, Any]:
     return await sweep(ctx)
 
 
-async def weekly_upload(ctx: Ctx) -> dict[str, Any]:
-    res = resources(ctx)
-    uploads = await uploads_due(res, res.clock.now(), weekly=True)
-    return {"uploads": [summary(u) for u in uploads]}
-
-
-async def uploads_due(res: WorkerResources, now: datetime, weekly: bool) -> list[UploadResult]:
+async def uploads_due(res: WorkerResources, now: datetime) -> list[UploadResult]:
     """The year's final upload once the cut-off has passed and nothing of that year is
-    still open; then the weekly upload if it is the slot or a slot was missed."""
+    still open; then the weekly upload once its slot (Friday at UPLOAD_TIME, scheme time)
+    has come, or if one was missed."""
     done = []
     year = last_cutoff_year(now, res.settings.timezone)
     async with res.sessions() as session:
@@ -65,7 +60,7 @@ async def uploads_due(res: WorkerResources, now: datetime, weekly: bool) -> list
         done.append(await run_upload(res.sessions, res.settings, now, final_year=year))
     slot = last_weekly_run(now, res.settings.upload_time, res.settings.timezone)
     async with res.sessions() as session:
-        due = await any_uploadable(session, completed_by=None if weekly else slot)
+        due = await any_uploadable(session, completed_by=slot)
     if due:
         done.append(await run_upload(res.sessions, res.settings, now))
     return [u for u in done if u.rows]

@@ -1,13 +1,15 @@
 """The arq worker (Procfile: `worker: arq workers.settings.WorkerSettings`).
 
-Schedule, in scheme time (`TIMEZONE`, Europe/London: wall-clock times hold across
-summer time):
+Schedule. arq's crons run in UTC: in a zone with summer time, arq compares wall-clock
+times and would stop every frequent cron for the repeated hour in October. What must
+happen at a scheme-time moment (`TIMEZONE`, Europe/London) is the sweep's to judge:
 - `deadline`: a job deferred to each completion's deadline (enqueued after commit by
   peercet.effects.Effects), its id per completion and deadline, results not kept;
-- `sweep`, every minute: every fallback due, then any upload due (the year's final one
-  after the cut-off, a missed weekly one);
-- `year_end`, 12:00 on 30 December: the cut-off's fallbacks and the final upload;
-- `weekly_upload`, Fridays at `UPLOAD_TIME` (HH:MM, default 09:00);
+- `sweep`, every minute: every fallback due, then any upload due: the weekly one once
+  Friday's `UPLOAD_TIME` (HH:MM, scheme time, default 09:00) has come (or a missed
+  one), the year's final one after the cut-off;
+- `year_end`, 12:00 UTC on 30 December (noon in London: GMT in December): the sweep at
+  the cut-off, its fallbacks and the final upload;
 - `flag_overdue_uploads`, hourly: completions not uploaded within 10 working days;
 - `remind`, every five minutes: deadline reminders 3 days and 1 day before;
 - `drain_outbox`, every minute (and as a job): sends the outbox;
@@ -20,6 +22,7 @@ summer time):
 from __future__ import annotations
 
 import logging
+from datetime import UTC
 from typing import Any
 
 from arq import cron, func
@@ -67,13 +70,6 @@ FUNCTIONS = [
 CRON_JOBS = [
     cron(jobs.sweep, second=0, timeout=600),
     cron(jobs.year_end, month=12, day=30, hour=12, minute=0, second=0, timeout=900),
-    cron(
-        jobs.weekly_upload,
-        weekday="fri",
-        hour=SETTINGS.upload_time.hour,
-        minute=SETTINGS.upload_time.minute,
-        timeout=600,
-    ),
     cron(jobs.flag_overdue_uploads, minute=7, timeout=300),
     cron(jobs.remind, minute=EVERY_FIVE_MINUTES, second=15, timeout=300),
     cron(jobs.drain_outbox, second=30, timeout=120),
@@ -86,7 +82,7 @@ CRON_JOBS = [
 
 class WorkerSettings:
     redis_settings = RedisSettings.from_dsn(SETTINGS.redis_url)
-    timezone = SETTINGS.timezone
+    timezone = UTC  # see the module's docstring
     functions = FUNCTIONS
     cron_jobs = CRON_JOBS
     on_startup = startup

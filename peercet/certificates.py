@@ -15,7 +15,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peercet.completions import awards_of
+from peercet.completions import award_of
 from peercet.errors import Conflict
 from peercet.lifecycle import COMPLETED_STATES, State
 from peercet.tables import Completion, Course, Registrant
@@ -51,7 +51,8 @@ async def load(session: AsyncSession, completion: Completion, tz: ZoneInfo) -> C
         raise Conflict("the certificate is ready once the CET is completed", "not_completed")
     registrant = await session.get_one(Registrant, completion.registrant_id)
     course = await session.get_one(Course, completion.course_id)
-    award = (await awards_of(session, [completion.id]))[completion.id]  # rule 6: it has one
+    award = await award_of(session, completion.id)
+    assert award is not None  # rule 6: a completed CET has its point record
     return Certificate(
         completion_id=completion.id,
         name=registrant.name,

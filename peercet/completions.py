@@ -50,7 +50,7 @@ async def record_pass(
         )
     )
     if existing is not None:
-        award = (await awards_of(session, [existing.id])).get(existing.id)
+        award = await award_of(session, existing.id)
         return PassResult(existing, created=False, outcome=Outcome(), award=award)
     state = lifecycle.initial_state(course.interactive)
     completion = Completion(
@@ -160,6 +160,13 @@ async def awards_of(session: AsyncSession, completion_ids: Sequence[int]) -> dic
         select(PointRecord).where(PointRecord.completion_id.in_(completion_ids))
     )
     return {record.completion_id: record for record in rows}
+
+
+async def award_of(session: AsyncSession, completion_id: int) -> PointRecord | None:
+    """The completion's point record, or None while it is open."""
+    return await session.scalar(
+        select(PointRecord).where(PointRecord.completion_id == completion_id)
+    )
 
 
 async def complete_interactive(

@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from peercet import exams, lifecycle, reads, search
-from peercet.completions import awards_of
+from peercet.completions import award_of
 from peercet.db import transaction
 from peercet.frames import completion_frame
 from peercet.tables import Registrant
@@ -52,7 +52,7 @@ async def course_detail(res: Resources, ref: str, who: Registrant | None) -> dic
             year = lifecycle.cet_year(res.clock.now(), res.settings.timezone)
             mine = await reads.current_completion(session, who.id, course.id, year)
         if mine is not None:
-            award = (await awards_of(session, [mine.id])).get(mine.id)
+            award = await award_of(session, mine.id)
     return {
         **reads.course_frame(course),
         "summary": course.summary,

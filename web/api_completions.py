@@ -50,7 +50,7 @@ async def get_completion(request: Request) -> Response:
     res = resources(request)
     async with res.sessions() as session:
         completion, course = await reads.own_completion(session, who.id, path_int(request, "id"))
-        award = (await completions.awards_of(session, [completion.id])).get(completion.id)
+        award = await completions.award_of(session, completion.id)
         notes = await reads.notifications_of(session, who.id, completion.id)
     frame = detail_frame(res, completion, course, award)
     frame["notifications"] = [reads.notification_frame(n) for n in notes]
@@ -72,7 +72,7 @@ async def make_choice(
         async with transaction(res.sessions) as session:
             completion, course = await reads.own_completion(session, who.id, completion_id)
             outcome = await completions.choose(session, completion, course, mode, res.clock.now())
-            award = (await completions.awards_of(session, [completion.id])).get(completion.id)
+            award = await completions.award_of(session, completion.id)
     except InvalidTransition as exc:
         raise Conflict(f"you have already chosen: {exc}", "already_chosen") from None
     await res.effects(outcome)

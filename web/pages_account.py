@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from peercet import guidance, reads
-from peercet.completions import awards_of
+from peercet.completions import award_of, awards_of
 from peercet.db import transaction
 from peercet.errors import Conflict
 from peercet.lifecycle import State
@@ -71,7 +71,7 @@ async def _completion_page(
     res = resources(request)
     async with res.sessions() as session:
         completion, course = await reads.own_completion(session, who.id, path_int(request, "id"))
-        award = (await awards_of(session, [completion.id])).get(completion.id)
+        award = await award_of(session, completion.id)
         notes = await reads.notifications_of(session, who.id, completion.id)
     row = _row(res, completion, course, award)
     context = {"row": row, "notes": notes, "live": row["open"], **extra}

@@ -245,13 +245,9 @@ def _uploaded(row: goc.UploadRow, note: _Note, settings: Settings, now: datetime
     return Addressed(note.who, notice, note.completion_id)
 
 
-async def any_uploadable(
-    session: AsyncSession, completed_by: datetime | None = None, final_year: int | None = None
-) -> bool:
-    """Whether a run is due: something completed (by `completed_by`) is still not uploaded."""
-    condition = uploadable(final_year)
-    if completed_by is not None:
-        condition = and_(condition, Completion.completed_at <= completed_by)
+async def any_uploadable(session: AsyncSession, completed_by: datetime) -> bool:
+    """Whether a weekly run is due: something completed by the slot is not uploaded."""
+    condition = uploadable(by=completed_by)
     return bool(await session.scalar(select(exists().where(condition))))
 
 

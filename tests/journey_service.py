@@ -68,7 +68,7 @@ class Service:
             time.sleep(0.1)
 
 
-def _environment(redis_url: str, tmp: Path, port: int) -> dict[str, str]:
+def start_environment(redis_url: str, tmp: Path, port: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("SMTP_URL", "BASE_URL")}
     env.update(
         DATABASE_URL=f"sqlite+aiosqlite:///{tmp / 'journey.db'}",
@@ -107,7 +107,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 @contextmanager
 def started(redis_url: str, tmp: Path, timeout: float = 40.0) -> Iterator[Service]:
     port = free_port()
-    env = _environment(redis_url, tmp, port)
+    env = start_environment(redis_url, tmp, port)
     log = tmp / "service.log"
     base = f"http://127.0.0.1:{port}"
     with log.open("wb") as out:

@@ -43,6 +43,9 @@ class Settings:
     upload_time: time = time(9, 0)
     provider_name: str = "Peercet CET"
     mail_from: str = "Peercet <no-reply@peercet.invalid>"
+    # each registrant's budget of WebSocket frames, across web processes (web.limits)
+    frame_rate: float = 10.0
+    frame_burst: float = 40.0
 
     @property
     def uses_dev_key(self) -> bool:
@@ -76,4 +79,6 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         upload_time=time.fromisoformat(environ.get("UPLOAD_TIME", "09:00")),
         provider_name=environ.get("PROVIDER_NAME", Settings.provider_name),
         mail_from=environ.get("MAIL_FROM", Settings.mail_from),
+        frame_rate=float(environ.get("FRAME_RATE", Settings.frame_rate)),
+        frame_burst=float(environ.get("FRAME_BURST", Settings.frame_burst)),
     )

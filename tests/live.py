@@ -68,6 +68,8 @@ def environment(settings: Settings, port: int) -> dict[str, str]:
         "DATABASE_URL": settings.database_url,
         "REDIS_URL": settings.redis_url,
         "SECRET_KEYS": ",".join(settings.secret_keys),
+        "FRAME_RATE": str(settings.frame_rate),
+        "FRAME_BURST": str(settings.frame_burst),
         "PORT": str(port),
     }
 

@@ -35,7 +35,7 @@ from discussion.actions import Post, Stored, store_batch
 from discussion.frames import dumps
 from peercet import keys
 from peercet.db import create_sync_sqlite_engine
-from web.limits import Limiter
+from web.limits import Budget, Limiter
 from web.resources import Resources
 
 log = logging.getLogger(__name__)
@@ -258,7 +258,9 @@ async def serve(res: Resources) -> AsyncIterator[Live]:
     sqlite = (
         create_sync_sqlite_engine(res.settings.database_url) if res.settings.is_sqlite else None
     )
-    live = Live(hub, Writer(res, hub, sqlite), Presence(res.redis), Limiter(res.redis))
+    budget = Budget(res.settings.frame_rate, res.settings.frame_burst)
+    limiter = Limiter(res.redis, budget=budget)
+    live = Live(hub, Writer(res, hub, sqlite), Presence(res.redis), limiter)
     res.extras["live"] = live
     tasks = [
         asyncio.create_task(live.hub.run(), name="hub"),

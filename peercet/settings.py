@@ -43,6 +43,8 @@ class Settings:
     upload_time: time = time(9, 0)
     provider_name: str = "Peercet CET"
     mail_from: str = "Peercet <no-reply@peercet.invalid>"
+    # failed attempts at one course's exam allowed in any 24 hours (peercet.attempts)
+    exam_attempts: int = 2
 
     @property
     def uses_dev_key(self) -> bool:
@@ -51,6 +53,12 @@ class Settings:
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def _at_least_one(value: str, name: str) -> int:
+    if not (value.isascii() and value.isdigit()) or int(value) < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")
+    return int(value)
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -76,4 +84,5 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         upload_time=time.fromisoformat(environ.get("UPLOAD_TIME", "09:00")),
         provider_name=environ.get("PROVIDER_NAME", Settings.provider_name),
         mail_from=environ.get("MAIL_FROM", Settings.mail_from),
+        exam_attempts=_at_least_one(environ.get("EXAM_ATTEMPTS", "2").strip(), "EXAM_ATTEMPTS"),
     )

@@ -5,11 +5,15 @@ and PostgreSQL, accent- and case-insensitive, and free of JSON-in-SQL dialects.
 
 - `q`: every word must appear in the ref, title, summary or a competency; the word
   "interactive" means "an interactive course" (and "non-interactive" the opposite),
-  so searching "interactive" finds exactly the interactive courses.
+  so searching "interactive" finds exactly the interactive courses. Words that say
+  what every course is ("CET", "point(s)", "course(s)") narrow nothing and are
+  ignored: "Interactive CET" finds every interactive course, "CET" every course.
+  Punctuation around a word is not part of it ("glaucoma," is "glaucoma").
 - `profession`: courses a registrant of that profession may take (a therapeutic
   prescriber also sees optometrists' courses, a contact lens optician dispensing
   opticians').
-- `competency`: a course naming that competency (case-insensitive, whole name).
+- `competency`: a course naming that competency: a name from the competency list
+  (peercet.competencies, any case), else 400.
 - `interactive`: `true` or `false`.
 - `page`: from 1, `PAGE_SIZE` courses a page, ordered by ref.
 """
@@ -20,6 +24,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from peercet import competencies
 from peercet.catalogue import PROFESSIONS, may_take
 from peercet.errors import BadInput
 from peercet.numbers import whole
@@ -28,6 +33,9 @@ from peercet.tables import Course
 PAGE_SIZE = 20
 MAX_QUERY = 200
 INTERACTIVE_WORDS = {"interactive": True, "non-interactive": False, "noninteractive": False}
+# What every course in the catalogue is: a search for them narrows nothing.
+IGNORED_WORDS = frozenset({"cet", "point", "points", "course", "courses"})
+PUNCTUATION = ".,;:!?()[]{}\"'"
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,29 @@ def fold(text: str) -> str:
     """Lower case without accents, so "Ocular" finds "ocular" and "Mélanie" "melanie"."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def read_profession(value: str) -> str | None:
+    """A profession filter (`profession=`); empty means any."""
+    profession = value.strip() or None
+    if profession is not None and profession not in PROFESSIONS:
+        raise BadInput("'profession' must be one of " + ", ".join(PROFESSIONS), "bad_query")
+    return profession
+
+
+def words(q: str) -> tuple[str, ...]:
+    """The words to match: folded, without surrounding punctuation or ignored words."""
+    folded = (fold(w).strip(PUNCTUATION) for w in q.split())
+    return tuple(w for w in folded if w and w not in IGNORED_WORDS)
+
+
+def _competency(value: str) -> str | None:
+    if not value:
+        return None
+    name = competencies.bundled().spelling(value)
+    if name is None:
+        raise BadInput("'competency' must be a name from GET /api/competencies", "bad_query")
+    return fold(name)
 
 
 def _bool(value: str, name: str) -> bool:
@@ -65,15 +96,13 @@ def parse_query(params: Mapping[str, str]) -> CourseQuery:
     q = params.get("q", "").strip()
     if len(q) > MAX_QUERY:
         raise BadInput(f"'q' must be at most {MAX_QUERY} characters", "bad_query")
-    profession = params.get("profession", "").strip() or None
-    if profession is not None and profession not in PROFESSIONS:
-        raise BadInput("'profession' must be one of " + ", ".join(PROFESSIONS), "bad_query")
+    profession = read_profession(params.get("profession", ""))
     interactive = params.get("interactive", "").strip()
     page = params.get("page", "").strip()
     return CourseQuery(
-        words=tuple(fold(w) for w in q.split()),
+        words=words(q),
         profession=profession,
-        competency=fold(params.get("competency", "").strip()) or None,
+        competency=_competency(params.get("competency", "").strip()),
         interactive=_bool(interactive, "interactive") if interactive else None,
         page=_page(page) if page else 1,
     )

@@ -46,6 +46,8 @@ class Settings:
     # each registrant's budget of WebSocket frames, across web processes (web.limits)
     frame_rate: float = 10.0
     frame_burst: float = 40.0
+    # failed attempts at one course's exam allowed in any 24 hours (peercet.attempts)
+    exam_attempts: int = 2
 
     @property
     def uses_dev_key(self) -> bool:
@@ -54,6 +56,12 @@ class Settings:
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def _at_least_one(value: str, name: str) -> int:
+    if not (value.isascii() and value.isdigit()) or int(value) < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")
+    return int(value)
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -81,4 +89,5 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         mail_from=environ.get("MAIL_FROM", Settings.mail_from),
         frame_rate=float(environ.get("FRAME_RATE", Settings.frame_rate)),
         frame_burst=float(environ.get("FRAME_BURST", Settings.frame_burst)),
+        exam_attempts=_at_least_one(environ.get("EXAM_ATTEMPTS", "2").strip(), "EXAM_ATTEMPTS"),
     )

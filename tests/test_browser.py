@@ -80,12 +80,18 @@ def register_sign_out_and_in(page: Page, base: str) -> None:
 
 def search_and_pass(page: Page, base: str) -> None:
     page.goto(f"{base}/courses")
-    page.get_by_label("Keywords").fill("interactive glaucoma")
+    competency = page.get_by_label("Competency")  # a choice from an optometrist's list
+    expect(competency.locator("option", has_text="Ocular disease")).to_have_count(1)
+    expect(competency.locator("option", has_text="Low vision")).to_have_count(0)
+    competency.select_option("Ocular disease")
+    page.get_by_label("Keywords").fill("Interactive CET glaucoma")
     page.get_by_role("button", name="Search").click()
     results = page.get_by_role("list", name="Courses found").get_by_role("listitem")
     expect(results).to_have_count(1)
     expect(results.first.locator(".badge.interactive")).to_have_text("Interactive")
+    expect(page.get_by_label("Competency")).to_have_value("Ocular disease")
     results.first.get_by_role("link").click()
+    expect(page.locator("#attempts")).to_contain_text("Attempts left: 2.")
     questions = page.locator("form.exam fieldset")
     for i, answer in enumerate(right_answers()):
         questions.nth(i).locator(f'input[value="{answer}"]').check()

@@ -1,19 +1,21 @@
-"""The catalogue and exams: GET /api/courses, GET /api/courses/{ref}, POST .../attempts."""
+"""The catalogue and exams: GET /api/courses, GET /api/courses/{ref}, POST .../attempts,
+GET /api/competencies."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from peercet import exams, lifecycle, reads, search
+from peercet import attempts, competencies, exams, lifecycle, reads, search
 from peercet.completions import award_of
 from peercet.db import transaction
 from peercet.frames import completion_frame
-from peercet.tables import Registrant
+from peercet.tables import Course, Registrant
 from web.auth import current_registrant, require_registrant
 from web.http import read_json
 from web.resources import Resources, resources
@@ -53,12 +55,32 @@ async def course_detail(res: Resources, ref: str, who: Registrant | None) -> dic
             mine = await reads.current_completion(session, who.id, course.id, year)
         if mine is not None:
             award = await award_of(session, mine.id)
+        left = await _allowance(res, session, who, course)
     return {
         **reads.course_frame(course),
         "summary": course.summary,
         "pass_mark": course.pass_mark,
         "questions": exams.question_frames(questions),
         "completion": None if mine is None else completion_frame(mine, course, award),
+        **allowance_frame(left),
+    }
+
+
+async def _allowance(
+    res: Resources, session: AsyncSession, who: Registrant | None, course: Course
+) -> attempts.Allowance | None:
+    """The asker's attempts left at this exam (None when signed out)."""
+    if who is None:
+        return None
+    now, limit = res.clock.now(), res.settings.exam_attempts
+    return await exams.allowance_of(session, who.id, course.id, now, limit)
+
+
+def allowance_frame(left: attempts.Allowance | None) -> dict[str, Any]:
+    """`attempts_left` and `retry_at` (when the next attempt is allowed, once none is)."""
+    return {
+        "attempts_left": None if left is None else left.attempts_left,
+        "retry_at": None if left is None or left.retry_at is None else left.retry_at.isoformat(),
     }
 
 
@@ -74,7 +96,8 @@ async def _attempt_once(
     async with transaction(res.sessions) as session:
         course = await exams.course_by_ref(session, ref)
         now, tz = res.clock.now(), res.settings.timezone
-        return await exams.take_exam(session, who, course, answers, now, tz)
+        limit = res.settings.exam_attempts
+        return await exams.take_exam(session, who, course, answers, now, tz, limit)
 
 
 async def attempt(res: Resources, who: Registrant, ref: str, answers: Any) -> exams.AttemptResult:
@@ -97,18 +120,45 @@ def attempt_frame(result: exams.AttemptResult) -> dict[str, Any]:
         "completion": None
         if completion is None
         else completion_frame(completion, result.course, award),
+        **allowance_frame(result.allowance),
     }
+
+
+def exhausted_response(exc: exams.AttemptsExhausted) -> Response:
+    """429 with `retry_at` in the error (and beside it) and `Retry-After` in seconds."""
+    retry_at = exc.retry_at.isoformat()
+    error = {"code": exc.code, "message": exc.message, "retry_at": retry_at}
+    return JSONResponse(
+        {"error": error, "attempts_left": 0, "retry_at": retry_at},
+        status_code=exc.status,
+        headers={"Retry-After": str(exc.retry_after)},
+    )
 
 
 async def post_attempt(request: Request) -> Response:
     who = await require_registrant(request)
     data = await read_json(request)
-    result = await attempt(resources(request), who, request.path_params["ref"], data.get("answers"))
+    try:
+        result = await attempt(
+            resources(request), who, request.path_params["ref"], data.get("answers")
+        )
+    except exams.AttemptsExhausted as exc:
+        return exhausted_response(exc)
     status = 201 if result.created else 200
     return JSONResponse(attempt_frame(result), status_code=status)
 
 
+async def list_competencies(request: Request) -> Response:
+    """The competency list (a profession's, its base profession's included, or all)."""
+    profession = search.read_profession(request.query_params.get("profession", ""))
+    found = competencies.bundled().entries(profession)
+    return JSONResponse(
+        {"competencies": [{"name": c.name, "professions": list(c.professions)} for c in found]}
+    )
+
+
 routes = [
+    Route("/api/competencies", list_competencies, methods=["GET"]),
     Route("/api/courses", list_courses, methods=["GET"]),
     Route("/api/courses/{ref}", get_course, methods=["GET"]),
     Route("/api/courses/{ref}/attempts", post_attempt, methods=["POST"]),

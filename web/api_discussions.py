@@ -16,9 +16,11 @@ from starlette.templating import Jinja2Templates
 
 from discussion import actions, reads
 from discussion.reads import Role
+from peercet import guidance
 from peercet.db import transaction
 from peercet.errors import BadInput, Forbidden
 from peercet.numbers import is_id
+from peercet.rooms import closing_time
 from peercet.tables import Registrant
 from web.auth import require_registrant
 from web.http import path_int, read_json
@@ -106,7 +108,15 @@ async def post_report(request: Request) -> Response:
 async def page(request: Request) -> Response:
     registrant = await require_registrant(request)  # signed out: to /signin, then back here
     _, access = await _access(request)
-    context = {"discussion_id": access.discussion_id, "me": registrant, "role": access.role}
+    res = resources(request)
+    async with res.sessions() as session:
+        closes_at = await closing_time(session, access.discussion_id)
+    context = {
+        "discussion_id": access.discussion_id, "me": registrant, "role": access.role,
+        "closes_at": closes_at, "tz": res.settings.timezone,
+        "when": lambda at: guidance.when(at, res.settings.timezone),
+        "time_left": lambda at: guidance.time_left(at, res.clock.now()),
+    }  # fmt: skip
     return templates.TemplateResponse(request, "discussion.html", context)
 
 

@@ -180,12 +180,19 @@ async def close_discussions(
     )
     requeued_ids = [row[0] for row in requeued]
     if requeued_ids:
-        outcome.extend(await _tell_requeued(session, requeued_ids, now))
+        outcome.extend(await _tell_requeued(session, requeued_ids, now, WHY.get(reason, "")))
     return outcome
 
 
+# Why a discussion ended, told to those sent back to the queue (by the closing reason).
+WHY = {
+    "no_show": " It closed because a participant had not written on every prompt within "
+    "48 hours of being paired (a no-show).",
+}
+
+
 async def _tell_requeued(
-    session: AsyncSession, completion_ids: list[int], now: datetime
+    session: AsyncSession, completion_ids: list[int], now: datetime, why: str = ""
 ) -> Outcome:
     outcome = Outcome(requeue=list(completion_ids))
     completions = await session.scalars(select(Completion).where(Completion.id.in_(completion_ids)))
@@ -201,7 +208,7 @@ async def _tell_requeued(
                 kind="requeued",
                 subject=f"Finding you a new partner for {course.ref}",
                 body=f"Your discussion for {course.ref} {course.title} ended before it was "
-                "validated. You are back in the queue, keeping your deadline and your place.",
+                f"validated.{why} You are back in the queue, keeping your deadline and your place.",
                 link=f"/account/completions/{completion.id}",
             ),
             now,

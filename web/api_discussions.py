@@ -19,11 +19,13 @@ from discussion.reads import Role
 from peercet import guidance
 from peercet.db import transaction
 from peercet.errors import BadInput, Forbidden
+from peercet.lifecycle import DiscussionState
 from peercet.numbers import is_id
 from peercet.rooms import closing_time
 from peercet.tables import Registrant
 from web.auth import require_registrant
 from web.http import path_int, read_json
+from web.live import Live
 from web.resources import resources
 
 HERE = Path(__file__).parent
@@ -86,7 +88,11 @@ async def post_validation(request: Request) -> Response:
         )  # fmt: skip
     await res.effects(outcome)
     async with res.sessions() as session:
-        return JSONResponse(await reads.discussion_view(session, access.discussion_id))
+        view = await reads.discussion_view(session, access.discussion_id)
+    if view["state"] == DiscussionState.OPEN:  # the first validation: the partner may be away
+        live: Live = res.extras["live"]
+        await live.absent.validated(access.discussion_id, registrant.id)
+    return JSONResponse(view)
 
 
 async def post_report(request: Request) -> Response:

@@ -100,14 +100,21 @@ async def at_risk(session: AsyncSession, now: datetime) -> list[dict[str, Any]]:
             )
         )).all()
     )  # fmt: skip
+    closing = await rooms.closing_times(session, {c.discussion_id for c in rows if c.discussion_id})
     return [
         {
             **completion_frame(c, courses[c.course_id], awards.get(c.id)),
             "registrant": {"id": c.registrant_id, "name": names.get(c.registrant_id)},
             "risk": _risk(c),
+            "closes_at": _closes(closing, c.discussion_id),
         }
         for c in rows
     ]
+
+
+def _closes(closing: dict[int, datetime], discussion_id: int | None) -> str | None:
+    at = closing.get(discussion_id) if discussion_id is not None else None
+    return None if at is None else at.isoformat()
 
 
 def _risk(completion: Completion) -> str:
@@ -171,6 +178,7 @@ async def discussions_under_watch(
         .where(Participant.discussion_id.in_(ids))
     ):
         people[did].append({"id": rid, "name": name})
+    closing = await rooms.closing_times(session, ids)
     course_ids = {d.course_id for d, _ in rows}
     refs = dict((await session.execute(
         select(Course.id, Course.ref).where(Course.id.in_(course_ids))
@@ -181,6 +189,7 @@ async def discussions_under_watch(
             "course_ref": refs.get(d.course_id),
             "state": d.state,
             "closed_reason": d.closed_reason,
+            "closes_at": _closes(closing, d.id),
             "participants": people[d.id],
             "created_at": d.created_at.isoformat(),
             "last_message_at": None if d.last_message_at is None else d.last_message_at.isoformat(),

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from discussion import rules
 from discussion.frames import message_frame
 from peercet.errors import Forbidden, NotFound
+from peercet.rooms import closing_time
 from peercet.tables import (
     Course,
     Discussion,
@@ -133,12 +134,14 @@ async def discussion_view(session: AsyncSession, discussion_id: int) -> dict[str
     )
     took = await taking_part(session, discussion_id)
     people = await participants(session, discussion_id)
+    closes_at = await closing_time(session, discussion_id)
     return {
         "id": discussion.id,
         "course_ref": course.ref,
         "course_title": course.title,
         "state": discussion.state,
         "closed_reason": discussion.closed_reason,
+        "closes_at": None if closes_at is None else closes_at.isoformat(),
         "participants": [participant_frame(p, took.get(p.id, False)) for p in people],
         "prompts": [{"id": p.id, "text": p.text} for p in prompts],
         "validations": await validations(session, discussion_id),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from peercet.lifecycle import DiscussionState
 
@@ -73,3 +74,13 @@ class TokenBucket:
             return False
         self.tokens -= 1
         return True
+
+
+ABSENT_EMAIL_GAP = timedelta(hours=1)  # at most one "your partner is active" email an hour
+
+
+def tell_absent(online: bool, last_told: datetime | None, now: datetime) -> bool:
+    """Email a participant about their partner's first message or validation only when no
+    socket of theirs is in the discussion, and not within an hour of the last such email
+    (per discussion and recipient)."""
+    return not online and (last_told is None or now - last_told >= ABSENT_EMAIL_GAP)

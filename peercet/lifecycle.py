@@ -5,6 +5,7 @@ No I/O here: the caller passes in the time. DOMAIN.md rules 1, 2, 4 and 5.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from enum import StrEnum
@@ -143,3 +144,25 @@ def is_due(state: State, due_at: datetime, now: datetime) -> bool:
 
 def within_deadline(due_at: datetime, now: datetime) -> bool:
     return now < due_at
+
+
+# --- the pair's one deadline (rule 4) ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Seat:
+    """A participant's completion as the discussion sees it: its deadline, and whether
+    it is still in this discussion (a dispute sends the disputer back to the queue)."""
+
+    deadline: datetime
+    present: bool = True
+
+
+def closes_at(seats: Iterable[Seat]) -> datetime | None:
+    """When a discussion falls back, the date every page and message about the pair
+    states: the earlier deadline of those still in it (both, from pairing until a
+    dispute); once nobody is (closed, completed), the earlier of all the deadlines."""
+    seats = list(seats)
+    present = [s.deadline for s in seats if s.present]
+    deadlines = present or [s.deadline for s in seats]
+    return min(deadlines, default=None)

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peercet.errors import Conflict
 from peercet.events import Event, Met, Outcome
 from peercet.frames import completion_event
-from peercet.lifecycle import DiscussionState, State
+from peercet.lifecycle import DiscussionState, Seat, State, closes_at
 from peercet.notify import Notice, notify, scheme_time, session_tz
 from peercet.tables import (
     Completion,
@@ -36,7 +36,8 @@ async def open_discussion(
     Every pairing comes through here, so the outcome names the pair as met (`Met`)."""
     first, second = completions
     assert first.course_id == second.course_id and first.registrant_id != second.registrant_id
-    if min(first.deadline, second.deadline) <= now:  # a deadline never changes
+    closes_at = pair_closes_at(completions)
+    if closes_at <= now:  # a deadline never changes
         raise Conflict("a completion's deadline has passed", "deadline_passed")
     discussion = Discussion(
         course_id=first.course_id, state=DiscussionState.OPEN.value, created_at=now, last_seq=0
@@ -70,6 +71,7 @@ async def open_discussion(
         for c in completions
     )
     course = await session.get_one(Course, first.course_id)
+    closes = scheme_time(closes_at, session_tz(session))
     outcome = Outcome(
         met=[Met(course.id, first.cet_year, first.registrant_id, second.registrant_id)]
     )
@@ -77,7 +79,12 @@ async def open_discussion(
         await session.refresh(completion)
         outcome.events.append(
             Event(
-                {"type": "matched", "completion": completion.id, "discussion": discussion.id},
+                {
+                    "type": "matched",
+                    "completion": completion.id,
+                    "discussion": discussion.id,
+                    "closes_at": closes_at.isoformat(),
+                },
                 registrant_id=completion.registrant_id,
             )
         )
@@ -90,8 +97,8 @@ async def open_discussion(
                 kind="paired",
                 subject=f"You have a discussion partner for {course.ref}",
                 body=f"You have been paired for {course.ref} {course.title}. "
-                "Discuss every prompt and validate before "
-                f"{scheme_time(completion.deadline, session_tz(session))}.",
+                f"Discuss every prompt and validate before {closes}: the discussion "
+                "closes then, at the earlier of your two deadlines.",
                 link=f"/discussions/{discussion.id}",
                 dedupe_key=f"paired:{completion.id}:{discussion.id}",
             ),
@@ -99,6 +106,46 @@ async def open_discussion(
             completion_id=completion.id,
         )
     return discussion, outcome
+
+
+def pair_closes_at(completions: Iterable[Completion]) -> datetime:
+    """The pair's one deadline at pairing: the earlier of the two (both still in it)."""
+    closes = closes_at(Seat(c.deadline) for c in completions)
+    assert closes is not None
+    return closes
+
+
+async def closing_times(
+    session: AsyncSession, discussion_ids: Iterable[int]
+) -> dict[int, datetime]:
+    """`closes_at` of each discussion, derived from its participants' completions
+    (deadlines never change; a dispute takes the disputer's completion out of it)."""
+    rows = await session.execute(
+        select(Participant.discussion_id, Completion.deadline, Completion.state,
+               Completion.discussion_id)
+        .join(Completion, Completion.id == Participant.completion_id)
+        .where(Participant.discussion_id.in_(sorted(set(discussion_ids))))
+    )  # fmt: skip
+    seats: dict[int, list[Seat]] = {}
+    for discussion_id, deadline, state, in_discussion in rows:
+        present = state == State.IN_DISCUSSION.value and in_discussion == discussion_id
+        seats.setdefault(discussion_id, []).append(Seat(deadline, present))
+    return {d: at for d, s in seats.items() if (at := closes_at(s)) is not None}
+
+
+async def pair_deadlines(
+    session: AsyncSession, completions: Iterable[Completion]
+) -> dict[int, datetime]:
+    """For each completion in a discussion: the date it must be validated by, its
+    discussion's `closes_at` (by completion id)."""
+    rooms = {c.id: c.discussion_id for c in completions
+             if c.state == State.IN_DISCUSSION.value and c.discussion_id is not None}  # fmt: skip
+    closing = await closing_times(session, rooms.values()) if rooms else {}
+    return {cid: closing[d] for cid, d in rooms.items() if d in closing}
+
+
+async def closing_time(session: AsyncSession, discussion_id: int) -> datetime | None:
+    return (await closing_times(session, [discussion_id])).get(discussion_id)
 
 
 async def close_discussions(
@@ -133,12 +180,19 @@ async def close_discussions(
     )
     requeued_ids = [row[0] for row in requeued]
     if requeued_ids:
-        outcome.extend(await _tell_requeued(session, requeued_ids, now))
+        outcome.extend(await _tell_requeued(session, requeued_ids, now, WHY.get(reason, "")))
     return outcome
 
 
+# Why a discussion ended, told to those sent back to the queue (by the closing reason).
+WHY = {
+    "no_show": " It closed because a participant had not written on every prompt within "
+    "48 hours of being paired (a no-show).",
+}
+
+
 async def _tell_requeued(
-    session: AsyncSession, completion_ids: list[int], now: datetime
+    session: AsyncSession, completion_ids: list[int], now: datetime, why: str = ""
 ) -> Outcome:
     outcome = Outcome(requeue=list(completion_ids))
     completions = await session.scalars(select(Completion).where(Completion.id.in_(completion_ids)))
@@ -154,7 +208,7 @@ async def _tell_requeued(
                 kind="requeued",
                 subject=f"Finding you a new partner for {course.ref}",
                 body=f"Your discussion for {course.ref} {course.title} ended before it was "
-                "validated. You are back in the queue, keeping your deadline and your place.",
+                f"validated.{why} You are back in the queue, keeping your deadline and your place.",
                 link=f"/account/completions/{completion.id}",
             ),
             now,

@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 from playwright.async_api import Browser, Page, WebSocketRoute, expect
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peercet.clock import Clock, FixedClock
+from peercet.events import RedisPublisher
 from peercet.rooms import close_discussions
 from peercet.settings import Settings
 from tests import factories as f
@@ -154,3 +156,29 @@ async def test_what_changed_while_the_socket_was_away_shows_on_reconnect(
         away[0] = False
         await expect(alice.locator("#connection")).to_have_text("Connected", timeout=15_000)
         await expect(alice.locator("#body")).to_be_disabled()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_the_page_says_when_the_discussion_closes_with_a_countdown(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Closes at the pair's deadline (both passed at T0: T0 + 14 days, 09:00 GMT), 13 days
+    from the day after pairing; the line goes once the discussion is over."""
+    async with alice_and_bob(settings, sessions) as (alice, _):
+        await alice.clock.set_fixed_time(f.T0 + timedelta(days=1))  # the server's clock
+        await alice.reload()
+        await expect(alice.locator("#connection")).to_have_text("Connected")
+        closes = alice.locator("#closes")
+        await expect(closes).to_be_visible()
+        await expect(alice.locator("#closes-at")).to_contain_text("16 March 2026")
+        await expect(alice.locator("#closes-at")).to_contain_text("09:00")
+        await expect(alice.locator("#closes-left")).to_have_text("13 days left")
+        did = int(alice.url.rsplit("/", 1)[1])
+        async with sessions() as session, session.begin():
+            outcome = await close_discussions(session, [did], "voided", f.T0 + timedelta(days=1))
+        redis = Redis.from_url(settings.redis_url)
+        try:  # the `closed` event, as the edge publishes it after the commit
+            await RedisPublisher(redis).publish(outcome.events)
+        finally:
+            await redis.aclose()
+        await expect(closes).to_be_hidden()

@@ -199,3 +199,24 @@ class CompletionMachine(RuleBasedStateMachine):
 
 CompletionMachine.TestCase.settings = settings(max_examples=300, stateful_step_count=20)
 TestCompletionMachine = CompletionMachine.TestCase
+
+
+EARLY, LATE = datetime(2026, 3, 16, 9, tzinfo=UTC), datetime(2026, 3, 20, 9, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("seats", "closes"),
+    [
+        ([lifecycle.Seat(EARLY), lifecycle.Seat(LATE)], EARLY),  # the earlier of the two
+        ([lifecycle.Seat(LATE), lifecycle.Seat(EARLY)], EARLY),  # whatever the order
+        ([lifecycle.Seat(EARLY, present=False), lifecycle.Seat(LATE)], LATE),  # a disputer left
+        ([lifecycle.Seat(EARLY), lifecycle.Seat(LATE, present=False)], EARLY),
+        ([lifecycle.Seat(EARLY, False), lifecycle.Seat(LATE, False)], EARLY),  # over: as paired
+        ([lifecycle.Seat(LATE)], LATE),
+        ([], None),
+    ],
+)
+def test_a_discussion_closes_at_the_earlier_deadline_of_those_still_in_it(
+    seats: list[lifecycle.Seat], closes: datetime | None
+) -> None:
+    assert lifecycle.closes_at(seats) == closes

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from matching.invitations import Target, cancel, invite
-from matching.noshow import NO_SHOW_PERIOD, close_no_shows
+from matching.noshow import NO_SHOW_PERIOD, run_no_shows
 from matching.rebuild import rebuild_queues
 from peercet.db import transaction
 from peercet.errors import BadInput, Conflict
@@ -151,11 +151,9 @@ async def test_a_no_show_closes_after_48_hours_and_requeues(
         async with transaction(sessions) as session:  # only a turns up
             session.add(Message(discussion_id=room, seq=1, author_id=a.registrant_id,
                                 kind="peer", body="Hello?", sent_at=f.T0))  # fmt: skip
-        early = await close_no_shows(sessions, f.T0 + NO_SHOW_PERIOD - timedelta(seconds=1))
-        assert early.requeue == []
-        outcome = await close_no_shows(sessions, f.T0 + NO_SHOW_PERIOD)
-        await w.effects(outcome)
-        assert sorted(outcome.requeue) == sorted([a.id, b.id])
+        early = await run_no_shows(sessions, f.T0 + NO_SHOW_PERIOD - timedelta(seconds=1))
+        assert early == 0
+        assert await run_no_shows(sessions, f.T0 + NO_SHOW_PERIOD, w.effects) == 1
         assert (await w.completion(a.id)).state == State.SEEKING_PEER  # not handed back
         assert (await w.completion(b.id)).state == State.SEEKING_PEER  # to each other
         assert [cid for cid, _ in await w.queue(course.id)] == [a.id, b.id]
@@ -276,7 +274,7 @@ async def test_a_pair_made_by_invitation_is_not_made_again_after_a_no_show(
         room = (await w.completion(a.id)).discussion_id
         assert room is not None and (await w.completion(b.id)).discussion_id == room
         w.clock.at = f.T0 + DAY + NO_SHOW_PERIOD  # nobody wrote
-        await w.effects(await close_no_shows(sessions, w.clock.now()))
+        assert await run_no_shows(sessions, w.clock.now(), w.effects) == 1
         assert [cid for cid, _ in await w.queue(course.id)] == [a.id, b.id]  # not re-paired
         async with transaction(sessions) as session:
             c = await passed(session, course, f.T0 + 2 * DAY)

@@ -16,12 +16,16 @@ from starlette.templating import Jinja2Templates
 
 from discussion import actions, reads
 from discussion.reads import Role
+from peercet import guidance
 from peercet.db import transaction
 from peercet.errors import BadInput, Forbidden
+from peercet.lifecycle import DiscussionState
 from peercet.numbers import is_id
+from peercet.rooms import closing_time
 from peercet.tables import Registrant
 from web.auth import require_registrant
 from web.http import path_int, read_json
+from web.live import Live
 from web.resources import resources
 
 HERE = Path(__file__).parent
@@ -84,7 +88,11 @@ async def post_validation(request: Request) -> Response:
         )  # fmt: skip
     await res.effects(outcome)
     async with res.sessions() as session:
-        return JSONResponse(await reads.discussion_view(session, access.discussion_id))
+        view = await reads.discussion_view(session, access.discussion_id)
+    if view["state"] == DiscussionState.OPEN:  # the first validation: the partner may be away
+        live: Live = res.extras["live"]
+        await live.absent.validated(access.discussion_id, registrant.id)
+    return JSONResponse(view)
 
 
 async def post_report(request: Request) -> Response:
@@ -106,7 +114,15 @@ async def post_report(request: Request) -> Response:
 async def page(request: Request) -> Response:
     registrant = await require_registrant(request)  # signed out: to /signin, then back here
     _, access = await _access(request)
-    context = {"discussion_id": access.discussion_id, "me": registrant, "role": access.role}
+    res = resources(request)
+    async with res.sessions() as session:
+        closes_at = await closing_time(session, access.discussion_id)
+    context = {
+        "discussion_id": access.discussion_id, "me": registrant, "role": access.role,
+        "closes_at": closes_at, "tz": res.settings.timezone,
+        "when": lambda at: guidance.when(at, res.settings.timezone),
+        "time_left": lambda at: guidance.time_left(at, res.clock.now()),
+    }  # fmt: skip
     return templates.TemplateResponse(request, "discussion.html", context)
 
 

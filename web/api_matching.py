@@ -8,6 +8,8 @@ GET    /completions/{id}/waiting                          -> the waiting page (l
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -69,7 +71,8 @@ async def waiting_page(request: Request) -> Response:
         completion = await _own_completion(session, request, who)
         view = await waiting_view(session, completion, res.clock.now())
         course = await session.get(Course, completion.course_id)
-    context = {"view": view, "c": completion, "course": course, "live": True}
+    closes = datetime.fromisoformat(view["closes_at"]) if view["closes_at"] else None
+    context = {"view": view, "c": completion, "course": course, "live": True, "closes": closes}
     return await render(request, "waiting.html", context)
 
 

@@ -35,6 +35,7 @@ from discussion.actions import Post, Stored, store_batch
 from discussion.frames import dumps
 from peercet import keys
 from peercet.db import create_sync_sqlite_engine
+from web.absent import AbsentPartners
 from web.limits import Budget, Limiter
 from web.resources import Resources
 
@@ -136,6 +137,7 @@ class Writer:
     res: Resources
     live_hub: Hub
     sqlite: Engine | None = None
+    absent: AbsentPartners | None = None  # told of every stored batch (first messages)
     queue: asyncio.Queue[tuple[Post, asyncio.Future[Stored]]] = field(default_factory=asyncio.Queue)
 
     def submit(self, post: Post) -> asyncio.Future[Stored]:
@@ -161,6 +163,8 @@ class Writer:
                     future.set_exception(exc)
             return
         await self._fan_out(results)
+        if self.absent is not None:
+            self.absent.stored(results)
         for (_, future), result in zip(batch, results, strict=True):
             if not future.done():
                 future.set_result(result)
@@ -240,6 +244,7 @@ class Live:
     writer: Writer
     presence: Presence
     limiter: Limiter
+    absent: AbsentPartners
     farewells: set[asyncio.Task[None]] = field(default_factory=set)
 
     def see_off(self, farewell: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
@@ -260,7 +265,9 @@ async def serve(res: Resources) -> AsyncIterator[Live]:
     )
     budget = Budget(res.settings.frame_rate, res.settings.frame_burst)
     limiter = Limiter(res.redis, budget=budget)
-    live = Live(hub, Writer(res, hub, sqlite), Presence(res.redis), limiter)
+    presence = Presence(res.redis)
+    absent = AbsentPartners(res, presence)
+    live = Live(hub, Writer(res, hub, sqlite, absent), presence, limiter, absent)
     res.extras["live"] = live
     tasks = [
         asyncio.create_task(live.hub.run(), name="hub"),
@@ -275,6 +282,8 @@ async def serve(res: Resources) -> AsyncIterator[Live]:
     finally:
         if live.farewells:
             await asyncio.wait(live.farewells, timeout=FAREWELL_TIMEOUT)
+        with suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(absent.idle(), FAREWELL_TIMEOUT)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

@@ -6,6 +6,7 @@ shown as new this once, and stay listed afterwards.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -17,6 +18,7 @@ from peercet.completions import award_of, awards_of
 from peercet.db import transaction
 from peercet.errors import Conflict
 from peercet.lifecycle import State
+from peercet.rooms import pair_deadlines
 from peercet.tables import Completion, Course, Notification, PointRecord, Registrant
 from web import csrf
 from web.api_completions import make_choice, parse_mode
@@ -27,19 +29,25 @@ from web.templating import render
 
 
 def _row(
-    res: Resources, completion: Completion, course: Course, award: PointRecord | None
+    res: Resources,
+    completion: Completion,
+    course: Course,
+    award: PointRecord | None,
+    closes_at: datetime | None = None,
 ) -> dict[str, Any]:
-    """`points` and `kind` are the point record's: what was awarded, not the course today."""
+    """`points` and `kind` are the point record's: what was awarded, not the course today;
+    `closes_at`: in a discussion, the date to validate by (the pair's earlier deadline)."""
     state = State(completion.state)
     return {
         "c": completion,
+        "closes_at": closes_at,
         "course": course,
         "open": state not in (State.COMPLETED_INTERACTIVE, State.COMPLETED_NON_INTERACTIVE),
         "points": 0 if award is None else award.points,
         "kind": "" if award is None else award.kind.replace("_", "-"),
         "next_step": guidance.next_step(
-            state, completion.deadline, completion.uploaded_at, completion.cet_year,
-            res.settings.timezone,
+            state, closes_at or completion.deadline, completion.uploaded_at,
+            completion.cet_year, res.settings.timezone,
         ),
     }  # fmt: skip
 
@@ -58,7 +66,8 @@ async def my_account(request: Request) -> Response:
         rows = await reads.completions_of(session, who.id)
         awards = await awards_of(session, [c.id for c, _ in rows])
         notes = await reads.notifications_of(session, who.id)
-    shown = [_row(res, c, course, awards.get(c.id)) for c, course in rows]
+        closing = await pair_deadlines(session, [c for c, _ in rows])
+    shown = [_row(res, c, course, awards.get(c.id), closing.get(c.id)) for c, course in rows]
     context = {"rows": shown, "notes": notes, "live": any(r["open"] for r in shown)}
     response = await render(request, "account.html", context)
     await _seen(res, who, notes)
@@ -73,7 +82,8 @@ async def _completion_page(
         completion, course = await reads.own_completion(session, who.id, path_int(request, "id"))
         award = await award_of(session, completion.id)
         notes = await reads.notifications_of(session, who.id, completion.id)
-    row = _row(res, completion, course, award)
+        closing = await pair_deadlines(session, [completion])
+    row = _row(res, completion, course, award, closing.get(completion.id))
     context = {"row": row, "notes": notes, "live": row["open"], **extra}
     response = await render(request, "completion.html", context, status)
     await _seen(res, who, notes)

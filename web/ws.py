@@ -195,7 +195,7 @@ class Conn:
         await self.live.presence.enter(frame.discussion, self.member)
         present = await self.presence_changed(frame.discussion)
         joined = {"type": "joined", "discussion": frame.discussion, **present}
-        keep = ("participants", "last_seq", "state", "prompts", "validations")
+        keep = ("participants", "last_seq", "state", "prompts", "validations", "closes_at")
         await self.ws.send_text(dumps(joined | {k: view[k] for k in keep}))
         self.joined[frame.discussion] = state = Joined(access, frame.after)
         await self._fill(frame.discussion, state, math.inf)

@@ -103,7 +103,8 @@ async def rebuild_queues(ctx: Ctx) -> dict[str, Any]:
     return {"courses": len(rebuilt.courses)}
 
 
-async def close_no_shows(ctx: Ctx) -> None:
-    """Close discussions where a participant never turned up; requeue who can be."""
+async def close_no_shows(ctx: Ctx) -> int:
+    """Close discussions where a participant has not taken part 48 hours after pairing;
+    requeue who can be. Returns how many discussions were closed."""
     res = resources(ctx)
-    await res.effects(await noshow.close_no_shows(res.sessions, res.clock.now()))
+    return await noshow.run_no_shows(res.sessions, res.clock.now(), res.effects)

@@ -16,7 +16,8 @@ happen at a scheme-time moment (`TIMEZONE`, Europe/London) is the sweep's to jud
 - `rebuild_queues`, every five minutes and at start-up (and as a job, which the command
   line asks for when a fallback sends a peer back to the queue): the Redis queues from
   the database, then pairing;
-- `close_no_shows`, every five minutes: discussions where someone never turned up.
+- `close_no_shows`, every five minutes: discussions where someone has not taken part
+  48 hours after pairing (matching.noshow.run_no_shows).
 """
 
 from __future__ import annotations

@@ -120,6 +120,24 @@
     const closed = v.state !== "open" || readOnly;
     $("body").disabled = closed;
     $("composer").querySelector("button").disabled = closed;
+    renderCloses();
+  }
+
+  // When the discussion falls back (the earlier of the two deadlines), with a countdown
+  // (site.js keeps it ticking); gone once the discussion is over.
+  function renderCloses() {
+    const v = state.view, line = $("closes");
+    const over = v.state === "closed" || v.state === "completed";
+    line.hidden = !v.closes_at || over;
+    if (line.hidden) return;
+    const at = new Date(v.closes_at);
+    $("closes-at").dateTime = v.closes_at;
+    $("closes-at").textContent = at.toLocaleString("en-GB", {
+      timeZone: line.dataset.tz || undefined, weekday: "short", day: "numeric", month: "long",
+      year: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short",
+    });
+    $("closes-left").dataset.deadline = v.closes_at;
+    if (window.peercetTimeLeft) $("closes-left").textContent = window.peercetTimeLeft(v.closes_at);
   }
 
   function renderPresence() {
@@ -220,6 +238,7 @@
       state.online = f.online; state.moderators = f.moderators || [];
       if (state.view) {  // what changed while the socket was away (closed, validated)
         Object.assign(state.view, { participants: f.participants, state: f.state, validations: f.validations });
+        if ("closes_at" in f) state.view.closes_at = f.closes_at;
         renderStanding();
       }
       renderPresence();

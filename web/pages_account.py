@@ -17,6 +17,7 @@ from peercet.completions import award_of, awards_of
 from peercet.db import transaction
 from peercet.errors import Conflict
 from peercet.lifecycle import State
+from peercet.pending import pending_of
 from peercet.tables import Completion, Course, Notification, PointRecord, Registrant
 from web import csrf
 from web.api_completions import make_choice, parse_mode
@@ -58,8 +59,10 @@ async def my_account(request: Request) -> Response:
         rows = await reads.completions_of(session, who.id)
         awards = await awards_of(session, [c.id for c, _ in rows])
         notes = await reads.notifications_of(session, who.id)
+        pending = await pending_of(session, who.id, res.clock.now(), res.settings.timezone)
     shown = [_row(res, c, course, awards.get(c.id)) for c, course in rows]
     context = {"rows": shown, "notes": notes, "live": any(r["open"] for r in shown)}
+    context["pending"] = pending
     response = await render(request, "account.html", context)
     await _seen(res, who, notes)
     return response
@@ -73,8 +76,9 @@ async def _completion_page(
         completion, course = await reads.own_completion(session, who.id, path_int(request, "id"))
         award = await award_of(session, completion.id)
         notes = await reads.notifications_of(session, who.id, completion.id)
+        pending = await pending_of(session, who.id, res.clock.now(), res.settings.timezone)
     row = _row(res, completion, course, award)
-    context = {"row": row, "notes": notes, "live": row["open"], **extra}
+    context = {"row": row, "notes": notes, "live": row["open"], "pending": pending, **extra}
     response = await render(request, "completion.html", context, status)
     await _seen(res, who, notes)
     return response

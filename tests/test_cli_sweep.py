@@ -91,5 +91,8 @@ def test_sweep_prints_what_each_duty_did(database_url: str, redis_url: str) -> N
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     lines = done.stdout.strip().splitlines()
-    assert lines[:4] == ["fallbacks: 0", "no shows: 0", "invitations expired: 0", "reminders: 0"]
+    assert lines[:-1] == [
+        "fallbacks: 0", "no shows: 0", "invitations expired: 0", "uploads: 0", "reminders: 0",
+        "overdue flagged: 0",
+    ]  # fmt: skip
     assert lines[-1].startswith("{") and '"no_shows": 0' in lines[-1]

@@ -89,8 +89,8 @@ DUTIES: dict[str, Duty] = {
     "fallbacks": _fallbacks,
     "no_shows": _no_shows,
     "invitations_expired": _invitations_expired,
-    "reminders": _reminders,
     "uploads": _uploads,
+    "reminders": _reminders,  # after the uploads: the final upload's reminders at once
     "overdue_flagged": _overdue_flagged,
 }
 
@@ -136,18 +136,19 @@ async def uploads_due(res: Upkeep, now: datetime) -> list[UploadResult]:
     return [u for u in done if u.rows]
 
 
-async def flag_overdue_uploads(ctx: Ctx) -> int:
+async def _count(ctx: Ctx, duty: str) -> int:
+    """A cron that runs one duty that counts."""
     res = resources(ctx)
-    flagged: int = (await run_duties(upkeep_of(res), res.clock.now(), ["overdue_flagged"]))[
-        "overdue_flagged"
-    ]
-    return flagged
+    done: int = (await run_duties(upkeep_of(res), res.clock.now(), [duty]))[duty]
+    return done
+
+
+async def flag_overdue_uploads(ctx: Ctx) -> int:
+    return await _count(ctx, "overdue_flagged")
 
 
 async def remind(ctx: Ctx) -> int:
-    res = resources(ctx)
-    sent: int = (await run_duties(upkeep_of(res), res.clock.now(), ["reminders"]))["reminders"]
-    return sent
+    return await _count(ctx, "reminders")
 
 
 async def drain_outbox(ctx: Ctx) -> dict[str, int]:
@@ -174,6 +175,4 @@ async def rebuild_queues(ctx: Ctx) -> dict[str, Any]:
 
 async def close_no_shows(ctx: Ctx) -> int:
     """Close discussions where a participant never turned up; requeue who can be."""
-    res = resources(ctx)
-    closed: int = (await run_duties(upkeep_of(res), res.clock.now(), ["no_shows"]))["no_shows"]
-    return closed
+    return await _count(ctx, "no_shows")

@@ -132,6 +132,35 @@ def cet_year(passed_at: datetime, tz: ZoneInfo) -> int:
     return local.year + 1 if local >= cutoff(local.year, tz) else local.year
 
 
+@dataclass(frozen=True)
+class Cycles:
+    """The GOC's CET cycles: consecutive blocks of `years` CET years from `first_year`
+    (CYCLE_FIRST_YEAR, CYCLE_YEARS), so 2025-2027, 2028-2030, and 2022-2024 before."""
+
+    first_year: int = 2025
+    years: int = 3
+
+    def start_of(self, year: int) -> int:
+        """The first CET year of the cycle `year` belongs to (floor division: before
+        `first_year` too)."""
+        return self.first_year + (year - self.first_year) // self.years * self.years
+
+    def label(self, year: int) -> str:
+        """The cycle of CET year `year` as the API writes it: "2025-2027"."""
+        start = self.start_of(year)
+        return f"{start}-{start + self.years - 1}"
+
+    def years_of(self, label: str) -> list[int] | None:
+        """The CET years of a cycle label, or None if `label` names no cycle."""
+        start, _, end = label.partition("-")
+        if not (start.isascii() and start.isdigit() and end.isascii() and end.isdigit()):
+            return None
+        first = int(start)
+        if self.label(first) != label:
+            return None
+        return list(range(first, first + self.years))
+
+
 def deadline(passed_at: datetime, tz: ZoneInfo) -> datetime:
     """14 x 24 hours after the pass, or the year-end cut-off if that comes first."""
     return min(passed_at + DISCUSSION_WINDOW, cutoff(cet_year(passed_at, tz), tz))

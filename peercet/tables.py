@@ -122,17 +122,28 @@ class ExamAttempt(Base):
 
 
 class Completion(Base):
-    """One registrant's result for one course in one CET year."""
+    """One registrant's result for one course in one cycle (rule 1): `cycle` is the label
+    of the cycle of `cet_year` ("2025-2027"). `legacy_repeat` is 0 for every completion since
+    migration 0005; 1, 2... only for a second or third completion of a course in one cycle
+    made before once-per-cycle (kept: their points were earned and may be uploaded)."""
 
     __tablename__ = "completions"
     __table_args__ = (
-        UniqueConstraint("registrant_id", "course_id", "cet_year"),
+        UniqueConstraint(
+            "registrant_id",
+            "course_id",
+            "cycle",
+            "legacy_repeat",
+            name="uq_completions_once_per_cycle",
+        ),
         Index("ix_completions_state_deadline", "state", "deadline"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     registrant_id: Mapped[int] = _fk("registrants.id", index=True)
     course_id: Mapped[int] = _fk("courses.id", index=True)
     cet_year: Mapped[int]
+    cycle: Mapped[str] = mapped_column(String(20))
+    legacy_repeat: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     state: Mapped[str] = mapped_column(String(32))
     passed_at: Mapped[datetime]
     deadline: Mapped[datetime]

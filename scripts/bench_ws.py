@@ -114,7 +114,7 @@ async def seed(url: str, pairs: int) -> list[tuple[int, int, int]]:
         )  # fmt: skip
         await conn.execute(
             insert(Completion),
-            [{"registrant_id": r, "course_id": course_id, "cet_year": 2026,
+            [{"registrant_id": r, "course_id": course_id, "cet_year": 2026, "cycle": "2025-2027",
               "state": "in_discussion", "passed_at": now, "deadline": now + timedelta(days=14),
               "fallback": False, "discussion_id": dids[i // 2]}
              for i, r in enumerate(rids)],

@@ -1,4 +1,4 @@
-"""POST /api/courses/{ref}/attempts: server-side marking and rule 1 (one per CET year,
+"""POST /api/courses/{ref}/attempts: server-side marking and rule 1 (one per cycle,
 limited failures a day, the score and nothing else)."""
 
 from __future__ import annotations
@@ -14,7 +14,15 @@ from peercet.clock import FixedClock
 from peercet.settings import Settings
 from peercet.tables import ExamAttempt
 from tests.factories import T0
-from tests.web_helpers import answers, app_client, error_code, make_course, register, run_db
+from tests.web_helpers import (
+    PASSWORD,
+    answers,
+    app_client,
+    error_code,
+    make_course,
+    register,
+    run_db,
+)
 
 S = timedelta(seconds=1)
 
@@ -140,20 +148,28 @@ def test_a_write_from_a_foreign_origin_is_403(settings: Settings) -> None:
 
 
 def test_a_pass_after_the_year_end_cut_off_belongs_to_the_next_year(settings: Settings) -> None:
+    """Once per cycle: a pass after 2026's cut-off (CET year 2027, the same cycle) answers
+    200 with December's completion; one after 2027's (2028: the next cycle) is new."""
     ref = make_course(settings, True)
     clock = FixedClock(datetime(2026, 12, 29, 10, 0, tzinfo=UTC))
     with app_client(settings, clock) as client:
-        register(client)
+        me = register(client)
         status, before = attempt(client, ref, {"answers": answers(client, ref)})
         december = before["completion"]
         assert status == 201 and isinstance(december, dict)
-        assert december["cet_year"] == 2026
+        assert (december["cet_year"], december["cycle"]) == (2026, "2025-2027")
         assert december["deadline"] == "2026-12-30T12:00:00+00:00"  # the cut-off comes first
         clock.at = datetime(2026, 12, 30, 12, 0, tzinfo=UTC)  # noon in London, in winter
         status, after = attempt(client, ref, {"answers": answers(client, ref)})
+        assert status == 200 and after["completion"] == december
+        clock.at = datetime(2027, 12, 30, 12, 0, tzinfo=UTC)
+        signed = client.post("/api/session", json={"email": me["email"], "password": PASSWORD})
+        assert signed.status_code == 200  # a year on: a new session
+        status, after = attempt(client, ref, {"answers": answers(client, ref)})
         january = after["completion"]
         assert status == 201 and isinstance(january, dict)
-        assert january["id"] != december["id"] and january["cet_year"] == 2027
+        assert january["id"] != december["id"]
+        assert (january["cet_year"], january["cycle"]) == (2028, "2028-2030")
         passed = clock.at + timedelta(days=14)
         assert datetime.fromisoformat(january["deadline"]) == passed
 

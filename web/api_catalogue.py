@@ -45,14 +45,15 @@ async def list_courses(request: Request) -> Response:
 
 
 async def course_detail(res: Resources, ref: str, who: Registrant | None) -> dict[str, Any]:
-    """The course as the API shows it: no answers; the asker's completion this year."""
+    """The course as the API shows it: no answers; the asker's completion this cycle."""
     async with res.sessions() as session:
         course = await exams.course_by_ref(session, ref)
         questions = await exams.questions_of(session, course)
         mine, award = None, None
         if who is not None:
             year = lifecycle.cet_year(res.clock.now(), res.settings.timezone)
-            mine = await reads.current_completion(session, who.id, course.id, year)
+            cycle = res.settings.cycles.label(year)
+            mine = await reads.current_completion(session, who.id, course.id, cycle)
         if mine is not None:
             award = await award_of(session, mine.id)
         left = await _allowance(res, session, who, course)

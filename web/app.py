@@ -18,7 +18,7 @@ from matching.pairing import matching_effects
 from matching.rebuild import start_queues
 from peercet.clock import Clock, SystemClock
 from peercet.db import create_engine, session_factory
-from peercet.settings import Settings, load_settings
+from peercet.settings import Settings, load_settings, require_secret_keys
 from web import (
     api_accounts,
     api_catalogue,
@@ -63,13 +63,11 @@ def all_routes() -> list[BaseRoute]:
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Starlette:
-    settings = settings or load_settings()
+    settings = require_secret_keys(settings or load_settings())
     clock = clock or SystemClock()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
-        if settings.uses_dev_key:
-            log.warning("SECRET_KEYS is not set: signing cookies with the DEVELOPMENT key")
         engine = create_engine(settings.database_url)
         redis = Redis.from_url(settings.redis_url)
         sessions = session_factory(engine, info={"settings": settings})

@@ -18,6 +18,7 @@ from peercet.completions import award_of, awards_of
 from peercet.db import transaction
 from peercet.errors import Conflict
 from peercet.lifecycle import State
+from peercet.pending import pending_of
 from peercet.rooms import pair_deadlines
 from peercet.tables import Completion, Course, Notification, PointRecord, Registrant
 from web import csrf
@@ -67,8 +68,10 @@ async def my_account(request: Request) -> Response:
         awards = await awards_of(session, [c.id for c, _ in rows])
         notes = await reads.notifications_of(session, who.id)
         closing = await pair_deadlines(session, [c for c, _ in rows])
+        pending = await pending_of(session, who.id, res.clock.now(), res.settings.timezone)
     shown = [_row(res, c, course, awards.get(c.id), closing.get(c.id)) for c, course in rows]
     context = {"rows": shown, "notes": notes, "live": any(r["open"] for r in shown)}
+    context["pending"] = pending
     response = await render(request, "account.html", context)
     await _seen(res, who, notes)
     return response
@@ -83,8 +86,9 @@ async def _completion_page(
         award = await award_of(session, completion.id)
         notes = await reads.notifications_of(session, who.id, completion.id)
         closing = await pair_deadlines(session, [completion])
+        pending = await pending_of(session, who.id, res.clock.now(), res.settings.timezone)
     row = _row(res, completion, course, award, closing.get(completion.id))
-    context = {"row": row, "notes": notes, "live": row["open"], **extra}
+    context = {"row": row, "notes": notes, "live": row["open"], "pending": pending, **extra}
     response = await render(request, "completion.html", context, status)
     await _seen(res, who, notes)
     return response

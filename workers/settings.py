@@ -31,7 +31,7 @@ from arq.connections import RedisSettings
 
 from peercet.clock import SystemClock
 from peercet.effects import DEADLINE_JOB, REBUILD_QUEUES_JOB
-from peercet.settings import load_settings
+from peercet.settings import load_settings, require_secret_keys
 from workers import jobs
 from workers.context import KEY, open_resources, resources
 
@@ -52,6 +52,7 @@ def _log_to_stderr() -> None:
 
 
 async def startup(ctx: dict[str, Any]) -> None:
+    require_secret_keys(SETTINGS)  # no default key: the worker signs certificate links
     _log_to_stderr()
     ctx[KEY] = open_resources(SETTINGS, ctx["redis"], SystemClock())
 

@@ -40,6 +40,12 @@ SEND_QUEUE = 512  # frames waiting for one socket; a client this far behind is d
 MAX_INFLIGHT = 32  # unacknowledged `say`s per socket before we stop reading it
 IDLE_TIMEOUT = 600.0  # seconds without a client frame (the page pings every 25 s)
 PONG = dumps({"type": "pong"})
+STORE_ERRORS = {
+    "discussion_closed": "this discussion is closed",
+    "refused": "the database refused this message; it is not stored",
+    "unavailable": "not stored; send it again",
+}
+INTERNAL = dumps(FrameError("internal", "the server could not handle this frame").frame())
 CLOSE_OVERLOADED = 1013
 CLOSE_IDLE = 1001
 CLOSE_ERROR = 1011
@@ -242,6 +248,9 @@ class Conn:
             await self._act(frame)
         except FrameError as exc:
             self.put(Text(dumps(exc.frame())))
+        except Exception:  # the last resort: one frame's failure never ends the socket
+            log.exception("a frame from registrant %s failed", self.rid)
+            self.put(Text(INTERNAL))
 
     async def _act(self, frame: ClientFrame) -> None:
         if isinstance(frame, Join):
@@ -275,7 +284,8 @@ class Conn:
             return
         stored = future.result()
         if stored.frame is None:
-            error = FrameError(stored.error or "error", "this discussion is closed", *_about(say))
+            code = stored.error or "discussion_closed"
+            error = FrameError(code, STORE_ERRORS.get(code, "not stored"), *_about(say))
             self.put(Text(dumps(error.frame())))
             return
         mode = "ack" if stored.new else "answer"

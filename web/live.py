@@ -37,6 +37,7 @@ from peercet import keys
 from peercet.db import create_sync_sqlite_engine
 from web.limits import Limiter
 from web.resources import Resources
+from web.sockets import SocketLeases
 
 log = logging.getLogger(__name__)
 
@@ -269,6 +270,7 @@ class Live:
     writer: Writer
     presence: Presence
     limiter: Limiter
+    sockets: SocketLeases
     farewells: set[asyncio.Task[None]] = field(default_factory=set)
 
     def see_off(self, farewell: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
@@ -287,12 +289,16 @@ async def serve(res: Resources) -> AsyncIterator[Live]:
     sqlite = (
         create_sync_sqlite_engine(res.settings.database_url) if res.settings.is_sqlite else None
     )
-    live = Live(hub, Writer(res, hub, sqlite), Presence(res.redis), Limiter(res.redis))
+    live = Live(
+        hub, Writer(res, hub, sqlite), Presence(res.redis), Limiter(res.redis),
+        SocketLeases(res.redis),
+    )  # fmt: skip
     res.extras["live"] = live
     tasks = [
         asyncio.create_task(live.hub.run(), name="hub"),
         asyncio.create_task(live.writer.run(), name="writer"),
         asyncio.create_task(live.presence.refresh(), name="presence"),
+        asyncio.create_task(live.sockets.run(), name="socket-leases"),
     ]
     with suppress(asyncio.TimeoutError):
         await asyncio.wait_for(live.hub.ready.wait(), 5)

@@ -35,6 +35,7 @@ from web.auth import current_registrant
 from web.live import FAREWELL_TIMEOUT, Live
 from web.origin import OriginCheck
 from web.resources import Resources, resources
+from web.sockets import CLOSE_TOO_MANY, MAX_SOCKETS
 
 SEND_QUEUE = 512  # frames waiting for one socket; a client this far behind is dropped
 MAX_INFLIGHT = 32  # unacknowledged `say`s per socket before we stop reading it
@@ -331,6 +332,9 @@ async def endpoint(websocket: WebSocket) -> None:
     await websocket.accept()
     websocket.scope.pop("registrant", None)  # keep the id and role, not the ORM row
     conn = Conn(websocket, Who(registrant.id, registrant.role), resources(websocket))
+    if not await conn.live.sockets.take(conn.rid, conn.member):  # the socket limit
+        await websocket.close(CLOSE_TOO_MANY, f"at most {MAX_SOCKETS} sockets open at once")
+        return
     conn.task = asyncio.current_task()
     conn.live.hub.add(keys.registrant_channel(conn.rid), conn)
     try:
@@ -354,6 +358,8 @@ async def _cleanup(conn: Conn) -> None:
     if sender is not None:  # stopped and waited for: it may be reading the database
         sender.cancel()
         await asyncio.wait([sender])
+    with suppress(Exception):
+        await conn.live.sockets.give_back(conn.member)
     conn.live.hub.remove(keys.registrant_channel(conn.rid), conn)
     for discussion_id in conn.access:
         conn.live.hub.remove(keys.discussion_channel(discussion_id), conn)

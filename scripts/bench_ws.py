@@ -409,7 +409,7 @@ def main() -> None:
     args = parser.parse_args()
     os.sched_setaffinity(0, CLIENT_CPU)
     resource.setrlimit(resource.RLIMIT_NOFILE, (20000, 20000))
-    extra = ["--ws-max-size", "65536"]  # as in the Procfile
+    extra = ["--ws-max-size", "1048576"]  # as in the Procfile
     extra += [] if args.deflate else ["--ws-per-message-deflate", "false"]
     COMPRESSION[0] = "deflate" if args.deflate else None
     env = {"PEERCET_GC_TUNE": "0"} if args.no_gc_tune else {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -19,7 +20,7 @@ from peercet.rooms import close_discussions
 from peercet.settings import Settings
 from tests import factories as f
 from tests.browsers import async_chromium
-from tests.live import cookie, pair, serve
+from tests.live import client, cookie, pair, serve
 
 pytestmark = pytest.mark.browser
 
@@ -182,3 +183,62 @@ async def test_the_page_says_when_the_discussion_closes_with_a_countdown(
         finally:
             await redis.aclose()
         await expect(closes).to_be_hidden()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_peer_who_sends_your_client_msg_id_neither_delivers_nor_hides_your_message(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Alice's acknowledgement is held back; meanwhile Bob, over a raw socket, sends a
+    message with her pending message's client_msg_id. Hers stays pending, his is shown
+    as his; once her acknowledgement arrives, both are shown, once each."""
+    p = await pair(sessions)
+    clock = FixedClock(f.T0 + timedelta(days=1))
+    sent: list[str] = []
+    held: list[str | bytes] = []
+    pages: list[WebSocketRoute] = []
+
+    def alices_socket(page_side: WebSocketRoute) -> None:
+        server = page_side.connect_to_server()
+        pages.append(page_side)
+
+        def outgoing(message: str | bytes) -> None:
+            frame = json.loads(message)
+            if frame["type"] == "say":
+                sent.append(frame["client_msg_id"])
+            server.send(message)
+
+        def incoming(message: str | bytes) -> None:
+            frame = json.loads(message)
+            if frame["type"] == "message" and frame["author"] == p.a and not pages[1:]:
+                held.append(message)  # her acknowledgement, held back
+            else:
+                page_side.send(message)
+
+        page_side.on_message(outgoing)
+        server.on_message(incoming)
+
+    with serve(settings, clock) as base:
+        async with async_chromium() as browser, client(base, settings, p.b, clock=clock) as bob:
+            alice = await open_page(
+                browser, base, settings, p.a, p.discussion, clock, alices_socket
+            )
+            await say(alice, "Alice's own words", "Prompt 0?")
+            mine, messages = alice.locator("#messages li.mine"), alice.locator("#messages li")
+            await expect(mine).to_have_class(re.compile(r"\bstate-sending\b"))
+            await bob.say(p.discussion, sent[0], "Bob reuses the id", p.prompts[0])
+            assert (await bob.expect("message"))["author"] == p.b
+            theirs = alice.locator("#messages li:not(.mine)")
+            await expect(theirs).to_contain_text("Bob Baker")
+            await expect(theirs).to_contain_text("Bob reuses the id")
+            await expect(messages).to_have_count(2)
+            await expect(mine).to_contain_text("Alice's own words")
+            await expect(mine).to_have_class(re.compile(r"\bstate-sending\b"))  # not sent
+            assert len(held) == 1
+            pages.append(pages[0])  # from now on nothing is held
+            pages[0].send(held[0])
+            await expect(mine).to_have_class(re.compile(r"\bstate-sent\b"))
+            await expect(messages).to_have_count(2)
+            texts = await messages.all_inner_texts()
+            assert sum("Alice's own words" in t for t in texts) == 1
+            assert sum("Bob reuses the id" in t for t in texts) == 1

@@ -87,28 +87,6 @@ async def test_chat_across_processes_survives_a_killed_process(
             assert await b.quiet() == []
 
 
-async def test_a_frame_over_the_procfiles_limit_closes_only_that_socket(
-    settings: Settings, sessions: async_sessionmaker[AsyncSession]
-) -> None:
-    """Below uvicorn's --ws-max-size a body too long is answered `too_large`;
-    past it uvicorn closes the socket (1009) before buffering the frame whole, and
-    the peer on the same process goes on."""
-    p = await pair(sessions)
-    with web_process(settings) as (base, _):
-        async with client(base, settings, p.a) as a, client(base, settings, p.b) as b:
-            await a.join(p.discussion)
-            await b.join(p.discussion)
-            await a.say(p.discussion, "big", "y" * 20_000)
-            assert (await a.expect("error"))["code"] == "too_large"
-            await a.say(p.discussion, "huge", "z" * 70_000)
-            with pytest.raises(ConnectionClosed) as closed:
-                await a.recv()
-            assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
-            await b.say(p.discussion, "still", "still here")
-            assert (await b.expect("message"))["seq"] == 1
-    assert await stored(sessions, p.discussion) == ["still"]
-
-
 async def test_a_registrant_on_two_processes_has_one_frame_budget(
     settings: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> None:

@@ -21,6 +21,7 @@ from peercet.db import transaction
 from peercet.errors import BadInput, Forbidden
 from peercet.lifecycle import DiscussionState
 from peercet.numbers import is_id
+from peercet.quota import REPORTS
 from peercet.rooms import closing_time
 from peercet.tables import Registrant
 from web.auth import require_registrant
@@ -103,10 +104,15 @@ async def post_report(request: Request) -> Response:
     if seq is not None and not is_id(seq):
         raise BadInput("`seq` must be a message's seq or absent")
     res = resources(request)
-    async with transaction(res.sessions) as session:
-        row = await actions.report(
-            session, registrant.id, access.discussion_id, reason, seq, res.clock.now()
-        )
+    use = await REPORTS.take(res.redis, registrant.id, res.clock.now())  # 429 past the limit
+    try:
+        async with transaction(res.sessions) as session:
+            row = await actions.report(
+                session, registrant.id, access.discussion_id, reason, seq, res.clock.now()
+            )
+    except Exception:
+        await use.give_back()  # no report was filed: it does not count
+        raise
     body = {"id": row.id, "discussion": access.discussion_id, "seq": seq, "reason": reason}
     return JSONResponse(body, status_code=201)
 

@@ -148,14 +148,21 @@
     $("peer-status").textContent = online ? "online" : "offline";
   }
 
-  function messageElement(cmid) {
-    return cmid ? document.querySelector(`[data-cmid="${CSS.escape(cmid)}"]`) : null;
+  // A client_msg_id is one author's: an element is found by author and id together,
+  // so a peer who sends a message with your id never replaces or hides yours.
+  function messageKey(m) {
+    return m.client_msg_id ? `${m.author}:${m.client_msg_id}` : null;
+  }
+
+  function messageElement(key) {
+    return key ? document.querySelector(`[data-key="${CSS.escape(key)}"]`) : null;
   }
 
   function renderMessage(m, pendingState) {
-    const li = messageElement(m.client_msg_id) || document.createElement("li");
+    const key = messageKey(m);
+    const li = messageElement(key) || document.createElement("li");
     li.className = `${m.kind} ${m.author === me ? "mine" : ""} state-${pendingState || "sent"}`;
-    if (m.client_msg_id) li.dataset.cmid = m.client_msg_id;
+    if (key) { li.dataset.key = key; li.dataset.cmid = m.client_msg_id; }
     if (m.seq) li.dataset.seq = String(m.seq);
     const number = m.prompt && state.view ? state.view.prompts.findIndex((x) => x.id === m.prompt) + 1 : 0;
     const meta = document.createElement("div");
@@ -199,8 +206,9 @@
     renderStanding();
   }
 
+  // Only your own message acknowledges your pending one (the map holds your ids only).
   function acknowledge(m) {
-    const p = m.client_msg_id && state.pending.get(m.client_msg_id);
+    const p = m.author === me && m.client_msg_id && state.pending.get(m.client_msg_id);
     if (!p) return;
     clearTimeout(p.timer);
     state.pending.delete(m.client_msg_id);

@@ -92,19 +92,31 @@ def _quiet(now: datetime) -> Any:
     )
 
 
+def _disputed() -> Any:
+    """In a disputed discussion: the point waits for a moderator's decision."""
+    return exists().where(
+        Discussion.id == Completion.discussion_id,
+        Discussion.state == DiscussionState.DISPUTED.value,
+    )
+
+
 async def at_risk(session: AsyncSession, now: datetime) -> list[dict[str, Any]]:
     """Completions that may lose their interactive point, and uploads overdue."""
     near = and_(
         Completion.state.in_(OPEN),
         Completion.deadline <= now + NEAR,
-        or_(Completion.state != State.IN_DISCUSSION.value, _quiet(now)),
+        or_(Completion.state != State.IN_DISCUSSION.value, _quiet(now), _disputed()),
     )
     overdue = and_(Completion.upload_flagged_at.is_not(None), Completion.uploaded_at.is_(None))
-    rows = list(
-        await session.scalars(
-            select(Completion).where(or_(near, overdue)).order_by(Completion.deadline).limit(500)
-        )
+    found = await session.execute(
+        select(Completion, _disputed().label("disputed"))
+        .where(or_(near, overdue))
+        .order_by(Completion.deadline)
+        .limit(500)
     )
+    pairs = found.all()
+    rows = [c for c, _ in pairs]
+    disputed = {c.id for c, in_dispute in pairs if in_dispute}
     courses = await courses_by_id(session, {c.course_id for c in rows})
     awards = await awards_of(session, [c.id for c in rows])
     names = dict(
@@ -118,7 +130,7 @@ async def at_risk(session: AsyncSession, now: datetime) -> list[dict[str, Any]]:
         {
             **completion_frame(c, courses[c.course_id], awards.get(c.id)),
             "registrant": {"id": c.registrant_id, "name": names.get(c.registrant_id)},
-            "risk": _risk(c),
+            "risk": "dispute_waiting" if c.id in disputed else _risk(c),
         }
         for c in rows
     ]

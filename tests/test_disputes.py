@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from discussion import moderation
 from discussion.actions import Post, store_messages, validate
+from matching.noshow import close_no_shows
 from matching.pairing import matching_effects
 from matching.queue import Entry, Queues
 from peercet import keys
@@ -396,3 +397,19 @@ async def test_a_refusal_racing_the_others_validation_leaves_one_story(
     assert await discussion(sessions, p) == ("closed", "dispute_refused")
     assert await states(sessions, p) == [State.SEEKING_PEER] * 2
     assert await points(sessions) == []
+
+
+async def test_a_dispute_near_the_deadline_is_at_risk_and_no_no_show(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Both took part, so the no-show rule never closes a disputed room; near the
+    deadline the other's completion is at risk until a moderator decides."""
+    p, _ = await disputed(sessions)
+    later = DEADLINE - timedelta(days=2)
+    assert (await close_no_shows(sessions, later)).events == []
+    assert await discussion(sessions, p) == ("disputed", None)
+    async with sessions() as session:
+        risks = {c["id"]: c["risk"] for c in await moderation.at_risk(session, later)}
+    assert risks == {p.completions[0]: "no_discussion", p.completions[1]: "dispute_waiting"}
+    async with sessions() as session:
+        assert await moderation.at_risk(session, LATER) == []  # not near yet

@@ -17,6 +17,7 @@ from peercet.clock import FixedClock
 from peercet.settings import Settings
 from peercet.tables import DiscussionPrompt
 from tests import factories as f
+from tests.axe import assert_accessible
 from tests.browsers import chromium
 from tests.live import cookie, serve
 from tests.test_browser_moderation import Room
@@ -87,6 +88,7 @@ def test_a_dispute_a_moderators_award_and_both_pages(
         state = alice.locator("#validation-state")
         expect(state).to_contain_text("You are back in the queue for a new partner")
         expect(alice.get_by_role("textbox", name="Message", exact=True)).to_be_disabled()
+        assert_accessible(alice, "the disputer's discussion page")
 
         told = bob.locator("#validation-state")
         expect(told).to_contain_text("Your partner said you did not take part")
@@ -105,6 +107,7 @@ def test_a_dispute_a_moderators_award_and_both_pages(
         first_row.get_by_role("link", name=f"Discussion {room.discussion}").click()
         expect(mod.get_by_role("log")).to_contain_text("pain and photophobia")
         expect(mod.locator(".dispute")).to_contain_text("Bob only wrote ok")
+        assert_accessible(mod, "the moderator's page of a disputed discussion")
         mod.get_by_label("Award").check()
         mod.get_by_label("Reason for the decision").fill("Bob answered the prompt, briefly")
         mod.get_by_role("button", name="Record decision").click()
@@ -116,6 +119,7 @@ def test_a_dispute_a_moderators_award_and_both_pages(
         expect(told).to_contain_text("A moderator decided you took part")
         expect(told).to_contain_text("Bob answered the prompt, briefly")
         expect(state).to_contain_text("A moderator decided your partner took part")
+        assert_accessible(bob, "the awarded participant's discussion page")
 
         bob.goto(f"{base}/account")
         expect(bob.get_by_role("main")).to_contain_text("Bob answered the prompt, briefly")

@@ -330,7 +330,11 @@ async def _after_fallback(
     )
     discussion_ids = {c.discussion_id for c in fallen if c.discussion_id is not None}
     if discussion_ids:
-        outcome.extend(await close_discussions(session, discussion_ids, "peer_fell_back", now))
+        outcome.extend(
+            await close_discussions(
+                session, discussion_ids, "peer_fell_back", now, lifecycle.DISPUTE_EXPIRED
+            )
+        )
     return outcome
 
 

@@ -29,7 +29,9 @@ class Event(StrEnum):
     CHOOSE_NON_INTERACTIVE = "choose_non_interactive"
     PAIRED = "paired"
     PEER_LOST = "peer_lost"
+    DISPUTED = "disputed"  # this registrant said their peer did not take part
     VALIDATED = "validated"
+    AWARDED = "awarded"  # a moderator's decision stands in for the peer's confirmation
     DEADLINE = "deadline"
 
 
@@ -39,11 +41,25 @@ class Mode(StrEnum):
 
 
 class DiscussionState(StrEnum):
-    """A discussion is open until both validate (completed) or it ends without that (closed)."""
+    """A discussion is open until both validate (completed) or it ends without that
+    (closed). When one says the other did not take part it is disputed: read-only, the
+    disputer gone back to the queue, until a moderator decides or the deadline ends it
+    (closed then too, its closed_reason saying how)."""
 
     OPEN = "open"
+    DISPUTED = "disputed"
     COMPLETED = "completed"
     CLOSED = "closed"
+
+
+# Discussions that can still end either way: a fallback, a void or a re-pair closes them.
+UNDECIDED_DISCUSSIONS = frozenset({DiscussionState.OPEN, DiscussionState.DISPUTED})
+
+# How a dispute ended its discussion (its closed_reason; DOMAIN.md rule 3).
+DISPUTE_AWARDED = "dispute_awarded"  # a moderator: the other earns the interactive point
+DISPUTE_REFUSED = "dispute_refused"  # a moderator: no point from it; the other is re-queued
+DISPUTE_EXPIRED = "dispute_expired"  # the other's deadline came first: non-interactive
+DISPUTED_BY_BOTH = "disputed_by_both"  # each said the other did not take part: both re-queued
 
 
 OPEN_STATES = frozenset({State.AWAITING_CHOICE, State.SEEKING_PEER, State.IN_DISCUSSION})
@@ -57,7 +73,9 @@ TRANSITIONS: dict[tuple[State, Event], State] = {
     (State.SEEKING_PEER, Event.PAIRED): State.IN_DISCUSSION,
     (State.SEEKING_PEER, Event.DEADLINE): State.COMPLETED_NON_INTERACTIVE,
     (State.IN_DISCUSSION, Event.PEER_LOST): State.SEEKING_PEER,
+    (State.IN_DISCUSSION, Event.DISPUTED): State.SEEKING_PEER,
     (State.IN_DISCUSSION, Event.VALIDATED): State.COMPLETED_INTERACTIVE,
+    (State.IN_DISCUSSION, Event.AWARDED): State.COMPLETED_INTERACTIVE,
     (State.IN_DISCUSSION, Event.DEADLINE): State.COMPLETED_NON_INTERACTIVE,
 }
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peercet.errors import Conflict
 from peercet.events import Event, Met, Outcome
 from peercet.frames import completion_event
-from peercet.lifecycle import DiscussionState, Seat, State, closes_at
+from peercet.lifecycle import UNDECIDED_DISCUSSIONS, DiscussionState, Seat, State, closes_at
 from peercet.notify import Notice, notify, scheme_time, session_tz
 from peercet.tables import (
     Completion,
@@ -27,6 +27,8 @@ from peercet.tables import (
     Participant,
     Registrant,
 )
+
+UNDECIDED = [s.value for s in UNDECIDED_DISCUSSIONS]
 
 
 async def open_discussion(
@@ -149,24 +151,37 @@ async def closing_time(session: AsyncSession, discussion_id: int) -> datetime | 
 
 
 async def close_discussions(
-    session: AsyncSession, discussion_ids: Iterable[int], reason: str, now: datetime
+    session: AsyncSession,
+    discussion_ids: Iterable[int],
+    reason: str,
+    now: datetime,
+    disputed_reason: str | None = None,
 ) -> Outcome:
-    """Close open discussions without completing them; peers within their deadline
-    go back to the queue, keeping their deadline (and so their place)."""
+    """Close open (or disputed) discussions without completing them; peers within their
+    deadline go back to the queue, keeping their deadline (and so their place). A
+    disputed one is closed with `disputed_reason` when given (a fallback's)."""
     ids = list(discussion_ids)
+    named = reason if disputed_reason is None else disputed_reason
     closed = await session.execute(
         update(Discussion)
-        .where(Discussion.id.in_(ids), Discussion.state == DiscussionState.OPEN.value)
-        .values(state=DiscussionState.CLOSED.value, closed_reason=reason, closed_at=now)
-        .returning(Discussion.id)
+        .where(Discussion.id.in_(ids), Discussion.state.in_(UNDECIDED))
+        .values(
+            state=DiscussionState.CLOSED.value,
+            closed_reason=case(
+                (Discussion.state == DiscussionState.DISPUTED.value, named), else_=reason
+            ),
+            closed_at=now,
+        )
+        .returning(Discussion.id, Discussion.closed_reason)
     )
-    closed_ids = [row[0] for row in closed]
+    closed_rows = closed.all()
+    closed_ids = [row[0] for row in closed_rows]
     outcome = Outcome()
     if not closed_ids:
         return outcome
     outcome.events.extend(
-        Event({"type": "closed", "discussion": d, "reason": reason}, discussion_id=d)
-        for d in closed_ids
+        Event({"type": "closed", "discussion": d, "reason": why}, discussion_id=d)
+        for d, why in closed_rows
     )
     requeued = await session.execute(
         update(Completion)
@@ -180,7 +195,8 @@ async def close_discussions(
     )
     requeued_ids = [row[0] for row in requeued]
     if requeued_ids:
-        outcome.extend(await _tell_requeued(session, requeued_ids, now, WHY.get(reason, "")))
+        because = WHY.get(reason, "")
+        outcome.extend(await _tell_requeued(session, requeued_ids, now, because=because))
     return outcome
 
 
@@ -191,9 +207,34 @@ WHY = {
 }
 
 
-async def _tell_requeued(
-    session: AsyncSession, completion_ids: list[int], now: datetime, why: str = ""
+async def send_back(
+    session: AsyncSession, completion_ids: list[int], now: datetime, why: str
 ) -> Outcome:
+    """Participants leaving a discussion that stays as it is (a dispute): back to the
+    queue at once if within their deadline, keeping it (so ahead of later ones); told `why`."""
+    requeued = await session.execute(
+        update(Completion)
+        .where(
+            Completion.id.in_(completion_ids),
+            Completion.state == State.IN_DISCUSSION.value,
+            Completion.deadline > now,
+        )
+        .values(state=State.SEEKING_PEER.value, discussion_id=None)
+        .returning(Completion.id)
+    )
+    ids = [row[0] for row in requeued]
+    return await _tell_requeued(session, ids, now, why) if ids else Outcome()
+
+
+async def _tell_requeued(
+    session: AsyncSession,
+    completion_ids: list[int],
+    now: datetime,
+    why: str | None = None,
+    because: str = "",
+) -> Outcome:
+    """Tell each registrant sent back to the queue: `why` in place of the plain
+    "ended before it was validated", `because` after it (a closing reason's account)."""
     outcome = Outcome(requeue=list(completion_ids))
     completions = await session.scalars(select(Completion).where(Completion.id.in_(completion_ids)))
     for completion in completions:
@@ -207,8 +248,13 @@ async def _tell_requeued(
             Notice(
                 kind="requeued",
                 subject=f"Finding you a new partner for {course.ref}",
-                body=f"Your discussion for {course.ref} {course.title} ended before it was "
-                f"validated.{why} You are back in the queue, keeping your deadline and your place.",
+                body=(
+                    why
+                    or f"Your discussion for {course.ref} {course.title} ended before it "
+                    "was validated."
+                )
+                + because
+                + " You are back in the queue, keeping your deadline and your place.",
                 link=f"/account/completions/{completion.id}",
             ),
             now,

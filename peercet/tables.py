@@ -259,6 +259,23 @@ class Report(Base):
     outcome: Mapped[str | None] = mapped_column(Text, default=None)
 
 
+class Dispute(Base):
+    """A participant's "my peer did not take part", with why, and a moderator's decision
+    (one per discussion: the decision is taken only while the discussion is disputed)."""
+
+    __tablename__ = "disputes"
+    __table_args__ = (UniqueConstraint("discussion_id", "disputer_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    discussion_id: Mapped[int] = _fk("discussions.id", index=True)
+    disputer_id: Mapped[int] = _fk("registrants.id")
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("registrants.id"), default=None)
+    award: Mapped[bool | None] = mapped_column(default=None)
+    decision_reason: Mapped[str | None] = mapped_column(Text, default=None)
+
+
 class Notification(Base):
     __tablename__ = "notifications"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -52,17 +52,15 @@ def test_taking_part_means_every_prompt(
         ("open", {1: True, 2: True}, {1}, True, "already_validated"),
         ("closed", {1: True, 2: True}, set(), True, "discussion_closed"),
         ("completed", {1: True, 2: True}, {2}, True, "discussion_closed"),
+        ("disputed", {1: True, 2: True}, {2}, True, None),  # the other may still validate
+        ("disputed", {1: True, 2: True}, {2}, False, None),  # ... or dispute back
+        ("disputed", {1: True, 2: True}, {1, 2}, True, "already_validated"),  # the disputer
     ],
 )
 def test_when_a_validation_is_allowed(
     state: str, took: dict[int, bool], validated: set[int], peer_took_part: bool, code: str | None
 ) -> None:
     assert rules.check_validation(state, 1, took, validated, peer_took_part).code == code
-
-
-def test_the_second_validation_completes() -> None:
-    assert not rules.completes({1}, {1, 2})
-    assert rules.completes({1, 2}, {1, 2})
 
 
 def test_the_token_bucket_allows_bursts_then_the_rate() -> None:

@@ -38,7 +38,9 @@ ALLOWED = {
     (State.SEEKING_PEER, Event.PAIRED): State.IN_DISCUSSION,
     (State.SEEKING_PEER, Event.DEADLINE): State.COMPLETED_NON_INTERACTIVE,
     (State.IN_DISCUSSION, Event.PEER_LOST): State.SEEKING_PEER,
+    (State.IN_DISCUSSION, Event.DISPUTED): State.SEEKING_PEER,
     (State.IN_DISCUSSION, Event.VALIDATED): State.COMPLETED_INTERACTIVE,
+    (State.IN_DISCUSSION, Event.AWARDED): State.COMPLETED_INTERACTIVE,
     (State.IN_DISCUSSION, Event.DEADLINE): State.COMPLETED_NON_INTERACTIVE,
 }
 
@@ -175,7 +177,7 @@ class CompletionMachine(RuleBasedStateMachine):
             self.awards.append(outcome.state.value)
         self.state = outcome.state
 
-    @rule(event=st.sampled_from([Event.PAIRED, Event.PEER_LOST, Event.VALIDATED, Event.DEADLINE]))
+    @rule(event=st.sampled_from([e for e in Event if not e.value.startswith("choose")]))
     def happen(self, event: Event) -> None:
         self._apply(event)
 

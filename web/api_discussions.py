@@ -80,12 +80,14 @@ async def post_validation(request: Request) -> Response:
     peer_took_part = data.get("peer_took_part")
     if not isinstance(peer_took_part, bool):
         raise BadInput("`peer_took_part` must be true or false")
-    reflection = _text(data, "reflection")
+    # A dispute needs its reason (blank is missing); a reflection is then optional.
+    reflection = _text(data, "reflection", required=peer_took_part)
+    reason = _text(data, "reason", required=not peer_took_part)
     res = resources(request)
     async with transaction(res.sessions) as session:
         outcome = await actions.validate(
             session, registrant.id, access.discussion_id, peer_took_part, reflection,
-            res.clock.now(),
+            res.clock.now(), reason,
         )  # fmt: skip
     await res.effects(outcome)
     async with res.sessions() as session:

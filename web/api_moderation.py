@@ -37,6 +37,22 @@ async def close(request: Request) -> Response:
     return JSONResponse(closed)
 
 
+async def decision(request: Request) -> Response:
+    """A moderator's decision on a disputed discussion; answers the discussion as listed."""
+    moderator = await require_moderator(request)
+    res = resources(request)
+    data = await read_json(request)
+    did = path_int(request, "id")
+    async with transaction(res.sessions) as session:
+        outcome = await moderation.decide(
+            session, moderator, did, data.get("award"), data.get("reason"), res.clock.now()
+        )
+    await res.effects(outcome)
+    async with res.sessions() as session:
+        [decided] = await moderation.discussions_under_watch(session, None, False, only=did)
+    return JSONResponse(decided)
+
+
 async def detail(request: Request) -> Response:
     await require_moderator(request)
     async with resources(request).sessions() as session:
@@ -87,6 +103,7 @@ routes = [
     Route("/api/moderation/discussions/{id}", detail, methods=["GET"]),
     Route("/api/moderation/discussions/{id}/notices", notice, methods=["POST"]),
     Route("/api/moderation/discussions/{id}/close", close, methods=["POST"]),
+    Route("/api/moderation/discussions/{id}/decision", decision, methods=["POST"]),
     Route("/api/moderation/at-risk", at_risk, methods=["GET"]),
     Route("/api/moderation/audit", audit_log, methods=["GET"]),
     Route("/api/moderation/reports/{id}/resolve", resolve_report, methods=["POST"]),

@@ -68,3 +68,10 @@ def test_the_sweep_runs_every_minute() -> None:
     job.calculate_next(datetime(2026, 12, 30, 11, 59, 30, tzinfo=LONDON))
     assert job.next_run is not None
     assert job.next_run.replace(microsecond=0) == datetime(2026, 12, 30, 12, 0, tzinfo=LONDON)
+
+
+def test_invitations_expire_every_minute() -> None:
+    job = _cron("expire_invitations")
+    job.calculate_next(datetime(2026, 3, 2, 9, 0, 30, tzinfo=UTC))
+    assert job.next_run is not None
+    assert job.next_run.replace(microsecond=0) == datetime(2026, 3, 2, 9, 1, 20, tzinfo=UTC)

@@ -12,7 +12,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from matching import noshow, rebuild
+from matching import invitations, noshow, rebuild
 from peercet.db import transaction
 from peercet.deadlines import apply_due, apply_one
 from peercet.mailer import drain
@@ -107,3 +107,9 @@ async def close_no_shows(ctx: Ctx) -> None:
     """Close discussions where a participant never turned up; requeue who can be."""
     res = resources(ctx)
     await res.effects(await noshow.close_no_shows(res.sessions, res.clock.now()))
+
+
+async def expire_invitations(ctx: Ctx) -> int:
+    """Invitations past 72 hours (or the inviter's deadline): inviters back to the queue."""
+    res = resources(ctx)
+    return await invitations.expire_due(res.sessions, res.clock.now(), res.effects)

@@ -16,7 +16,9 @@ happen at a scheme-time moment (`TIMEZONE`, Europe/London) is the sweep's to jud
 - `rebuild_queues`, every five minutes and at start-up (and as a job, which the command
   line asks for when a fallback sends a peer back to the queue): the Redis queues from
   the database, then pairing;
-- `close_no_shows`, every five minutes: discussions where someone never turned up.
+- `close_no_shows`, every five minutes: discussions where someone never turned up;
+- `expire_invitations`, every minute: invitations standing 72 hours (or to the
+  inviter's deadline) end, and their inviters go back to the queue, told.
 """
 
 from __future__ import annotations
@@ -77,6 +79,7 @@ CRON_JOBS = [
         jobs.rebuild_queues, minute=EVERY_FIVE_MINUTES, second=40, timeout=300, run_at_startup=True
     ),
     cron(jobs.close_no_shows, minute=EVERY_FIVE_MINUTES, second=50, timeout=300),
+    cron(jobs.expire_invitations, second=20, timeout=120),
 ]
 
 

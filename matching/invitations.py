@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.expression import ColumnElement
 
 from matching import invitation_rules as rules
 from matching.invitation_notices import email_stranger, tell_expired, tell_invitee
@@ -123,7 +124,7 @@ async def invite(
     invitee = await _find_invitee(session, target)
     if invitee is not None and invitee.id == inviter.id:
         raise BadInput("you cannot invite yourself", "self_invitation")
-    waiting = None if invitee is None else await _hold_invitee(session, invitee.id, completion)
+    waiting = None if invitee is None else await hold_invitee(session, invitee.id, completion)
     await _hold_seeking(session, completion)
     invitation = Invitation(
         completion_id=completion.id,
@@ -150,7 +151,7 @@ async def invite(
     return invitation, outcome
 
 
-async def _hold_invitee(
+async def hold_invitee(
     session: AsyncSession, registrant_id: int, inviter_completion: Completion
 ) -> Completion | None:
     """The invitee's completion of the course. It and the inviter's are locked, in id
@@ -177,7 +178,7 @@ async def _hold_invitee(
     return next((c for c in rows if c.id != inviter_completion.id), None)
 
 
-async def _accept(
+async def accept_pairing(
     session: AsyncSession,
     invitation: Invitation,
     inviter: Completion,
@@ -232,6 +233,15 @@ def _answers(
     )
 
 
+def naming(registrant: Registrant) -> ColumnElement[bool]:
+    """Invitations that name this registrant: by account, email or GOC number."""
+    return or_(
+        Invitation.invitee_id == registrant.id,
+        Invitation.invitee_email == registrant.email.lower(),
+        Invitation.invitee_goc_number == registrant.goc_number,
+    )
+
+
 async def _may_answer(
     session: AsyncSession, registrant: Registrant, completion: Completion
 ) -> bool:
@@ -251,14 +261,7 @@ async def find_invitation(
     registrant = await session.get_one(Registrant, completion.registrant_id)
     standing = list(
         await session.scalars(
-            select(Invitation).where(
-                Invitation.state == PENDING,
-                or_(
-                    Invitation.invitee_id == registrant.id,
-                    Invitation.invitee_email == registrant.email.lower(),
-                    Invitation.invitee_goc_number == registrant.goc_number,
-                ),
-            )
+            select(Invitation).where(Invitation.state == PENDING, naming(registrant))
         )
     )
     if not standing or not await _may_answer(session, registrant, completion):
@@ -319,7 +322,7 @@ async def pair_invitee(
     if found is None:
         return None
     invitation, inviter = found
-    return await _accept(session, invitation, inviter, completion, now)
+    return await accept_pairing(session, invitation, inviter, completion, now)
 
 
 async def expire(session: AsyncSession, now: datetime, limit: int = BATCH) -> tuple[int, Outcome]:

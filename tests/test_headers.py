@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
+import httpx2
 import pytest
 from redis import Redis
 from starlette.requests import Request
@@ -21,7 +22,7 @@ from peercet.clock import FixedClock
 from peercet.settings import Settings, load_settings
 from tests import factories as f
 from tests.live import client as ws_client
-from tests.live import serve
+from tests.live import serve, web_process
 from web.app import create_app
 from web.headers import content_security_policy
 from web.origin import allowed_origins
@@ -175,3 +176,19 @@ def test_over_https_hsts_and_secure_cookies(settings: Settings) -> None:
         assert "Secure" in page.headers["set-cookie"]  # the CSRF cookie
         missing = http.get("/nothing")
         _headers_are_there(missing.headers, https=True)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_procfiles_web_process_believes_no_forwarded_header_by_default(
+    settings: Settings,
+) -> None:
+    """uvicorn alone would believe X-Forwarded-For from 127.0.0.1 (its default
+    --forwarded-allow-ips): the Procfile turns that off, so TRUSTED_PROXIES decides."""
+    with web_process(settings) as (base, _):
+        response = httpx2.post(
+            f"{base}/api/session", json=WRONG, headers={"X-Forwarded-For": "203.0.113.7"}
+        )
+        assert response.status_code == 401
+        _headers_are_there(response.headers)
+    assert _failures_from(settings, "203.0.113.7") == 0
+    assert _failures_from(settings, "127.0.0.1") == 1

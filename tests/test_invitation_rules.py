@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from matching.invitation_rules import (
     DAILY_LIMIT,
@@ -103,3 +105,23 @@ def test_oneself_by_email_or_goc_number_however_written(
     data: dict[str, Any], is_self: bool
 ) -> None:
     assert names_self(parse_target(data), "Me@Example.test", "01-12345") is is_self
+
+
+def _within(made: list[datetime], at: datetime) -> int:
+    return sum(1 for t in made if at - timedelta(hours=24) < t <= at)
+
+
+@given(st.lists(st.integers(min_value=0, max_value=48 * 3600), max_size=25))
+def test_retry_after_is_exactly_when_fewer_than_ten_are_within_the_day(
+    ages: list[int],
+) -> None:
+    """Whatever was made when: no wait means fewer than ten in the last 24 hours;
+    a wait of N seconds means still ten at N - 1 seconds and fewer at N."""
+    made = [T0 - timedelta(seconds=a) for a in ages]
+    wait = retry_after(made, T0)
+    if wait is None:
+        assert _within(made, T0) < DAILY_LIMIT
+        return
+    assert _within(made, T0) >= DAILY_LIMIT
+    assert _within(made, T0 + timedelta(seconds=wait - 1)) >= DAILY_LIMIT
+    assert retry_after(made, T0 + timedelta(seconds=wait)) is None

@@ -46,6 +46,7 @@ class Settings:
     redis_url: str = "redis://127.0.0.1:6379/0"
     secret_keys: list[str] = field(default_factory=list)
     allowed_origins: list[str] = field(default_factory=list)
+    trusted_proxies: list[str] = field(default_factory=list)  # whose X-Forwarded-* we believe
     smtp_url: str | None = None
     upload_dir: Path = Path("var/uploads")
     outbox_dir: Path = Path("var/outbox")
@@ -86,6 +87,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         redis_url=environ.get("REDIS_URL", Settings.redis_url),
         secret_keys=keys,
         allowed_origins=_split(environ.get("ALLOWED_ORIGINS", "")),
+        trusted_proxies=_split(environ.get("TRUSTED_PROXIES", "")),
         smtp_url=environ.get("SMTP_URL") or None,
         upload_dir=Path(environ.get("UPLOAD_DIR", "var/uploads")),
         outbox_dir=Path(environ.get("OUTBOX_DIR", "var/outbox")),

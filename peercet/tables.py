@@ -174,6 +174,8 @@ class PointRecord(Base):
 
 class Invitation(Base):
     __tablename__ = "invitations"
+    # the expiry sweep looks for pending invitations due (matching.invitations.expire_due)
+    __table_args__ = (Index("ix_invitations_state_expires_at", "state", "expires_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     completion_id: Mapped[int] = _fk("completions.id", index=True)
     # each looked up when the invitee chooses to discuss (matching.invitations)
@@ -184,6 +186,7 @@ class Invitation(Base):
     )
     state: Mapped[str] = mapped_column(String(20), default="pending")
     created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]  # matching.invitation_rules.expires_at
     ended_at: Mapped[datetime | None] = mapped_column(default=None)
 
 

@@ -19,7 +19,7 @@ from peercet.events import RedisPublisher
 from peercet.rooms import close_discussions
 from peercet.settings import Settings
 from tests import factories as f
-from tests.browsers import async_chromium
+from tests.browsers import async_chromium, csp_violations, watch_csp
 from tests.live import client, cookie, pair, serve
 
 pytestmark = pytest.mark.browser
@@ -39,6 +39,7 @@ async def open_page(
     name, value = cookie(settings, rid, clock).split("=", 1)
     await context.add_cookies([{"name": name, "value": value, "url": base}])
     page = await context.new_page()
+    watch_csp(page)
     if socket is not None:
         await page.route_web_socket("**/ws", socket)
     await page.goto(f"{base}/discussions/{d}")
@@ -91,6 +92,7 @@ async def test_two_people_chat_on_every_prompt_and_validate(
         await expect(bob.locator("#validation-state")).to_contain_text("complete")
         await expect(alice.locator("#validation-state")).to_contain_text("complete")
         await expect(alice.locator("#body")).to_be_disabled()
+        assert csp_violations(alice) == csp_violations(bob) == []  # the page under its CSP
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -103,8 +103,7 @@ async def completion(request: Request) -> Response:
 
 async def choice(request: Request) -> Response:
     who = await require_registrant(request)
-    form = await request.form()
-    csrf.check(request, form)
+    form = await csrf.checked_form(request)
     try:
         mode = parse_mode(form.get("mode"))
         await make_choice(resources(request), who, path_int(request, "id"), mode)

@@ -38,8 +38,7 @@ async def register_form(request: Request) -> Response:
 
 
 async def register(request: Request) -> Response:
-    form = await request.form()
-    csrf.check(request, form)
+    form = await csrf.checked_form(request)
     res = resources(request)
     values = {k: _text(form, k) for k in (*FIELDS, "password")}
     try:
@@ -60,8 +59,7 @@ async def sign_in_form(request: Request) -> Response:
 
 
 async def sign_in(request: Request) -> Response:
-    form = await request.form()
-    csrf.check(request, form)
+    form = await csrf.checked_form(request)
     email, target = _text(form, "email"), safe_next(form.get("next"))
     try:
         registrant = await authenticate(request, email, _text(form, "password"))
@@ -74,7 +72,7 @@ async def sign_in(request: Request) -> Response:
 
 
 async def sign_out(request: Request) -> Response:
-    csrf.check(request, await request.form())
+    await csrf.checked_form(request)
     await end_sessions(request)
     response = RedirectResponse("/courses", status_code=303)
     clear_session(response)

@@ -87,8 +87,7 @@ def form_answers(form: FormData) -> dict[str, str]:
 
 async def take_exam(request: Request) -> Response:
     who = await require_registrant(request)
-    form = await request.form()
-    csrf.check(request, form)
+    form = await csrf.checked_form(request)
     ref = request.path_params["ref"]
     try:
         result = await attempt(resources(request), who, ref, form_answers(form))

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from matching import noshow, rebuild
+from matching import invitations, noshow, rebuild
 from peercet.db import transaction
 from peercet.deadlines import AfterCommit, apply_due, apply_one
 from peercet.mailer import drain
@@ -62,7 +62,8 @@ async def _no_shows(up: Upkeep, now: datetime) -> int:
 
 
 async def _invitations_expired(up: Upkeep, now: datetime) -> int:
-    return 0  # HOOK (lead): the invitations helper's expiry, e.g. `await expire_due(...)`
+    """Invitations past 72 hours (or the inviter's deadline): inviters back to the queue."""
+    return await invitations.expire_due(up.sessions, now, up.effects)
 
 
 async def _reminders(up: Upkeep, now: datetime) -> int:

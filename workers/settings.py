@@ -7,8 +7,8 @@ happen at a scheme-time moment (`TIMEZONE`, Europe/London) is the sweep's to jud
   peercet.effects.Effects), its id per completion and deadline, results not kept;
 - `sweep`, every minute: every fallback due, invitations standing 72 hours (or to the
   inviter's deadline) ended and their inviters back in the queue, then any upload due:
-  the weekly one once Friday's `UPLOAD_TIME` (HH:MM, scheme time, default 09:00) has come (or a missed
-  one), the year's final one after the cut-off;
+  the weekly one once Friday's `UPLOAD_TIME` (HH:MM, scheme time, default 09:00) has
+  come (or a missed one), the year's final one after the cut-off;
 - `year_end`, 12:00 UTC on 30 December (noon in London: GMT in December): the sweep at
   the cut-off, its fallbacks and the final upload;
 - `flag_overdue_uploads`, hourly: completions not uploaded within 10 working days;

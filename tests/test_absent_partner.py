@@ -167,4 +167,4 @@ async def test_a_first_validation_over_http_emails_the_absent_partner(
             assert answer.status_code == 200
     [email] = await _emails(sessions)
     assert "Alice Able has validated" in email.subject
-    assert f"{settings.base_url}/discussions/{p.discussion}" in email.text_body
+    assert f"{base}/discussions/{p.discussion}" in email.text_body  # BASE_URL: the served one

@@ -80,6 +80,7 @@ class Course(Base):
     ref: Mapped[str] = mapped_column(String(20), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text, default="")
+    content: Mapped[str] = mapped_column(Text, default="", server_default="")  # Markdown
     professions: Mapped[list[Any]]
     competencies: Mapped[list[Any]]
     points: Mapped[int] = mapped_column(Integer, default=1)

@@ -26,9 +26,15 @@ WORD = re.compile(r"[^\W_]+(?:['\u2019-][^\W_]+)*")
 ALIGNMENT = re.compile(r"^text-align:(left|center|right)$")
 
 
+def word_count(markdown: str) -> int:
+    """Words of the text: runs of letters and digits (with inner apostrophes and hyphens),
+    so Markdown's own marks (#, -, |, *) are not words."""
+    return len(WORD.findall(markdown))
+
+
 def reading_minutes(markdown: str) -> int:
     """Minutes to read at about 200 words a minute, rounded up, at least one."""
-    return max(1, math.ceil(len(WORD.findall(markdown)) / WORDS_PER_MINUTE))
+    return max(1, math.ceil(word_count(markdown) / WORDS_PER_MINUTE))
 
 
 def _lower_heading(

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import undefer
 
 from peercet import competencies
 from peercet.content import MAX_CHARACTERS
@@ -190,7 +191,9 @@ def _same(course: Course, spec: CourseSpec, prompts: list[str], questions: list[
 
 async def upsert_course(session: AsyncSession, spec: CourseSpec, now: datetime) -> bool:
     """Create or update one course by ref; False when nothing changed."""
-    course = await session.scalar(select(Course).where(Course.ref == spec.ref))
+    course = await session.scalar(
+        select(Course).where(Course.ref == spec.ref).options(undefer(Course.content))
+    )
     if course is not None:
         prompts = list(
             await session.scalars(

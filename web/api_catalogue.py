@@ -49,6 +49,7 @@ async def course_detail(res: Resources, ref: str, who: Registrant | None) -> dic
     async with res.sessions() as session:
         course = await exams.course_by_ref(session, ref)
         questions = await exams.questions_of(session, course)
+        markdown = await reads.course_content(session, course.id)
         mine, award = None, None
         if who is not None:
             year = lifecycle.cet_year(res.clock.now(), res.settings.timezone)
@@ -60,7 +61,7 @@ async def course_detail(res: Resources, ref: str, who: Registrant | None) -> dic
     return {
         **reads.course_frame(course),
         "summary": course.summary,
-        **content_frame(course.content),
+        **content_frame(markdown),
         "pass_mark": course.pass_mark,
         "questions": exams.question_frames(questions),
         "completion": None if mine is None else completion_frame(mine, course, award),

@@ -8,6 +8,8 @@ from datetime import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from peercet.passwords import Cost
+
 DEV_SECRET_KEY = "peercet-dev-key-do-not-use-in-production"
 
 
@@ -43,6 +45,7 @@ class Settings:
     upload_time: time = time(9, 0)
     provider_name: str = "Peercet CET"
     mail_from: str = "Peercet <no-reply@peercet.invalid>"
+    password_cost: Cost = field(default_factory=Cost)  # argon2id; tests make it cheap
 
     @property
     def uses_dev_key(self) -> bool:
@@ -76,4 +79,15 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         upload_time=time.fromisoformat(environ.get("UPLOAD_TIME", "09:00")),
         provider_name=environ.get("PROVIDER_NAME", Settings.provider_name),
         mail_from=environ.get("MAIL_FROM", Settings.mail_from),
+        password_cost=_password_cost(environ),
+    )
+
+
+def _password_cost(environ: dict[str, str]) -> Cost:
+    """PASSWORD_TIME_COST, PASSWORD_MEMORY_KIB, PASSWORD_PARALLELISM (argon2id)."""
+    default = Cost()
+    return Cost(
+        time_cost=int(environ.get("PASSWORD_TIME_COST", default.time_cost)),
+        memory_kib=int(environ.get("PASSWORD_MEMORY_KIB", default.memory_kib)),
+        parallelism=int(environ.get("PASSWORD_PARALLELISM", default.parallelism)),
     )

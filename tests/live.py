@@ -69,6 +69,7 @@ def environment(settings: Settings, port: int) -> dict[str, str]:
         "REDIS_URL": settings.redis_url,
         "SECRET_KEYS": ",".join(settings.secret_keys),
         "PORT": str(port),
+        **f.CHEAP_PASSWORDS,
     }
 
 

@@ -29,6 +29,7 @@ from discussion.actions import Post, Stored
 from discussion.frames import ClientFrame, FrameError, Join, Leave, Ping, Say, Typing, dumps, parse
 from discussion.reads import Access, Role, Who, authorise
 from peercet import keys
+from peercet.accounts import SESSIONS_ENDED
 from peercet.errors import DomainError
 from peercet.events import Event, Outcome
 from web.auth import current_registrant
@@ -43,6 +44,7 @@ PONG = dumps({"type": "pong"})
 CLOSE_OVERLOADED = 1013
 CLOSE_IDLE = 1001
 CLOSE_ERROR = 1011
+CLOSE_SESSION_ENDED = 4401  # signed out, password changed, account disabled
 log = logging.getLogger(__name__)
 
 
@@ -84,8 +86,9 @@ class Conn:
     The sender task exists only while there is something to send, and the queue is a
     plain deque: an idle socket costs little memory (see the idle benchmark)."""
 
-    __slots__ = ("access", "close_code", "inflight", "items", "joined", "live", "member",
-                 "registrant", "res", "rid", "sending", "stopping", "task", "ws")  # fmt: skip
+    __slots__ = ("access", "close_code", "epoch", "inflight", "items", "joined", "live",
+                 "member", "registrant", "res", "rid", "sending", "stopping", "task",
+                 "ws")  # fmt: skip
 
     def __init__(self, ws: WebSocket, registrant: Who, res: Resources) -> None:
         self.ws = ws
@@ -102,11 +105,15 @@ class Conn:
         self.inflight = asyncio.Semaphore(MAX_INFLIGHT)
         self.member = f"{self.rid}:{uuid.uuid4().hex[:12]}"
         self.close_code = 1000
+        self.epoch = 0  # the session's, from the cookie the handshake carried
 
     # -- called by the hub ---------------------------------------------------
     def route(self, frame: dict[str, Any], text: str) -> None:
         kind = frame.get("type")
-        if kind == "message":
+        if kind == SESSIONS_ENDED:  # for the server only: never sent on
+            if frame.get("epoch", 0) > self.epoch:
+                self.stop(CLOSE_SESSION_ENDED)
+        elif kind == "message":
             self.put(Msg(frame["discussion"], frame["seq"], text))
         elif kind != "typing" or frame.get("author") != self.rid:
             self.put(Text(text))
@@ -322,6 +329,7 @@ async def endpoint(websocket: WebSocket) -> None:
     websocket.scope.pop("registrant", None)  # keep the id and role, not the ORM row
     conn = Conn(websocket, Who(registrant.id, registrant.role), resources(websocket))
     conn.task = asyncio.current_task()
+    conn.epoch = registrant.session_epoch
     conn.live.hub.add(keys.registrant_channel(conn.rid), conn)
     try:
         await conn.receive_loop()

@@ -34,6 +34,7 @@ from web import (
     pages_catalogue,
     pages_certificates,
     pages_moderation,
+    pages_moderation_accounts,
     ws,
 )
 from web.errors import EXCEPTION_HANDLERS
@@ -60,6 +61,7 @@ def all_routes() -> list[BaseRoute]:
         *pages_account.routes,
         *pages_certificates.routes,
         *pages_moderation.routes,
+        *pages_moderation_accounts.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 

@@ -9,15 +9,21 @@ from collections.abc import Awaitable, Callable
 import httpx2
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.requests import HTTPConnection
+from starlette.websockets import WebSocketDisconnect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from peercet import accounts
+from peercet.db import transaction
 from peercet.settings import Settings
+from peercet.tables import Registrant
 from tests.live import Client, client, cookie, pair, someone, web_process
-from tests.web_helpers import PASSWORD
+from tests.web_helpers import PASSWORD, app_client, register
+from web import ws
 from web.auth import COOKIE
+from web.resources import resources
 from web.ws import CLOSE_SESSION_ENDED
 
-pytestmark = pytest.mark.slow
 Ending = Callable[[str, Settings, int], Awaitable[None]]
 
 
@@ -57,6 +63,7 @@ def disable_by(moderator: int) -> Ending:
     return disable
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["sign_out", "change_password", "disable"])
 async def test_ending_a_session_closes_its_sockets_on_every_process(
     settings: Settings, sessions: async_sessionmaker[AsyncSession], how: str
@@ -82,3 +89,28 @@ async def test_ending_a_session_closes_its_sockets_on_every_process(
         assert refused.value.response.status_code == 403
         async with http(two, settings, p.b) as api:
             assert (await api.get("/api/me")).status_code == 200
+
+
+def test_a_session_ended_during_the_handshake_closes_the_socket(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Signed out between the handshake's check and the socket listening for it (so
+    the event went unheard): the socket asks again, and closes with 4401."""
+    real = ws.current_registrant
+
+    async def then_signed_out(conn: HTTPConnection) -> Registrant | None:
+        registrant = await real(conn)
+        if registrant is not None:
+            async with transaction(resources(conn).sessions) as session:
+                await accounts.end_sessions(session, registrant.id)  # nothing published
+        return registrant
+
+    monkeypatch.setattr(ws, "current_registrant", then_signed_out)
+    with app_client(settings) as client:
+        register(client)
+        with (
+            client.websocket_connect("/ws") as socket,
+            pytest.raises(WebSocketDisconnect) as closed,
+        ):
+            socket.receive_text()
+    assert closed.value.code == 4401

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
@@ -17,7 +18,7 @@ from peercet import accounts, signing
 from peercet.db import transaction
 from peercet.errors import Forbidden, NotSignedIn
 from peercet.tables import Registrant
-from web.resources import resources
+from web.resources import Resources, resources
 
 COOKIE = "peercet_session"
 MAX_AGE = 14 * 24 * 3600
@@ -96,6 +97,20 @@ async def current_registrant(conn: HTTPConnection) -> Registrant | None:
             registrant = None  # signed out (or disabled) since this cookie was made
     conn.scope["registrant"] = registrant
     return registrant
+
+
+async def session_alive(res: Resources, registrant_id: int, epoch: int) -> bool:
+    """Asked again once a socket listens for the end of its session: a sign-out
+    between the handshake's check and then would otherwise go unheard."""
+    async with res.sessions() as session:
+        found = (
+            await session.execute(
+                select(Registrant.session_epoch, Registrant.disabled_at).where(
+                    Registrant.id == registrant_id
+                )
+            )
+        ).first()
+    return found is not None and found[0] == epoch and found[1] is None
 
 
 async def require_registrant(conn: HTTPConnection) -> Registrant:

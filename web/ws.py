@@ -32,7 +32,7 @@ from peercet import keys
 from peercet.accounts import SESSIONS_ENDED
 from peercet.errors import DomainError
 from peercet.events import Event, Outcome
-from web.auth import current_registrant
+from web.auth import current_registrant, session_alive
 from web.live import FAREWELL_TIMEOUT, Live
 from web.origin import OriginCheck
 from web.resources import Resources, resources
@@ -332,6 +332,8 @@ async def endpoint(websocket: WebSocket) -> None:
     conn.epoch = registrant.session_epoch
     conn.live.hub.add(keys.registrant_channel(conn.rid), conn)
     try:
+        if not await session_alive(conn.res, conn.rid, conn.epoch):  # ended meanwhile
+            conn.stop(CLOSE_SESSION_ENDED)
         await conn.receive_loop()
     except asyncio.CancelledError:
         if not conn.stopping:

@@ -165,3 +165,13 @@ def test_a_disabled_account_cannot_sign_in(settings: Settings) -> None:
         refused = _sign_in(client, email, PASSWORD)
         assert refused.status_code == 403 and error_code(refused) == "account_disabled"
         assert error_code(_sign_in(client, email, WRONG)) == "wrong_credentials"
+
+
+def test_spraying_passwords_across_emails_stops_that_address(settings: Settings) -> None:
+    with app_client(settings, client=ATTACKER) as attacker:
+        for n in range(throttle.PER_CLIENT):
+            assert _sign_in(attacker, f"victim{n}@example.test", WRONG).status_code == 401
+        sprayed = _sign_in(attacker, "one-more@example.test", WRONG)
+        assert sprayed.status_code == 429 and 0 < int(sprayed.headers["retry-after"]) <= 900
+    with app_client(settings, client=HOLDER) as holder:
+        assert _sign_in(holder, "one-more@example.test", WRONG).status_code == 401

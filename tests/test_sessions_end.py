@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 
 import httpx2
 import pytest
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import HTTPConnection
 from starlette.websockets import WebSocketDisconnect
@@ -15,9 +16,10 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from peercet import accounts
 from peercet.db import transaction
+from peercet.events import RedisPublisher
 from peercet.settings import Settings
 from peercet.tables import Registrant
-from tests.live import Client, client, cookie, pair, someone, web_process
+from tests.live import Client, client, cookie, pair, serve, someone, web_process
 from tests.web_helpers import PASSWORD, app_client, register
 from web import ws
 from web.auth import COOKIE
@@ -114,3 +116,26 @@ def test_a_session_ended_during_the_handshake_closes_the_socket(
         ):
             socket.receive_text()
     assert closed.value.code == 4401
+
+
+async def test_a_session_ended_while_pubsub_was_away_closes_the_socket_after(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """The event is lost (the process's pub/sub connection was cut); when the hub
+    comes back it re-checks every socket, and this one's session has ended."""
+    p = await pair(sessions)
+    with serve(settings) as base:
+        async with client(base, settings, p.a) as a, client(base, settings, p.b) as b:
+            await a.join(p.discussion)
+            await b.join(p.discussion)
+            redis = Redis.from_url(settings.redis_url)
+            try:
+                await redis.client_kill_filter(_type="pubsub")
+                async with transaction(sessions) as session:
+                    _, outcome = await accounts.end_sessions(session, p.a)
+                await RedisPublisher(redis).publish(outcome.events)  # heard by nobody
+            finally:
+                await redis.aclose()
+            assert await close_code(a) == CLOSE_SESSION_ENDED
+            await b.say(p.discussion, "still", "the peer's socket stays open")
+            assert (await b.expect("message"))["client_msg_id"] == "still"

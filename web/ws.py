@@ -163,8 +163,16 @@ class Conn:
         elif isinstance(item, JoinReq):
             await self._join(item.frame)
         else:
-            for discussion_id, joined in list(self.joined.items()):
-                await self._fill(discussion_id, joined, math.inf)
+            await self._resync()
+
+    async def _resync(self) -> None:
+        """After a pub/sub outage: what was published meanwhile is lost, a session's
+        end included, so ask the database about both."""
+        if not await session_alive(self.res, self.rid, self.epoch):
+            self.stop(CLOSE_SESSION_ENDED)
+            return
+        for discussion_id, joined in list(self.joined.items()):
+            await self._fill(discussion_id, joined, math.inf)
 
     async def _deliver(self, msg: Msg) -> None:
         joined = self.joined.get(msg.discussion)

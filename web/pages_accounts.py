@@ -44,7 +44,8 @@ async def register(request: Request) -> Response:
     try:
         new = check_registration(values)
         async with transaction(res.sessions) as session:
-            registrant = await create_registrant(session, new, res.clock.now())
+            now, cost = res.clock.now(), res.settings.password_cost
+            registrant = await create_registrant(session, new, now, cost)
     except DomainError as exc:
         context = {"values": {k: values[k] for k in FIELDS}, "error": exc.message}
         return await render(request, "register.html", context, exc.status)

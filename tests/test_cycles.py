@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import column, func, insert, select, table
+from sqlalchemy import JSON, column, func, insert, select, table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -167,6 +167,17 @@ OLD_COMPLETIONS = table(
     *[column(name, UTCDateTime()) for name in ("passed_at", "deadline", "completed_at")],
     column("fallback"),
 )  # the table as migration 0004 left it
+OLD_REGISTRANTS = table(
+    "registrants",
+    *[column(n) for n in ("id", "email", "password_hash", "name", "goc_number", "profession")],
+    column("created_at", UTCDateTime()),
+)
+OLD_COURSES = table(
+    "courses",
+    *[column(n) for n in ("id", "ref", "title", "summary", "points", "interactive", "pass_mark")],
+    *[column(n, JSON()) for n in ("professions", "competencies")],
+    column("updated_at", UTCDateTime()),
+)  # only the columns these rows need: later migrations add others
 
 
 def _old_rows(url: str) -> None:
@@ -177,12 +188,12 @@ def _old_rows(url: str) -> None:
         engine = create_engine(url)
         try:
             async with engine.begin() as conn:
-                await conn.execute(insert(Registrant), [
+                await conn.execute(insert(OLD_REGISTRANTS), [
                     {"id": i, "email": f"{n}@example.test", "password_hash": "x", "name": n,
                      "goc_number": f"01-0000{i}", "profession": "optometrist",
                      "created_at": f.T0} for i, n in [(1, "Ann"), (2, "Bo")]
                 ])  # fmt: skip
-                await conn.execute(insert(Course.__table__), [  # type: ignore[arg-type]
+                await conn.execute(insert(OLD_COURSES), [
                     {"id": 1, "ref": "C-1", "title": "T", "summary": "", "professions": [],
                      "competencies": [], "points": 1, "interactive": False, "pass_mark": 1,
                      "updated_at": f.T0}

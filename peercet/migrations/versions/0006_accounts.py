@@ -18,7 +18,7 @@ from alembic import op
 from peercet.gocnumbers import normalise_goc_number
 
 revision: str = "0006"
-down_revision: str | None = "0015"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -82,4 +82,15 @@ def qr_png(url: str) -> io.BytesIO:
 
 
 def to_bytes(pdf: FPDF) -> bytes:
-    return bytes(pdf.output())
+    """The finished file; every font file is closed (fpdf2 closes only those it used)."""
+    try:
+        return bytes(pdf.output())
+    finally:
+        close_fonts(pdf)
+
+
+def close_fonts(pdf: FPDF) -> None:
+    for font in pdf.fonts.values():
+        close = getattr(font, "close", None)
+        if close is not None:
+            close()

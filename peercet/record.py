@@ -67,7 +67,7 @@ async def record_rows(session: AsyncSession, registrant_id: int, cycle: str) -> 
         )
         .order_by(Completion.completed_at, Completion.id)
     )
-    return [_row(completion, course, award) for completion, course, award in found.tuples()]
+    return [_row(completion, course, award) for completion, course, award in found]
 
 
 def _row(completion: Completion, course: Course, award: PointRecord) -> RecordRow:

@@ -14,7 +14,7 @@ from peercet import pdf
 from peercet.record import RecordRow
 
 COLUMNS = ("Completed", "CET year", "Course", "Points", "Kind", "Competencies", "Uploaded")
-WIDTHS = (22, 16, 52, 14, 30, 34, 22)
+WIDTHS = (20, 14, 58, 12, 28, 38, 20)
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,8 @@ def _heading(doc: FPDF, owner: RecordOwner) -> None:
 def _table(doc: FPDF, rows: list[RecordRow], tz: ZoneInfo) -> None:
     doc.set_font("Sans", "", 8.5)
     heading = FontFace(emphasis="BOLD", color=(255, 255, 255), fill_color=pdf.ACCENT)
-    with doc.table(col_widths=WIDTHS, headings_style=heading, line_height=4.5) as table:
+    style = {"headings_style": heading, "line_height": 4.5, "text_align": "LEFT"}
+    with doc.table(col_widths=WIDTHS, **style) as table:
         table.row(COLUMNS)
         for row in rows:
             table.row(cells(row, tz))

@@ -6,6 +6,7 @@ moderator's revocation (audited)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import replace
 from datetime import timedelta
@@ -13,13 +14,16 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.testclient import TestClient
 
-from peercet import links, verification
+from peercet import certificates, links, verification
 from peercet.clock import FixedClock
+from peercet.db import transaction
+from peercet.errors import Conflict
 from peercet.settings import Settings, load_settings
-from peercet.tables import AuditEntry, OutgoingEmail
+from peercet.tables import AuditEntry, Completion, OutgoingEmail, Registrant
+from peercet.tables import Certificate as CertificateRow
 from tests import factories as f
 from tests.live import cookie
 from tests.pdfs import link_uris, qr_codes, text_of
@@ -237,3 +241,35 @@ def test_the_provider_comes_from_the_environment() -> None:
 def test_codes_are_typed_back_whatever_the_case() -> None:
     code = verification.new_code()
     assert verification.normalise(verification.display(code).lower()) == code
+
+
+async def test_first_downloads_and_revocations_at_once_make_one_of_each(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Three first downloads at once issue one certificate (one code); two moderators
+    revoking at once: one revokes, the other is told it already is."""
+    async with transaction(sessions) as session:
+        course = await f.course(session, interactive=False)
+        done = await f.completion(session, await f.registrant(session), course)
+        moderators = [await f.registrant(session, role="moderator") for _ in range(2)]
+
+    async def download() -> str:
+        async with transaction(sessions) as session:
+            completion = await session.get_one(Completion, done.id)
+            return (await certificates.issue(session, completion, f.T0)).code
+
+    async def revoke(moderator: Registrant) -> str:
+        try:
+            async with transaction(sessions) as session:
+                await certificates.revoke(session, moderator, done.id, "in error", f.T0)
+        except Conflict as exc:
+            return exc.code
+        return "revoked"
+
+    codes = await asyncio.gather(download(), download(), download())
+    assert len(set(codes)) == 1
+    outcomes = await asyncio.gather(*(revoke(m) for m in moderators))
+    assert sorted(outcomes) == ["already_revoked", "revoked"]
+    async with sessions() as session:
+        rows = (await session.scalars(select(CertificateRow))).all()
+    assert [(r.code, r.revoke_reason) for r in rows] == [(codes[0], "in error")]

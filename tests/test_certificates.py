@@ -204,7 +204,8 @@ def test_a_moderator_revokes_a_certificate_and_the_page_says_so(settings: Settin
         page = client.get(path)
         assert page.status_code == 410 and "This certificate has been revoked" in page.text
         assert "genuine" not in page.text and "awarded in error" not in page.text
-        assert client.get(emailed_link(settings)).status_code == 410
+        by_email = client.get(emailed_link(settings))
+        assert by_email.status_code == 410 and "has been revoked" in by_email.text
         client.cookies.set(COOKIE, mine)
         refused = client.get(f"/api/completions/{cid}/certificate")
         assert refused.status_code == 409 and error_code(refused) == "certificate_revoked"

@@ -32,8 +32,8 @@ async def signed_certificate(request: Request) -> Response:
     except Conflict as exc:
         if exc.code != "certificate_revoked":
             raise
-        context = {"problem": "This certificate has been revoked by the provider."}
-        return await render(request, "certificate_link.html", context, 410)
+        revoked = {"problem": "This certificate has been revoked by the provider.", "revoked": True}
+        return await render(request, "certificate_link.html", revoked, 410)
 
 
 async def _legacy(res: Resources, token: str) -> CertificateRow | None:

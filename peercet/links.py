@@ -2,10 +2,13 @@
 
 - The download link in the completion email works without signing in and expires
   after `DOWNLOAD_MAX_AGE`.
-- The verification link printed on the certificate never expires, so that anyone
-  shown the certificate can check it is genuine. A tampered token is refused.
+- The verification link printed on a certificate is no signature since migration 0014:
+  it carries the certificate's stored random code (peercet.verification), valid whatever
+  happens to the keys. Certificates printed before it carry a signed verification token
+  (`read_verify_token`), which still verifies while the key that signed it is in
+  SECRET_KEYS.
 
-Kept apart from the PDF so that sending an email does not load reportlab.
+Kept apart from the PDF so that sending an email does not load the PDF library.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ def read_download_token(keys: list[str], token: str, clock: Clock | None = None)
 
 
 def verify_token(keys: list[str], completion_id: int) -> str:
+    """The verification token of a certificate printed before migration 0014 (tests make
+    such old links with it)."""
     return signing.dumps(keys, signing.VERIFY, {"c": completion_id})
 
 
@@ -45,14 +50,10 @@ def _completion_id(data: object) -> int | None:
 @dataclass(frozen=True)
 class Links:
     download: str
-    verify: str
 
 
 def links(settings: Settings, completion_id: int, now: datetime) -> Links:
-    """Absolute URLs, for emails and the PDF; the download link is dated `now`."""
+    """Absolute URLs, for emails; the download link is dated `now`."""
     keys, base = settings.secret_keys, settings.base_url
     token = download_token(keys, completion_id, FixedClock(now))
-    return Links(
-        download=f"{base}/certificates/{token}.pdf",
-        verify=f"{base}/verify/{verify_token(keys, completion_id)}",
-    )
+    return Links(download=f"{base}/certificates/{token}.pdf")

@@ -19,3 +19,8 @@ TAKES_COURSES_OF = {
 
 def may_take(profession: str, course_professions: list[str]) -> bool:
     return bool(TAKES_COURSES_OF.get(profession, set()) & set(course_professions))
+
+
+def profession_name(profession: str) -> str:
+    """As a certificate or record prints it: "Dispensing optician"."""
+    return profession.replace("_", " ").capitalize()

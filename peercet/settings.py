@@ -56,6 +56,7 @@ class Settings:
     # workers: the weekly GOC upload (Friday, scheme time), the provider in its rows, email sender
     upload_time: time = time(9, 0)
     provider_name: str = "Peercet CET"
+    provider_goc_id: str = "P-DEMO-0000"  # the provider's GOC approval number, on certificates
     mail_from: str = "Peercet <no-reply@peercet.invalid>"
     # each registrant's budget of WebSocket frames, across web processes (web.limits)
     frame_rate: float = 10.0
@@ -97,6 +98,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         base_url=base_url.rstrip("/"),
         upload_time=time.fromisoformat(environ.get("UPLOAD_TIME", "09:00")),
         provider_name=environ.get("PROVIDER_NAME", Settings.provider_name),
+        provider_goc_id=environ.get("PROVIDER_GOC_ID", Settings.provider_goc_id),
         mail_from=environ.get("MAIL_FROM", Settings.mail_from),
         frame_rate=float(environ.get("FRAME_RATE", Settings.frame_rate)),
         frame_burst=float(environ.get("FRAME_BURST", Settings.frame_burst)),

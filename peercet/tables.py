@@ -184,6 +184,21 @@ class PointRecord(Base):
     awarded_at: Mapped[datetime]
 
 
+class Certificate(Base):
+    """A completion's certificate, issued when first asked for: its random verification
+    code (peercet.verification: valid whatever the signing keys) and, once a moderator
+    revokes it, when, by whom and why."""
+
+    __tablename__ = "certificates"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    completion_id: Mapped[int] = _fk("completions.id", unique=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    issued_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_by: Mapped[int | None] = mapped_column(ForeignKey("registrants.id"), default=None)
+    revoke_reason: Mapped[str | None] = mapped_column(Text, default=None)
+
+
 class Invitation(Base):
     __tablename__ = "invitations"
     # the expiry sweep looks for pending invitations due (matching.invitations.expire_due)

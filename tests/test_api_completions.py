@@ -12,6 +12,7 @@ from peercet import keys
 from peercet.clock import FixedClock
 from peercet.settings import Settings
 from tests import factories as f
+from tests.pdfs import fonts_of, link_uris, text_of
 from tests.web_helpers import app_client, error_code, make_course, pass_exam, register, run_db
 
 
@@ -161,9 +162,10 @@ def test_the_certificate_is_a_pdf_once_completed(settings: Settings) -> None:
     assert f"certificate-{ref}-{cid}.pdf" in response.headers["content-disposition"]
     pdf = response.content
     assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
-    assert f"CET certificate {ref} - 01-54321".encode() in pdf
-    assert b"/URI (http://127.0.0.1:8000/verify/" in pdf
-    assert b"DejaVuSans" in pdf  # a font that has the name's letters
+    assert "Zoë Ångström-Łukasz" in text_of(pdf)
+    [verify] = link_uris(pdf)
+    assert verify.startswith("http://127.0.0.1:8000/verify/")
+    assert fonts_of(pdf) == {"NotoSansBold": True, "NotoSans": True}  # embedded subsets
 
 
 def test_notifications_are_listed_and_marked_read(settings: Settings) -> None:

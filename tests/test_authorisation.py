@@ -92,6 +92,7 @@ REPLY = {"peer_took_part": True, "reflection": "We both did"}
 VOID = {"outcome": "void", "reason": "testing"}
 AWARD = {"award": True, "reason": "read the transcript"}
 FIX = {"goc_number": "01-1234", "reason": "as on the register"}
+RV = {"reason": "issued in error"}  # a revocation
 CASES = [
     Case("GET", "/healthz", (200, 200, 200, 200)),
     # Registrants and session
@@ -99,6 +100,8 @@ CASES = [
     Case("POST", "/api/session", (401, 401, 401, 401), {"password": "wrong-password"}),
     Case("POST", "/api/session", (200, 200, 200, 200), {"password": f.PASSWORD}),
     Case("GET", "/api/me", (401, 200, 200, 200)),
+    Case("GET", "/api/me/record", (401, 200, 200, 200)),
+    Case("GET", "/api/me/record?format=pdf", (401, 200, 200, 200)),
     # Catalogue and exams
     Case("GET", "/api/courses", (200, 200, 200, 200)),
     Case("GET", "/api/courses/{course}", (200, 200, 200, 200)),
@@ -130,6 +133,8 @@ CASES = [
     Case("GET", f"{M}/audit", (401, 403, 403, 200)),
     Case("POST", f"{M}/discussions/{{discussion}}/notices", (401, 403, 403, 201), {"body": "Hi"}),
     Case("POST", f"{M}/reports/{{report}}/resolve", (401, 403, 403, 200), {"outcome": "ok"}),
+    # (the completion is in its discussion: it has no certificate to revoke yet)
+    Case("POST", f"{M}/completions/{{completion}}/certificate/revoke", (401, 403, 403, 409), RV),
     # (the discussion is open, not disputed: a moderator's decision is 409 not_disputed)
     Case("POST", f"{M}/discussions/{{discussion}}/decision", (401, 403, 403, 409), AWARD),
     Case("POST", f"{M}/discussions/{{discussion}}/close", (401, 403, 403, 200), VOID),
@@ -198,7 +203,8 @@ def _ids(data: dict[str, Any]) -> set[str]:
 def test_the_table_covers_every_endpoint_of_the_contract() -> None:
     documented = {
         ("POST", "/api/registrants"), ("POST", "/api/session"), ("DELETE", "/api/session"),
-        ("GET", "/api/me"), ("GET", "/api/courses"), ("GET", "/api/courses/{course}"),
+        ("GET", "/api/me"), ("GET", "/api/me/record"),
+        ("GET", "/api/courses"), ("GET", "/api/courses/{course}"),
         ("POST", "/api/courses/{course}/attempts"), ("GET", "/api/completions"),
         ("GET", C), ("POST", f"{C}/choice"), ("GET", f"{C}/certificate"),
         ("POST", f"{C}/invitations"),

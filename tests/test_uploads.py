@@ -201,9 +201,9 @@ async def test_the_points_uploaded_are_those_awarded_not_the_course_now(
             )
         )
         assert note is not None and "(1 non-interactive point(s))" in note.body
-        cert = await certificates.load(
-            session, await session.get_one(Completion, first.id), f.LONDON
-        )
+        completion = await session.get_one(Completion, first.id)
+        issued = await certificates.issue(session, completion, f.T0)
+        cert = await certificates.facts(session, issued)
         assert (cert.points, cert.kind) == (2, "interactive")
 
 

@@ -13,7 +13,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from peercet import certificates, completions, guidance, links, reads
+from peercet import certificates, completions, guidance, reads
+from peercet.certificate_pdf import render_pdf
 from peercet.db import transaction
 from peercet.errors import BadInput, Conflict
 from peercet.frames import completion_frame
@@ -100,11 +101,11 @@ async def post_choice(request: Request) -> Response:
 
 
 async def certificate_pdf(res: Resources, completion: Completion) -> Response:
-    async with res.sessions() as session:
-        cert = await certificates.load(session, completion, res.settings.timezone)
-    verify = links.links(res.settings, completion.id, res.clock.now()).verify
+    """The PDF, its certificate issued on first download (409 open or revoked)."""
+    async with transaction(res.sessions) as session:
+        cert = await certificates.for_download(session, completion, res.clock.now())
     return Response(
-        certificates.render_pdf(cert, verify),
+        render_pdf(cert),
         media_type="application/pdf",
         headers={"content-disposition": f'attachment; filename="{certificates.filename(cert)}"'},
     )

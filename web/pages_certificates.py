@@ -7,10 +7,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from peercet import certificates, links
+from peercet.db import transaction
+from peercet.errors import Conflict
 from peercet.lifecycle import COMPLETED_STATES, State
+from peercet.tables import Certificate as CertificateRow
 from peercet.tables import Completion
 from web.api_completions import certificate_pdf
-from web.resources import resources
+from web.resources import Resources, resources
 from web.templating import render
 
 
@@ -24,24 +27,42 @@ async def signed_certificate(request: Request) -> Response:
     if completion is None:
         context = {"problem": "This certificate link is not valid, or it has expired."}
         return await render(request, "certificate_link.html", context, 404)
-    return await certificate_pdf(res, completion)
+    try:
+        return await certificate_pdf(res, completion)
+    except Conflict as exc:
+        if exc.code != "certificate_revoked":
+            raise
+        revoked = {"problem": "This certificate has been revoked by the provider.", "revoked": True}
+        return await render(request, "certificate_link.html", revoked, 410)
+
+
+async def _legacy(res: Resources, token: str) -> CertificateRow | None:
+    """A link printed before stored codes: signed, valid while its key is in SECRET_KEYS;
+    its completion's certificate is issued now if it had none."""
+    cid = links.read_verify_token(res.settings.secret_keys, token)
+    async with transaction(res.sessions) as session:
+        completion = None if cid is None else await session.get(Completion, cid)
+        if completion is None or State(completion.state) not in COMPLETED_STATES:
+            return None
+        return await certificates.issue(session, completion, res.clock.now())
 
 
 async def verify(request: Request) -> Response:
-    """GET /verify/{token}: shows a certificate is genuine; a tampered token is refused."""
+    """GET /verify/{code}: the certificate's facts when genuine (200), plainly revoked
+    (410) or unknown (404)."""
     res = resources(request)
-    cid = links.read_verify_token(res.settings.secret_keys, request.path_params["token"])
-    cert = None
+    token = request.path_params["code"]
     async with res.sessions() as session:
-        completion = None if cid is None else await session.get(Completion, cid)
-        if completion is not None and State(completion.state) in COMPLETED_STATES:
-            cert = await certificates.load(session, completion, res.settings.timezone)
-    if cert is None:
+        row = await certificates.by_code(session, token)
+    row = row or await _legacy(res, token)
+    if row is None:
         return await render(request, "verify.html", {"cert": None}, 404)
-    return await render(request, "verify.html", {"cert": cert})
+    async with res.sessions() as session:
+        cert = await certificates.facts(session, row)
+    return await render(request, "verify.html", {"cert": cert}, 410 if cert.revoked_on else 200)
 
 
 routes = [
     Route("/certificates/{token}.pdf", signed_certificate, methods=["GET"]),
-    Route("/verify/{token}", verify, methods=["GET"]),
+    Route("/verify/{code}", verify, methods=["GET"]),
 ]

@@ -1,0 +1,98 @@
+"""The registrant's record (`GET /api/me/record`) and a moderator's revocation of a
+certificate (`POST /api/moderation/completions/{id}/certificate/revoke`)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from peercet import certificates, record
+from peercet.db import transaction
+from peercet.errors import BadInput
+from peercet.lifecycle import cet_year
+from peercet.professions import profession_name
+from peercet.record_pdf import RecordOwner, render_pdf
+from peercet.settings import Settings
+from peercet.tables import Registrant
+from web.auth import require_moderator, require_registrant
+from web.http import path_int, read_json
+from web.resources import Resources, resources
+
+FORMATS = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
+
+
+def parse_cycle(res: Resources, value: str | None) -> str:
+    """The cycle asked for, or the current one by the injected clock."""
+    cycles, tz = res.settings.cycles, res.settings.timezone
+    if value is None or value == "":
+        return cycles.label(cet_year(res.clock.now(), tz))
+    if len(value) > 20 or cycles.years_of(value) is None:
+        raise BadInput(f"'cycle' must be a CET cycle such as {cycles.label(2025)}", "bad_input")
+    return value
+
+
+def parse_format(value: str | None) -> str:
+    if value is None or value == "":
+        return "csv"
+    if value not in FORMATS:
+        raise BadInput("'format' must be csv or pdf", "bad_input")
+    return value
+
+
+def owner_of(who: Registrant, cycle: str, settings: Settings, res: Resources) -> RecordOwner:
+    return RecordOwner(
+        name=who.name,
+        goc_number=who.goc_number,
+        profession=profession_name(who.profession),
+        cycle=cycle,
+        provider=settings.provider_name,
+        provider_goc_id=settings.provider_goc_id,
+        generated_on=res.clock.now().astimezone(settings.timezone).date(),
+    )
+
+
+async def my_record(request: Request) -> Response:
+    """Every completed CET of the cycle, as CSV (default) or PDF, the same rows."""
+    who = await require_registrant(request)
+    res = resources(request)
+    cycle = parse_cycle(res, request.query_params.get("cycle"))
+    fmt = parse_format(request.query_params.get("format"))
+    async with res.sessions() as session:
+        rows = await record.record_rows(session, who.id, cycle)
+    tz = res.settings.timezone
+    if fmt == "csv":
+        body: str | bytes = record.render_csv(rows, tz)
+    else:
+        body = render_pdf(owner_of(who, cycle, res.settings, res), rows, tz)
+    disposition = f'attachment; filename="{record.filename(cycle, fmt)}"'
+    return Response(body, media_type=FORMATS[fmt], headers={"content-disposition": disposition})
+
+
+async def revoke_certificate(request: Request) -> Response:
+    moderator = await require_moderator(request)
+    res = resources(request)
+    data = await read_json(request)
+    cid = path_int(request, "id")
+    async with transaction(res.sessions) as session:
+        row = await certificates.revoke(
+            session, moderator, cid, data.get("reason"), res.clock.now()
+        )
+    return JSONResponse(
+        {
+            "completion_id": row.completion_id,
+            "code": row.code,
+            "verify_url": certificates.verify_url(res.settings, row.code),
+            "issued_at": row.issued_at.isoformat(),
+            "revoked_at": None if row.revoked_at is None else row.revoked_at.isoformat(),
+            "reason": row.revoke_reason,
+        }
+    )
+
+
+routes = [
+    Route("/api/me/record", my_record, methods=["GET"]),
+    Route(
+        "/api/moderation/completions/{id}/certificate/revoke", revoke_certificate, methods=["POST"]
+    ),
+]

@@ -1,4 +1,4 @@
-"""Catalogue search as pure rules (DOMAIN.md rule 10): parse the query, match, page.
+"""Catalogue search as pure rules (DOMAIN.md rule 10): the query, matching, paging.
 
 Matching runs in Python over the catalogue's few hundred rows: the same on SQLite
 and PostgreSQL, accent- and case-insensitive, and free of JSON-in-SQL dialects.
@@ -12,17 +12,19 @@ and PostgreSQL, accent- and case-insensitive, and free of JSON-in-SQL dialects.
 - `competency`: a course naming that competency (case-insensitive, whole name).
 - `interactive`: `true` or `false`.
 - `page`: from 1, `PAGE_SIZE` courses a page, ordered by ref.
+
+The query string's types (text, a flag, a page number) are read at the edge
+(web/api_catalogue.py's schema); `course_query` judges what they say.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from peercet.catalogue import PROFESSIONS, may_take
 from peercet.errors import BadInput
-from peercet.numbers import whole
 from peercet.tables import Course
 
 PAGE_SIZE = 20
@@ -45,37 +47,28 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def _bool(value: str, name: str) -> bool:
-    if value.lower() in ("true", "1", "yes"):
-        return True
-    if value.lower() in ("false", "0", "no"):
-        return False
-    raise BadInput(f"'{name}' must be true or false", "bad_query")
-
-
-def _page(value: str) -> int:
-    page = whole(value)
-    if page is None or page < 1:
-        raise BadInput("'page' must be a whole number from 1", "bad_query")
-    return page
-
-
-def parse_query(params: Mapping[str, str]) -> CourseQuery:
-    """The query string checked; empty values mean "any"."""
-    q = params.get("q", "").strip()
+def course_query(
+    q: str = "",
+    profession: str = "",
+    competency: str = "",
+    interactive: bool | None = None,
+    page: int = 1,
+) -> CourseQuery:
+    """The search asked for; empty values mean "any"."""
+    q = q.strip()
     if len(q) > MAX_QUERY:
-        raise BadInput(f"'q' must be at most {MAX_QUERY} characters", "bad_query")
-    profession = params.get("profession", "").strip() or None
-    if profession is not None and profession not in PROFESSIONS:
-        raise BadInput("'profession' must be one of " + ", ".join(PROFESSIONS), "bad_query")
-    interactive = params.get("interactive", "").strip()
-    page = params.get("page", "").strip()
+        raise BadInput(f"'q' must be at most {MAX_QUERY} characters", "bad_query", "q")
+    if profession.strip() and profession.strip() not in PROFESSIONS:
+        problem = "'profession' must be one of " + ", ".join(PROFESSIONS)
+        raise BadInput(problem, "bad_query", "profession")
+    if page < 1:
+        raise BadInput("'page' must be a whole number from 1", "bad_query", "page")
     return CourseQuery(
         words=tuple(fold(w) for w in q.split()),
-        profession=profession,
-        competency=fold(params.get("competency", "").strip()) or None,
-        interactive=_bool(interactive, "interactive") if interactive else None,
-        page=_page(page) if page else 1,
+        profession=profession.strip() or None,
+        competency=fold(competency.strip()) or None,
+        interactive=interactive,
+        page=page,
     )
 
 

@@ -15,16 +15,32 @@ from peercet.accounts import (
     verify_password,
 )
 from peercet.db import transaction
-from peercet.errors import BadInput, NotSignedIn
+from peercet.errors import NotSignedIn
 from peercet.tables import Registrant
 from web.auth import clear_session, end_sessions, require_registrant, set_session
-from web.http import read_json
+from web.fields import Text
+from web.http import Body, read_body
 from web.resources import resources
+
+
+class Registration(Body):
+    """Text fields; peercet.accounts.check_registration judges them (all problems at once)."""
+
+    email: Text | None = None
+    password: Text | None = None
+    name: Text | None = None
+    goc_number: Text | None = None
+    profession: Text | None = None
+
+
+class Credentials(Body):
+    email: Text
+    password: Text
 
 
 async def register(request: Request) -> Response:
     res = resources(request)
-    new = check_registration(await read_json(request))
+    new = check_registration((await read_body(request, Registration)).model_dump())
     async with transaction(res.sessions) as session:
         registrant = await create_registrant(session, new, res.clock.now())
     response = JSONResponse({"registrant": registrant_frame(registrant)}, status_code=201)
@@ -49,11 +65,8 @@ async def authenticate(request: Request, email: str, password: str) -> Registran
 
 
 async def sign_in(request: Request) -> Response:
-    data = await read_json(request)
-    email, password = data.get("email"), data.get("password")
-    if not isinstance(email, str) or not isinstance(password, str):
-        raise BadInput("email and password are required", "bad_input")
-    registrant = await authenticate(request, email, password)
+    given = await read_body(request, Credentials)
+    registrant = await authenticate(request, given.email, given.password)
     response = JSONResponse({"registrant": registrant_frame(registrant)})
     set_session(response, request, registrant)
     return response

@@ -15,10 +15,31 @@ from peercet.db import transaction
 from peercet.frames import completion_frame
 from peercet.tables import Registrant
 from web.auth import current_registrant, require_registrant
-from web.http import read_json
+from web.fields import Flag, Text, Whole
+from web.http import Body, Query, path_text, read_body, read_query
 from web.resources import Resources, resources
 
 CACHE = "catalogue"
+
+
+class CourseSearch(Query):
+    """GET /api/courses and the /courses page: see peercet/search.py."""
+
+    q: Text = ""
+    profession: Text = ""
+    competency: Text = ""
+    interactive: Flag | None = None
+    page: Whole = 1
+
+    def query(self) -> search.CourseQuery:
+        return search.course_query(**self.model_dump())
+
+
+class Attempt(Body):
+    """`{answers: {question_id: option_id}}`; peercet.exams checks them against the exam."""
+
+    error_code = "bad_answer"
+    answers: dict[Text, Whole]
 
 
 async def find_courses(res: Resources, query: search.CourseQuery) -> search.Page:
@@ -34,7 +55,7 @@ async def find_courses(res: Resources, query: search.CourseQuery) -> search.Page
 
 
 async def list_courses(request: Request) -> Response:
-    query = search.parse_query(request.query_params)
+    query = read_query(request, CourseSearch).query()
     found = await find_courses(resources(request), query)
     next_url = None
     if found.has_next:
@@ -65,7 +86,7 @@ async def course_detail(res: Resources, ref: str, who: Registrant | None) -> dic
 async def get_course(request: Request) -> Response:
     res = resources(request)
     who = await current_registrant(request)
-    return JSONResponse(await course_detail(res, request.path_params["ref"], who))
+    return JSONResponse(await course_detail(res, path_text(request, "ref"), who))
 
 
 async def _attempt_once(
@@ -102,8 +123,8 @@ def attempt_frame(result: exams.AttemptResult) -> dict[str, Any]:
 
 async def post_attempt(request: Request) -> Response:
     who = await require_registrant(request)
-    data = await read_json(request)
-    result = await attempt(resources(request), who, request.path_params["ref"], data.get("answers"))
+    answers = (await read_body(request, Attempt)).answers
+    result = await attempt(resources(request), who, path_text(request, "ref"), answers)
     status = 201 if result.created else 200
     return JSONResponse(attempt_frame(result), status_code=status)
 

@@ -17,16 +17,32 @@ from starlette.templating import Jinja2Templates
 from discussion import actions, reads
 from discussion.reads import Role
 from peercet.db import transaction
-from peercet.errors import BadInput, Forbidden
-from peercet.numbers import is_id
+from peercet.errors import Forbidden
 from peercet.tables import Registrant
 from web.auth import require_registrant
-from web.http import path_int, read_json
+from web.fields import Id, Prose, Whole
+from web.http import Body, Query, path_int, read_body, read_query
 from web.resources import resources
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
-MAX_TEXT = 4000
+
+
+class Page(Query):
+    """`after` a seq; `limit` is brought within 1 to MESSAGES_MAX."""
+
+    after: Whole = 0
+    limit: Whole = reads.MESSAGES_DEFAULT
+
+
+class Validation(Body):
+    peer_took_part: bool
+    reflection: Prose
+
+
+class ReportBody(Body):
+    reason: Prose
+    seq: Id | None = None
 
 
 async def _access(request: Request) -> tuple[Registrant, reads.Access]:
@@ -42,40 +58,21 @@ async def get_discussion(request: Request) -> Response:
         return JSONResponse(await reads.discussion_view(session, access.discussion_id))
 
 
-def _query_int(request: Request, name: str, default: int, low: int, high: int) -> int:
-    raw = request.query_params.get(name)
-    try:
-        value = default if raw is None else int(raw)
-    except ValueError:
-        raise BadInput(f"`{name}` must be an integer") from None
-    return max(low, min(high, value))
-
-
 async def get_messages(request: Request) -> Response:
     _, access = await _access(request)
-    after = _query_int(request, "after", 0, 0, 2**62)
-    limit = _query_int(request, "limit", reads.MESSAGES_DEFAULT, 1, reads.MESSAGES_MAX)
+    page = read_query(request, Page)
+    after, limit = page.after, max(1, min(reads.MESSAGES_MAX, page.limit))
     async with resources(request).sessions() as session:
         messages = await reads.messages_after(session, access.discussion_id, after, limit)
     return JSONResponse({"messages": messages})
-
-
-def _text(data: dict[str, object], name: str, required: bool = True) -> str:
-    value = data.get(name, None if required else "")
-    if not isinstance(value, str) or (required and not value.strip()) or len(value) > MAX_TEXT:
-        raise BadInput(f"`{name}` must be text of 1 to {MAX_TEXT} characters")
-    return value.strip()
 
 
 async def post_validation(request: Request) -> Response:
     registrant, access = await _access(request)
     if access.role is not Role.PARTICIPANT:
         raise Forbidden("only participants validate", "not_participant")
-    data = await read_json(request)
-    peer_took_part = data.get("peer_took_part")
-    if not isinstance(peer_took_part, bool):
-        raise BadInput("`peer_took_part` must be true or false")
-    reflection = _text(data, "reflection")
+    body = await read_body(request, Validation)
+    peer_took_part, reflection = body.peer_took_part, body.reflection
     res = resources(request)
     async with transaction(res.sessions) as session:
         outcome = await actions.validate(
@@ -89,11 +86,8 @@ async def post_validation(request: Request) -> Response:
 
 async def post_report(request: Request) -> Response:
     registrant, access = await _access(request)
-    data = await read_json(request)
-    reason = _text(data, "reason")
-    seq = data.get("seq")
-    if seq is not None and not is_id(seq):
-        raise BadInput("`seq` must be a message's seq or absent")
+    given = await read_body(request, ReportBody)
+    reason, seq = given.reason, given.seq
     res = resources(request)
     async with transaction(res.sessions) as session:
         row = await actions.report(

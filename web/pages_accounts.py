@@ -11,8 +11,9 @@ from peercet.accounts import check_registration, create_registrant
 from peercet.db import transaction
 from peercet.errors import DomainError
 from web import csrf
-from web.api_accounts import authenticate
+from web.api_accounts import Credentials, Registration, authenticate
 from web.auth import clear_session, end_sessions, set_session
+from web.http import read_form
 from web.resources import resources
 from web.templating import render
 
@@ -43,7 +44,7 @@ async def register(request: Request) -> Response:
     res = resources(request)
     values = {k: _text(form, k) for k in (*FIELDS, "password")}
     try:
-        new = check_registration(values)
+        new = check_registration(read_form(form, Registration).model_dump())
         async with transaction(res.sessions) as session:
             registrant = await create_registrant(session, new, res.clock.now())
     except DomainError as exc:
@@ -64,7 +65,8 @@ async def sign_in(request: Request) -> Response:
     csrf.check(request, form)
     email, target = _text(form, "email"), safe_next(form.get("next"))
     try:
-        registrant = await authenticate(request, email, _text(form, "password"))
+        given = read_form(form, Credentials)
+        registrant = await authenticate(request, given.email, given.password)
     except DomainError as exc:
         context = {"next": target, "email": email, "error": exc.message}
         return await render(request, "signin.html", context, exc.status)

@@ -9,14 +9,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from peercet import search
 from peercet.catalogue import may_take
 from peercet.errors import BadInput
 from peercet.numbers import whole
 from peercet.tables import Registrant
 from web import csrf
-from web.api_catalogue import attempt, course_detail, find_courses
+from web.api_catalogue import Attempt, CourseSearch, attempt, course_detail, find_courses
 from web.auth import current_registrant, require_registrant
+from web.http import path_text, read_form, read_query
 from web.resources import resources
 from web.templating import render
 
@@ -24,7 +24,7 @@ from web.templating import render
 async def courses(request: Request) -> Response:
     params = request.query_params
     try:
-        query = search.parse_query(params)
+        query = read_query(request, CourseSearch).query()
     except BadInput as exc:
         problem: dict[str, Any] = {"params": params, "courses": [], "error": exc.message}
         return await render(request, "courses.html", problem, 400)
@@ -50,7 +50,7 @@ async def _course_page(
 
 
 async def course(request: Request) -> Response:
-    ref = request.path_params["ref"]
+    ref = path_text(request, "ref")
     return await _course_page(request, ref, await current_registrant(request), {})
 
 
@@ -67,8 +67,9 @@ async def take_exam(request: Request) -> Response:
     who = await require_registrant(request)
     form = await request.form()
     csrf.check(request, form)
-    ref = request.path_params["ref"]
-    result = await attempt(resources(request), who, ref, form_answers(form))
+    ref = path_text(request, "ref")
+    answers = read_form({"answers": form_answers(form)}, Attempt).answers
+    result = await attempt(resources(request), who, ref, answers)
     if result.completion is None:
         return await _course_page(request, ref, who, {"result": result.mark})
     url = f"/account/completions/{result.completion.id}"

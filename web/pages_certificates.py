@@ -10,6 +10,7 @@ from peercet import certificates, links
 from peercet.lifecycle import COMPLETED_STATES, State
 from peercet.tables import Completion
 from web.api_completions import certificate_pdf
+from web.http import path_text
 from web.resources import resources
 from web.templating import render
 
@@ -18,7 +19,7 @@ async def signed_certificate(request: Request) -> Response:
     """GET /certificates/{token}.pdf: the PDF, for whoever holds the unexpired link."""
     res = resources(request)
     keys = res.settings.secret_keys
-    cid = links.read_download_token(keys, request.path_params["token"], res.clock)
+    cid = links.read_download_token(keys, path_text(request, "token"), res.clock)
     async with res.sessions() as session:
         completion = None if cid is None else await session.get(Completion, cid)
     if completion is None:
@@ -30,7 +31,7 @@ async def signed_certificate(request: Request) -> Response:
 async def verify(request: Request) -> Response:
     """GET /verify/{token}: shows a certificate is genuine; a tampered token is refused."""
     res = resources(request)
-    cid = links.read_verify_token(res.settings.secret_keys, request.path_params["token"])
+    cid = links.read_verify_token(res.settings.secret_keys, path_text(request, "token"))
     cert = None
     async with res.sessions() as session:
         completion = None if cid is None else await session.get(Completion, cid)

@@ -7,7 +7,7 @@ A handler declares what it accepts as a small schema class and makes one call:
 
     choice = await read_body(request, Choice)      # JSON body
     query = read_query(request, Listing)           # query string (bad_query)
-    form = read_form(await request.form(), Login)  # a page's form post
+    form = read_form(await form_of(request), Login)  # a page's form post
 
 Whatever a client sends, the handler gets checked data or the client gets a 400
 naming the field: `{"error": {"code", "message", "field"}}`. Malformed JSON (and
@@ -33,6 +33,7 @@ from peercet.text import storable
 
 MAX_BODY = 64 * 1024
 MAX_DEPTH = 32
+MAX_FIELDS = 200
 BIG = 10**40  # a number of more digits reads as this: out of range for every field
 STRINGS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
 S = TypeVar("S", bound=BaseModel)
@@ -160,6 +161,12 @@ def read_query(request: Request, schema: type[S]) -> S:
     """The query string as `schema`; an empty value means the field's default."""
     params = {k: v for k, v in request.query_params.items() if v != ""}
     return checked(schema, params)
+
+
+async def form_of(request: Request) -> FormData:
+    """A page's form post: text fields only (no page takes a file: one is a 400, and
+    no temporary file is left open), at most MAX_FIELDS of them."""
+    return await request.form(max_files=0, max_fields=MAX_FIELDS)
 
 
 def read_form(form: FormData | Mapping[str, Any], schema: type[S]) -> S:

@@ -22,7 +22,7 @@ from web import csrf
 from web.api_completions import Choice, make_choice, parse_mode
 from web.auth import require_registrant
 from web.fields import Whole
-from web.http import Query, path_int, read_form, read_query
+from web.http import Query, form_of, path_int, read_form, read_query
 from web.resources import Resources, resources
 from web.templating import render
 
@@ -97,7 +97,7 @@ async def completion(request: Request) -> Response:
 
 async def choice(request: Request) -> Response:
     who = await require_registrant(request)
-    form = await request.form()
+    form = await form_of(request)
     csrf.check(request, form)
     try:
         mode = parse_mode(read_form(form, Choice).mode)

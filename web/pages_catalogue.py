@@ -16,7 +16,7 @@ from peercet.tables import Registrant
 from web import csrf
 from web.api_catalogue import Attempt, CourseSearch, attempt, course_detail, find_courses
 from web.auth import current_registrant, require_registrant
-from web.http import path_text, read_form, read_query
+from web.http import form_of, path_text, read_form, read_query
 from web.resources import resources
 from web.templating import render
 
@@ -65,7 +65,7 @@ def form_answers(form: FormData) -> dict[str, str]:
 
 async def take_exam(request: Request) -> Response:
     who = await require_registrant(request)
-    form = await request.form()
+    form = await form_of(request)
     csrf.check(request, form)
     ref = path_text(request, "ref")
     answers = read_form({"answers": form_answers(form)}, Attempt).answers

@@ -59,6 +59,18 @@ RAW_BODIES = [
     b'{"seq": 1' + b"0" * 400 + b"}", b'{"a": 1, "a": [2]}', b'{"x": "' + b"y" * 70_000 + b'"}',
 ]  # fmt: skip
 
+# /ws frames that are not JSON, nest past any limit, or are too large to be a message;
+# a test replaces DISCUSSION with the id of a discussion its sender is in.
+RAW_FRAMES = [
+    "", "{", "null", "[]", "1", '"ping"', "[" * 100_000 + "]" * 100_000,
+    '{"type":"say","body":' + "[" * 5_000 + "]" * 5_000 + "}",
+    '{"type":"say","discussion":1' + "0" * 5_000 + "}",
+    '{"type":"say","body":"\\ud800","client_msg_id":"x","discussion":DISCUSSION}',
+    '{"type":"say","body":"a\\u0000b","client_msg_id":"y","discussion":DISCUSSION}',
+    '{"type":"say","body":"ok","client_msg_id":"\\udfff","discussion":DISCUSSION}',
+    '{"type": "ping", "x": NaN}', '{"type":"say","body":"' + "y" * 70_000 + '"}',
+]  # fmt: skip
+
 CONTENT_TYPES = [
     "application/json", "application/json; charset=latin-1", "text/plain",
     "application/x-www-form-urlencoded", "multipart/form-data", "multipart/form-data; boundary=",
@@ -141,10 +153,21 @@ def header_values() -> st.SearchStrategy[str]:
     )  # fmt: skip
 
 
-def ws_frames(extra_ids: Sequence[int] = ()) -> st.SearchStrategy[str]:
+class Frame(str):
+    """A frame's text, shown short when Hypothesis reports a failing example."""
+
+    def __repr__(self) -> str:
+        text = str(self)
+        return repr(text) if len(text) <= 80 else f"{text[:60]!r}... ({len(text)} characters)"
+
+
+def ws_frames(
+    extra_ids: Sequence[int] = (), raw: Sequence[str] | None = None
+) -> st.SearchStrategy[Frame]:
     """Text frames for /ws: wrong types, unknown kinds, deep nesting, bad text, huge ones."""
     kinds = st.sampled_from(["join", "say", "typing", "leave", "ping", "nope", "", "SAY"])
-    ids = st.one_of(st.sampled_from(list(extra_ids) or [1]), numbers(), texts())
+    real: list[Any] = ["DISCUSSION"] * 3 + list(extra_ids)  # see RAW_FRAMES
+    ids = st.one_of(st.sampled_from(real), numbers(), texts())
     frame = st.fixed_dictionaries(
         {"type": st.one_of(kinds, json_values())},
         optional={
@@ -152,13 +175,8 @@ def ws_frames(extra_ids: Sequence[int] = ()) -> st.SearchStrategy[str]:
             "body": st.one_of(texts(), json_values(), st.sampled_from(["x" * 4001, "ok"])),
         },
     )  # fmt: skip
-    raw = st.sampled_from(
-        [
-            "", "{", "null", "[]", "1", '"ping"', "[" * 100_000 + "]" * 100_000,
-            '{"type":"say","body":' + "[" * 5_000 + "]" * 5_000 + "}",
-            '{"type":"say","discussion":1' + "0" * 5_000 + "}",
-            '{"type":"say","body":"\\ud800","client_msg_id":"x","discussion":1}',
-            '{"type": "ping", "x": NaN}', '{"type":"say","body":"' + "y" * 70_000 + '"}',
-        ]
+    text = st.one_of(
+        frame.map(json.dumps), frame.map(json.dumps), st.sampled_from(raw or RAW_FRAMES),
+        st.text(max_size=20),
     )  # fmt: skip
-    return st.one_of(frame.map(json.dumps), frame.map(json.dumps), raw, st.text(max_size=20))
+    return text.map(Frame)

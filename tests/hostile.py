@@ -9,7 +9,7 @@ get past the first check and reach the code behind it.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -153,16 +153,23 @@ def header_values() -> st.SearchStrategy[str]:
     )  # fmt: skip
 
 
-class Frame(str):
+class Frame:
     """A frame's text, shown short when Hypothesis reports a failing example."""
 
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
     def __repr__(self) -> str:
-        text = str(self)
+        text = self.text
         return repr(text) if len(text) <= 80 else f"{text[:60]!r}... ({len(text)} characters)"
 
 
 def ws_frames(
-    extra_ids: Sequence[int] = (), raw: Sequence[str] | None = None
+    extra_ids: Sequence[int] = (),
+    raw: Sequence[str] | None = None,
+    settled: Callable[[str], bool] = lambda text: True,
 ) -> st.SearchStrategy[Frame]:
     """Text frames for /ws: wrong types, unknown kinds, deep nesting, bad text, huge ones."""
     kinds = st.sampled_from(["join", "say", "typing", "leave", "ping", "nope", "", "SAY"])
@@ -179,4 +186,4 @@ def ws_frames(
         frame.map(json.dumps), frame.map(json.dumps), st.sampled_from(raw or RAW_FRAMES),
         st.text(max_size=20),
     )  # fmt: skip
-    return text.map(Frame)
+    return text.filter(settled).map(Frame)

@@ -117,17 +117,18 @@ MESSAGES = {
 
 
 def _path(loc: tuple[int | str, ...]) -> str:
-    """`ids[3]`, `answers.12`: where in the body; a client's own keys cut short."""
-    path = ""
+    """`ids[3]`, `answers.12`: where in the body. A key that is itself wrong is not
+    repeated (it is the client's text): the object holding it is named."""
+    parts: list[str] = []
     for part in loc:
         if part == "[key]":
-            continue
-        if isinstance(part, int):
-            path += f"[{part}]"
+            parts.pop()
+        elif isinstance(part, int):
+            parts.append(f"[{part}]")
         else:
             name = part if storable(part) else part.encode("utf-8", "replace").decode()
-            path += ("." if path else "") + name[:40]
-    return path or "body"
+            parts.append(("." if parts else "") + name[:40])
+    return "".join(parts) or "body"
 
 
 def _message(error: ErrorDetails) -> str:

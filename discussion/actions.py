@@ -17,20 +17,18 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from discussion import reads, rules
+from discussion import disputes, reads, rules
 from discussion.frames import MessageRow, message_frame
+from discussion.rules import Step
 from peercet.completions import complete_interactive, notify_completed
-from peercet.errors import BadInput, Conflict, Forbidden, NotFound
+from peercet.errors import BadInput, Conflict, Forbidden
 from peercet.events import Event, Outcome
 from peercet.frames import completion_event
 from peercet.lifecycle import DiscussionState
-from peercet.rooms import close_discussions
 from peercet.tables import (
-    Completion,
     Course,
     Discussion,
     Message,
-    Participant,
     Registrant,
     Report,
     Validation,
@@ -187,50 +185,34 @@ def message_events(stored: Sequence[Stored]) -> list[Event]:
     ]
 
 
-async def _participants(session: AsyncSession, discussion_id: int) -> dict[int, int]:
-    rows = await session.execute(
-        select(Participant.registrant_id, Participant.completion_id).where(
-            Participant.discussion_id == discussion_id
-        )
-    )
-    return {row.registrant_id: row.completion_id for row in rows}
-
-
 async def validate(
-    session: AsyncSession,
-    registrant_id: int,
-    discussion_id: int,
-    peer_took_part: bool,
-    reflection: str,
-    now: datetime,
-) -> Outcome:
-    """Record one validation; the second (both confirming) completes both completions.
+    session: AsyncSession, registrant_id: int, discussion_id: int, peer_took_part: bool,
+    reflection: str, now: datetime, reason: str = "",
+) -> Outcome:  # fmt: skip
+    """Record one validation: the second confirmation completes both completions; "my
+    peer did not take part", with a reason, is a dispute (`discussion.disputes`).
 
     Locks the completions before the discussion, in the order a deadline's fallback
     takes them, so the two never deadlock and the loser sees the winner's result."""
-    people = await _participants(session, discussion_id)
+    if not peer_took_part and not reason.strip():
+        raise BadInput("`reason` is required when peer_took_part is false", "reason_required")
+    people = await disputes.participants(session, discussion_id)
     if registrant_id not in people:
         raise Forbidden("this is not your discussion", "not_participant")
-    await session.execute(
-        select(Completion.id)
-        .where(Completion.id.in_(sorted(people.values())))
-        .order_by(Completion.id)
-        .with_for_update()
-    )
-    discussion = await session.scalar(
-        select(Discussion).where(Discussion.id == discussion_id).with_for_update()
-    )
-    if discussion is None:
-        raise NotFound("no such discussion")
-    validated = set(
-        await session.scalars(
-            select(Validation.registrant_id).where(Validation.discussion_id == discussion_id)
+    discussion = await disputes.lock(session, people, discussion_id)
+    rows = await session.execute(
+        select(Validation.registrant_id, Validation.peer_took_part).where(
+            Validation.discussion_id == discussion_id
         )
     )
+    given = {row.registrant_id: row.peer_took_part for row in rows}
     took = await reads.taking_part(session, discussion_id)
+    validated = set(given)
     check = rules.check_validation(discussion.state, registrant_id, took, validated, peer_took_part)
     if check.code is not None:
         raise Conflict(check.message, check.code)
+    [peer] = [rid for rid in people if rid != registrant_id]
+    step = rules.after_validation(discussion.state, peer_took_part, given.get(peer))
     session.add(
         Validation(
             discussion_id=discussion_id, registrant_id=registrant_id,
@@ -238,34 +220,24 @@ async def validate(
         )
     )  # fmt: skip
     await session.flush()
-    outcome = Outcome()
-    if not peer_took_part:
-        await _dispute(session, registrant_id, discussion_id, reflection, now, outcome)
-    elif rules.completes(validated | {registrant_id}, set(people)):
-        await _complete(session, discussion, list(people.values()), now, outcome)
-    await session.refresh(discussion)
-    frame = {
-        "type": "validation",
-        "discussion": discussion_id,
-        "validations": await reads.validations(session, discussion_id),
-        "state": discussion.state,
-    }
-    outcome.events.insert(0, Event(frame, discussion_id=discussion_id))
+    outcome = await _take(session, step, discussion, registrant_id, people, reason.strip(), now)
+    outcome.events.insert(0, await disputes.validation_event(session, discussion_id))
     return outcome
 
 
-async def _dispute(
-    session: AsyncSession, reporter: int, discussion_id: int, reflection: str, now: datetime,
-    outcome: Outcome,
-) -> None:  # fmt: skip
-    """The peer did not take part: moderators get a report, both may be re-paired."""
-    session.add(
-        Report(
-            discussion_id=discussion_id, reporter_id=reporter,
-            reason=f"peer did not take part: {reflection}".strip(), created_at=now,
-        )
-    )  # fmt: skip
-    outcome.extend(await close_discussions(session, [discussion_id], rules.DISPUTED, now))
+async def _take(
+    session: AsyncSession, step: Step, discussion: Discussion, registrant_id: int,
+    people: dict[int, int], reason: str, now: datetime,
+) -> Outcome:  # fmt: skip
+    """What the validation does beyond being recorded (rules.after_validation)."""
+    if step is Step.DISPUTE:
+        return await disputes.open_dispute(session, discussion, registrant_id, people, reason, now)
+    if step is Step.CLOSE:
+        return await disputes.dispute_back(session, discussion, registrant_id, reason, now)
+    outcome = Outcome()
+    if step is Step.COMPLETE:
+        await _complete(session, discussion, list(people.values()), now, outcome)
+    return outcome
 
 
 async def _complete(

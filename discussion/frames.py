@@ -1,13 +1,14 @@
 """Client frames parsed into typed messages, in one place; server frames built from rows.
 
-Anything a client sends is checked here (size, shape, types) before the transport
-acts on it; a bad frame becomes a `FrameError` that the socket answers with an
-`error` frame and stays open.
+Anything a client sends is checked here (size, nesting, text, shape, types) before
+the transport acts on it; a bad frame becomes a `FrameError` that the socket answers
+with an `error` frame and stays open.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -15,11 +16,15 @@ from typing import Any, Protocol
 from peercet.numbers import MAX_ID, is_id
 
 # Characters in one client text frame: room for a 4,000-character body however its
-# JSON is written (every character escaped, as "\ud83d\ude00" for one emoji, is 48,000),
-# and under uvicorn's --ws-max-size 65536 (Procfile), which closes the socket (1009).
+# JSON is written (every character escaped, as "\ud83d\ude00" for one emoji, is 48,000).
+# Larger frames, up to uvicorn's --ws-max-size of 1 MiB (Procfile), are `too_large`;
+# only past that does uvicorn close the socket (1009).
 MAX_FRAME = 60 * 1024
 MAX_BODY = 4000  # characters in one message body
 MAX_CLIENT_MSG_ID = 64
+MAX_DEPTH = 32  # nesting of arrays and objects; a frame of ours has 1
+# A JSON string (skipped whole) or a bracket: enough to measure nesting without parsing.
+_NESTING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 
 @dataclass(frozen=True)
@@ -79,21 +84,65 @@ class FrameError(Exception):
         return out
 
 
-def _int(data: dict[str, Any], name: str, default: int | None = None, **about: Any) -> int:
+def _int(
+    data: dict[str, Any], name: str, low: int, default: int | None = None, **about: Any
+) -> int:
+    """An integer from `low` to MAX_ID (not a bool, not a float): an id or a seq."""
     value = data.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ID:
-        raise FrameError("bad_frame", f"`{name}` must be a non-negative integer", **about)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= MAX_ID:
+        raise FrameError("bad_frame", f"`{name}` must be an integer from {low}", **about)
     return value
+
+
+def clean(text: str) -> bool:
+    """No NUL and no lone surrogate: json.loads lets both through, PostgreSQL stores
+    neither (and a database error would fail every message of the writer's batch)."""
+    if "\x00" in text:
+        return False
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _too_deep(text: str) -> bool:
+    """Nested past MAX_DEPTH? Measured before parsing: json.loads recurses per level."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return False  # the common case, two scans in C
+    depth = 0
+    for token in _NESTING.finditer(text):
+        bracket = token.group()
+        if bracket in ("[", "{"):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif bracket in ("]", "}"):
+            depth -= 1
+    return False
 
 
 def _about(data: dict[str, Any]) -> dict[str, Any]:
     """What an error about this frame can echo: its discussion and client_msg_id, if
     they are readable at all."""
     discussion, cmid = data.get("discussion"), data.get("client_msg_id")
+    readable = isinstance(cmid, str) and 0 < len(cmid) <= MAX_CLIENT_MSG_ID and clean(cmid)
     return {
         "discussion": discussion if is_id(discussion) else None,
-        "client_msg_id": cmid if isinstance(cmid, str) and len(cmid) <= MAX_CLIENT_MSG_ID else None,
+        "client_msg_id": cmid if readable else None,
     }
+
+
+def _check_text(data: dict[str, Any], about: dict[str, Any]) -> None:
+    """Every text field (and field name) of the frame is text a database can store."""
+    for name, value in data.items():
+        if not clean(name):
+            raise FrameError("bad_frame", "a field name has a NUL or lone surrogate", **about)
+        if isinstance(value, str) and not clean(value):
+            message = f"`{name}` has a NUL or lone surrogate character"
+            raise FrameError("bad_frame", message[:100], **about)
 
 
 def _say(data: dict[str, Any], discussion: int) -> Say:
@@ -106,30 +155,40 @@ def _say(data: dict[str, Any], discussion: int) -> Say:
     if len(body) > MAX_BODY:
         raise FrameError("too_large", f"`body` is over {MAX_BODY} characters", discussion, cmid)
     prompt = data.get("prompt")
-    if prompt is not None and (isinstance(prompt, bool) or not isinstance(prompt, int)):
+    if prompt is not None and not is_id(prompt):
         raise FrameError("bad_frame", "`prompt` must be a prompt id or absent", discussion, cmid)
     return Say(discussion, cmid, body, prompt)
 
 
-def parse(text: str) -> ClientFrame:
-    """One client text frame → a typed message, or FrameError."""
+def _load(text: str) -> dict[str, Any]:
+    """The frame's JSON object: size and nesting checked before json.loads runs."""
     if len(text) > MAX_FRAME:
         raise FrameError("too_large", f"frames are at most {MAX_FRAME} characters")
+    if _too_deep(text):
+        raise FrameError("bad_frame", f"frames are nested at most {MAX_DEPTH} deep")
     try:
         data = json.loads(text)
-    except ValueError:
+    except ValueError:  # malformed, or a number of more than 4,300 digits
         raise FrameError("bad_frame", "frames are JSON objects") from None
     if not isinstance(data, dict):
         raise FrameError("bad_frame", "frames are JSON objects")
+    return data
+
+
+def parse(text: str) -> ClientFrame:
+    """One client text frame → a typed message, or FrameError."""
+    data = _load(text)
+    about = _about(data)
+    _check_text(data, about)
     kind = data.get("type")
     if kind == "ping":
         return Ping()
     if kind not in ("join", "say", "typing", "leave"):
-        raise FrameError("bad_frame", f"unknown frame type {kind!r}")
-    about = _about(data)
-    discussion = _int(data, "discussion", **about)
+        shown = repr(kind) if isinstance(kind, str) and len(kind) <= 20 else "of `type`"
+        raise FrameError("bad_frame", f"unknown frame type {shown}", **about)
+    discussion = _int(data, "discussion", 1, **about)
     if kind == "join":
-        return Join(discussion, _int(data, "after", 0, **about))
+        return Join(discussion, _int(data, "after", 0, 0, **about))
     if kind == "say":
         return _say(data, discussion)
     return Typing(discussion) if kind == "typing" else Leave(discussion)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from discussion import reads
+from discussion import disputes, reads
 from discussion.actions import Post, message_events, store_messages
 from discussion.frames import MAX_BODY
 from peercet import audit, rooms
@@ -16,12 +16,13 @@ from peercet.completions import OPEN, awards_of, courses_by_id
 from peercet.errors import BadInput, Conflict, NotFound
 from peercet.events import Outcome
 from peercet.frames import completion_frame
-from peercet.lifecycle import DiscussionState, State
+from peercet.lifecycle import UNDECIDED_DISCUSSIONS, DiscussionState, State
 from peercet.tables import (
     AuditEntry,
     Completion,
     Course,
     Discussion,
+    Dispute,
     Participant,
     Registrant,
     Report,
@@ -58,7 +59,7 @@ async def close(
     discussion = await session.get(Discussion, discussion_id)
     if discussion is None:
         raise NotFound("no such discussion")
-    if discussion.state != DiscussionState.OPEN:
+    if discussion.state not in UNDECIDED_DISCUSSIONS:  # a disputed one may be closed too
         raise Conflict("this discussion is already closed", "discussion_closed")
     result = await rooms.close_discussions(session, [discussion_id], OUTCOMES[outcome], now)
     if not result.events:  # closed meanwhile (another moderator, a validation, a deadline)
@@ -67,6 +68,19 @@ async def close(
         session, now, moderator, f"close_{outcome}", f"discussion:{discussion_id}", why
     )
     return result
+
+
+async def decide(
+    session: AsyncSession, moderator: Registrant, discussion_id: int, award: Any, reason: Any,
+    now: datetime,
+) -> Outcome:  # fmt: skip
+    """A disputed discussion's decision (`discussion.disputes.decide`), with a reason."""
+    if not isinstance(award, bool):
+        raise BadInput("`award` must be true or false", "bad_award")
+    why = check_reason(reason)
+    if await session.get(Discussion, discussion_id) is None:
+        raise NotFound("no such discussion")
+    return await disputes.decide(session, moderator, discussion_id, award, why, now)
 
 
 def _quiet(now: datetime) -> Any:
@@ -78,19 +92,31 @@ def _quiet(now: datetime) -> Any:
     )
 
 
+def _disputed() -> Any:
+    """In a disputed discussion: the point waits for a moderator's decision."""
+    return exists().where(
+        Discussion.id == Completion.discussion_id,
+        Discussion.state == DiscussionState.DISPUTED.value,
+    )
+
+
 async def at_risk(session: AsyncSession, now: datetime) -> list[dict[str, Any]]:
     """Completions that may lose their interactive point, and uploads overdue."""
     near = and_(
         Completion.state.in_(OPEN),
         Completion.deadline <= now + NEAR,
-        or_(Completion.state != State.IN_DISCUSSION.value, _quiet(now)),
+        or_(Completion.state != State.IN_DISCUSSION.value, _quiet(now), _disputed()),
     )
     overdue = and_(Completion.upload_flagged_at.is_not(None), Completion.uploaded_at.is_(None))
-    rows = list(
-        await session.scalars(
-            select(Completion).where(or_(near, overdue)).order_by(Completion.deadline).limit(500)
-        )
+    found = await session.execute(
+        select(Completion, _disputed().label("disputed"))
+        .where(or_(near, overdue))
+        .order_by(Completion.deadline)
+        .limit(500)
     )
+    pairs = found.all()
+    rows = [c for c, _ in pairs]
+    disputed = {c.id for c, in_dispute in pairs if in_dispute}
     courses = await courses_by_id(session, {c.course_id for c in rows})
     awards = await awards_of(session, [c.id for c in rows])
     names = dict(
@@ -100,14 +126,21 @@ async def at_risk(session: AsyncSession, now: datetime) -> list[dict[str, Any]]:
             )
         )).all()
     )  # fmt: skip
+    closing = await rooms.closing_times(session, {c.discussion_id for c in rows if c.discussion_id})
     return [
         {
             **completion_frame(c, courses[c.course_id], awards.get(c.id)),
             "registrant": {"id": c.registrant_id, "name": names.get(c.registrant_id)},
-            "risk": _risk(c),
+            "risk": "dispute_waiting" if c.id in disputed else _risk(c),
+            "closes_at": _closes(closing, c.discussion_id),
         }
         for c in rows
     ]
+
+
+def _closes(closing: dict[int, datetime], discussion_id: int | None) -> str | None:
+    at = closing.get(discussion_id) if discussion_id is not None else None
+    return None if at is None else at.isoformat()
 
 
 def _risk(completion: Completion) -> str:
@@ -152,10 +185,11 @@ async def resolve_report(
 async def discussions_under_watch(
     session: AsyncSession, state: str | None, reported: bool, only: int | None = None
 ) -> list[dict[str, Any]]:
-    """The console's list: newest first, filterable by state and by "reported"
-    (or just the discussion `only`, however old)."""
+    """The console's list: disputed first (they wait for a decision), then newest first,
+    filterable by state and by "reported" (or just the discussion `only`, however old)."""
     has_report = exists().where(Report.discussion_id == Discussion.id)
-    query = select(Discussion, has_report.label("reported")).order_by(Discussion.id.desc())
+    waiting = case((Discussion.state == DiscussionState.DISPUTED.value, 0), else_=1)
+    query = select(Discussion, has_report.label("reported")).order_by(waiting, Discussion.id.desc())
     if only is not None:
         query = query.where(Discussion.id == only)
     if state:
@@ -171,6 +205,7 @@ async def discussions_under_watch(
         .where(Participant.discussion_id.in_(ids))
     ):
         people[did].append({"id": rid, "name": name})
+    closing = await rooms.closing_times(session, ids)
     course_ids = {d.course_id for d, _ in rows}
     refs = dict((await session.execute(
         select(Course.id, Course.ref).where(Course.id.in_(course_ids))
@@ -181,6 +216,7 @@ async def discussions_under_watch(
             "course_ref": refs.get(d.course_id),
             "state": d.state,
             "closed_reason": d.closed_reason,
+            "closes_at": _closes(closing, d.id),
             "participants": people[d.id],
             "created_at": d.created_at.isoformat(),
             "last_message_at": None if d.last_message_at is None else d.last_message_at.isoformat(),
@@ -207,6 +243,25 @@ async def post_notice(
     return stored.frame, Outcome(message_events([stored]))
 
 
+async def dispute_records(session: AsyncSession, discussion_id: int) -> list[dict[str, Any]]:
+    """Who said their peer did not take part, and why; and what was decided."""
+    rows = await session.scalars(
+        select(Dispute).where(Dispute.discussion_id == discussion_id).order_by(Dispute.id)
+    )
+    return [
+        {
+            "disputer_id": d.disputer_id,
+            "reason": d.reason,
+            "at": d.created_at.isoformat(),
+            "decided_at": None if d.decided_at is None else d.decided_at.isoformat(),
+            "decided_by": d.decided_by,
+            "award": d.award,
+            "decision_reason": d.decision_reason,
+        }
+        for d in rows
+    ]
+
+
 async def discussion_detail(session: AsyncSession, discussion_id: int) -> dict[str, Any]:
     """The discussion with its full transcript and its reports."""
     if await session.get(Discussion, discussion_id) is None:
@@ -219,6 +274,7 @@ async def discussion_detail(session: AsyncSession, discussion_id: int) -> dict[s
         select(Report).where(Report.discussion_id == discussion_id).order_by(Report.id)
     )
     view["messages"] = transcript
+    view["disputes"] = await dispute_records(session, discussion_id)
     view["reports"] = [
         {
             "id": r.id,

@@ -13,10 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from discussion import rules
 from discussion.frames import message_frame
 from peercet.errors import Forbidden, NotFound
+from peercet.rooms import closing_time
 from peercet.tables import (
     Course,
     Discussion,
     DiscussionPrompt,
+    Dispute,
     Message,
     Participant,
     Registrant,
@@ -119,7 +121,32 @@ async def validations(session: AsyncSession, discussion_id: int) -> list[dict[st
     rows = await session.scalars(
         select(Validation).where(Validation.discussion_id == discussion_id).order_by(Validation.id)
     )
-    return [{"registrant_id": v.registrant_id, "at": v.at.isoformat()} for v in rows]
+    return [
+        {
+            "registrant_id": v.registrant_id,
+            "at": v.at.isoformat(),
+            "peer_took_part": v.peer_took_part,
+        }
+        for v in rows
+    ]
+
+
+async def dispute_view(session: AsyncSession, discussion_id: int) -> dict[str, Any] | None:
+    """The dispute as its participants see it: who disputed, when, and the decision with
+    the moderator's reason (the disputer's own reason is for moderators)."""
+    first = await session.scalar(
+        select(Dispute).where(Dispute.discussion_id == discussion_id).order_by(Dispute.id).limit(1)
+    )
+    if first is None:
+        return None
+    decision = None
+    if first.decided_at is not None:
+        decision = {
+            "award": first.award,
+            "reason": first.decision_reason,
+            "at": first.decided_at.isoformat(),
+        }
+    return {"by": first.disputer_id, "at": first.created_at.isoformat(), "decision": decision}
 
 
 async def discussion_view(session: AsyncSession, discussion_id: int) -> dict[str, Any]:
@@ -133,15 +160,18 @@ async def discussion_view(session: AsyncSession, discussion_id: int) -> dict[str
     )
     took = await taking_part(session, discussion_id)
     people = await participants(session, discussion_id)
+    closes_at = await closing_time(session, discussion_id)
     return {
         "id": discussion.id,
         "course_ref": course.ref,
         "course_title": course.title,
         "state": discussion.state,
         "closed_reason": discussion.closed_reason,
+        "closes_at": None if closes_at is None else closes_at.isoformat(),
         "participants": [participant_frame(p, took.get(p.id, False)) for p in people],
         "prompts": [{"id": p.id, "text": p.text} for p in prompts],
         "validations": await validations(session, discussion_id),
+        "dispute": await dispute_view(session, discussion_id),
         "last_seq": discussion.last_seq,
     }
 

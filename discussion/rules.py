@@ -9,10 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
 
-from peercet.lifecycle import DiscussionState
+from peercet.lifecycle import (
+    DISPUTE_AWARDED,
+    DISPUTE_REFUSED,
+    UNDECIDED_DISCUSSIONS,
+    DiscussionState,
+)
 
-DISPUTED = "disputed"  # the reason a discussion closes when a peer says the other did not take part
+DECIDED = frozenset({DISPUTE_AWARDED, DISPUTE_REFUSED})  # a moderator's decision closed it
 
 
 def took_part(prompt_ids: Set[int], written_on: Set[int | None]) -> bool:
@@ -39,7 +46,7 @@ class ValidationCheck:
 def check_validation(
     state: str, me: int, took: Mapping[int, bool], validated: Set[int], peer_took_part: bool
 ) -> ValidationCheck:
-    if state != DiscussionState.OPEN:
+    if state not in UNDECIDED_DISCUSSIONS:  # disputed: the other may still validate
         return ValidationCheck("discussion_closed", "this discussion is closed")
     if me in validated:
         return ValidationCheck("already_validated", "you have already validated")
@@ -50,9 +57,61 @@ def check_validation(
     return ValidationCheck(None)
 
 
-def completes(validated: Set[int], participants: Set[int]) -> bool:
-    """The second validation (of two who both confirmed) completes the discussion."""
-    return validated == participants
+class Step(StrEnum):
+    """What a validation does to its discussion."""
+
+    WAIT = "wait"  # recorded; the peer (or, once disputed, a moderator) still to come
+    COMPLETE = "complete"  # the second confirmation: both completions become interactive
+    DISPUTE = "dispute"  # "my peer did not take part": back to the queue; a moderator decides
+    CLOSE = "close"  # both said so: nothing left to decide, both back to the queue
+
+
+def after_validation(state: str, confirms: bool, peer_confirmed: bool | None) -> Step:
+    """`confirms`: this validation says the peer took part; `peer_confirmed`: the peer's
+    validation said so (None: the peer has not validated)."""
+    if state == DiscussionState.DISPUTED:
+        return Step.WAIT if confirms else Step.CLOSE
+    if not confirms:
+        return Step.DISPUTE
+    return Step.COMPLETE if peer_confirmed else Step.WAIT
+
+
+class Verdict(StrEnum):
+    """What a moderator's decision on a dispute does to the other's completion."""
+
+    AWARD = "award"  # completed_interactive: the decision stands in for the confirmation
+    REQUEUE = "requeue"  # no point from it; back to the queue within the deadline
+    FALL_BACK = "fall_back"  # no point from it, and the deadline has passed
+
+
+@dataclass(frozen=True)
+class DecisionCheck:
+    """A decision refused (a code for the API), or the verdict to carry out."""
+
+    code: str | None
+    message: str = ""
+    verdict: Verdict | None = None
+
+
+def check_decision(
+    state: str, closed_reason: str | None, award: bool, other_confirmed: bool, deadline_passed: bool
+) -> DecisionCheck:
+    """One decision per dispute; an award only for a participant who took part and
+    confirmed their peer did (`other_confirmed`), within their deadline."""
+    if closed_reason in DECIDED:
+        return DecisionCheck("already_decided", "a moderator has already decided this dispute")
+    if state != DiscussionState.DISPUTED:
+        return DecisionCheck("not_disputed", "only a disputed discussion waits for a decision")
+    if not award:
+        verdict = Verdict.FALL_BACK if deadline_passed else Verdict.REQUEUE
+        return DecisionCheck(None, verdict=verdict)
+    if not other_confirmed:
+        return DecisionCheck(
+            "not_taken_part", "the participant has not taken part and confirmed their peer did"
+        )
+    if deadline_passed:
+        return DecisionCheck("deadline_passed", "the participant's deadline has passed")
+    return DecisionCheck(None, verdict=Verdict.AWARD)
 
 
 @dataclass
@@ -73,3 +132,13 @@ class TokenBucket:
             return False
         self.tokens -= 1
         return True
+
+
+ABSENT_EMAIL_GAP = timedelta(hours=1)  # at most one "your partner is active" email an hour
+
+
+def tell_absent(online: bool, last_told: datetime | None, now: datetime) -> bool:
+    """Email a participant about their partner's first message or validation only when no
+    socket of theirs is in the discussion, and not within an hour of the last such email
+    (per discussion and recipient)."""
+    return not online and (last_told is None or now - last_told >= ABSENT_EMAIL_GAP)

@@ -1,5 +1,7 @@
-"""Inviting a named colleague instead of waiting for a stranger (rule 3, issue 5.6).
+"""Inviting a named colleague instead of waiting for a stranger (rule 3, issues 5.6, 13.6).
 
+The rules themselves (expiry, the daily limit, who is oneself) are in
+`invitation_rules`; what people are told, in `invitation_notices`.
 While an invitation stands the inviter is out of the public queue. The invitee is
 paired with the inviter ahead of the queue as soon as both are waiting for the same
 course: at once if the invitee already waits, or when they later choose interactive
@@ -9,65 +11,59 @@ within the inviter's deadline. The database decides, as for every pairing:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.expression import ColumnElement
 
-from peercet.accounts import EMAIL, GOC_NUMBER
-from peercet.errors import BadInput, Conflict, NotFound
+from matching import invitation_rules as rules
+from matching.invitation_notices import email_stranger, tell_expired, tell_invitee
+from matching.invitation_rules import Target, parse_target
+from peercet.catalogue import may_take
+from peercet.db import transaction
+from peercet.deadlines import AfterCommit
+from peercet.errors import BadInput, Conflict, NotFound, RateLimited
 from peercet.events import Outcome
+from peercet.frames import completion_event
 from peercet.lifecycle import State
-from peercet.notify import Notice, notify, scheme_time, send_email, session_tz
 from peercet.rooms import open_discussion
 from peercet.tables import Completion, Course, Invitation, Registrant
+
+__all__ = ["Target", "cancel", "expire_due", "invitation_frame", "invite", "parse_target"]
 
 PENDING = "pending"
 ACCEPTED = "accepted"
 CANCELLED = "cancelled"
+EXPIRED = "expired"  # 72 hours, or the inviter's deadline, passed unanswered
 ENDED = "ended"  # the inviter was paired or left some other way
+BATCH = 500
 
 
-@dataclass(frozen=True)
-class Target:
-    email: str | None = None
-    goc_number: str | None = None
-
-
-def parse_target(data: dict[str, Any]) -> Target:
-    """Exactly one of {email} or {goc_number}, loosely validated."""
-    email, goc = data.get("email"), data.get("goc_number")
-    if (email is None) == (goc is None):
-        raise BadInput("give either email or goc_number", "bad_input")
-    if email is not None:
-        if not isinstance(email, str) or not EMAIL.match(email.strip()):
-            raise BadInput("email is not an email address", "bad_input")
-        return Target(email=email.strip().lower())
-    if not isinstance(goc, str) or not GOC_NUMBER.match(goc.strip()):
-        raise BadInput("goc_number looks like 01-12345", "bad_input")
-    return Target(goc_number=goc.strip())
+class TooManyInvitations(RateLimited):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            f"at most {rules.DAILY_LIMIT} invitations in 24 hours: "
+            f"try again in {max(1, (retry_after + 59) // 60)} minute(s)",
+            "rate_limited",
+        )
+        self.retry_after = retry_after
 
 
 def invitation_frame(invitation: Invitation) -> dict[str, Any]:
+    """What the inviter sees: the same fields whoever the address belongs to (nothing
+    says whether it has an account)."""
     return {
         "id": invitation.id,
         "completion_id": invitation.completion_id,
         "email": invitation.invitee_email,
         "goc_number": invitation.invitee_goc_number,
-        "invitee_id": invitation.invitee_id,
         "state": invitation.state,
         "created_at": invitation.created_at.isoformat(),
+        "expires_at": invitation.expires_at.isoformat(),
     }
-
-
-def _is_self(inviter: Registrant, target: Target, invitee: Registrant | None) -> bool:
-    if invitee is not None and invitee.id == inviter.id:
-        return True
-    return target.email is not None and target.email == inviter.email.lower()
 
 
 async def _find_invitee(session: AsyncSession, target: Target) -> Registrant | None:
@@ -76,6 +72,21 @@ async def _find_invitee(session: AsyncSession, target: Target) -> Registrant | N
     else:
         where = Registrant.goc_number == target.goc_number
     return await session.scalar(select(Registrant).where(where).order_by(Registrant.id).limit(1))
+
+
+async def _check_daily_limit(session: AsyncSession, inviter: Registrant, now: datetime) -> None:
+    """At most ten invitations in any 24 hours (invitation_rules), counted in the database."""
+    recent = await session.scalars(
+        select(Invitation.created_at)
+        .join(Completion, Completion.id == Invitation.completion_id)
+        .where(
+            Completion.registrant_id == inviter.id,
+            Invitation.created_at > now - rules.LIMIT_WINDOW,
+        )
+    )
+    wait = rules.retry_after(list(recent), now)
+    if wait is not None:
+        raise TooManyInvitations(wait)
 
 
 async def _hold_seeking(session: AsyncSession, completion: Completion) -> None:
@@ -104,11 +115,16 @@ async def invite(
     target: Target,
     now: datetime,
 ) -> tuple[Invitation, Outcome]:
-    """Create the invitation; pair at once if the invitee already waits for this course."""
-    invitee = await _find_invitee(session, target)
-    if _is_self(inviter, target, invitee):
+    """Create the invitation. Whatever the address, the answer is the same pending
+    invitation: an invitee who already waits for this course is paired after the commit
+    (the matcher finds the invitation), and who is told what happens behind the scenes."""
+    if rules.names_self(target, inviter.email, inviter.goc_number):
         raise BadInput("you cannot invite yourself", "self_invitation")
-    waiting = None if invitee is None else await _hold_invitee(session, invitee.id, completion)
+    await _check_daily_limit(session, inviter, now)
+    invitee = await _find_invitee(session, target)
+    if invitee is not None and invitee.id == inviter.id:
+        raise BadInput("you cannot invite yourself", "self_invitation")
+    waiting = None if invitee is None else await hold_invitee(session, invitee.id, completion)
     await _hold_seeking(session, completion)
     invitation = Invitation(
         completion_id=completion.id,
@@ -117,23 +133,25 @@ async def invite(
         invitee_id=invitee.id if invitee else None,
         state=PENDING,
         created_at=now,
+        expires_at=rules.expires_at(now, completion.deadline),
     )
     session.add(invitation)
     await session.flush()
     outcome = Outcome(dequeue=[completion.id])
     course = await session.get_one(Course, completion.course_id)
     if invitee is None:
-        _email_stranger(session, inviter, invitation, course, completion, now)
-        return invitation, outcome
-    if waiting is not None and waiting.state == State.SEEKING_PEER.value:
-        outcome.extend(await _accept(session, invitation, completion, waiting, now))
-        outcome.dequeue.append(waiting.id)
+        email_stranger(session, inviter, invitation, course, now)
+    elif not may_take(invitee.profession, course.professions):
+        pass  # they cannot take the course: nobody is told, least of all the inviter
+    elif waiting is not None and waiting.state == State.SEEKING_PEER.value:
+        outcome.dequeue.append(waiting.id)  # out of the public queue, then to the inviter
+        outcome.requeue.append(waiting.id)
     else:
-        await _tell_invitee(session, inviter, invitee, invitation, course, completion, now)
+        await tell_invitee(session, inviter, invitee, invitation, course, now)
     return invitation, outcome
 
 
-async def _hold_invitee(
+async def hold_invitee(
     session: AsyncSession, registrant_id: int, inviter_completion: Completion
 ) -> Completion | None:
     """The invitee's completion of the course. It and the inviter's are locked, in id
@@ -160,7 +178,7 @@ async def _hold_invitee(
     return next((c for c in rows if c.id != inviter_completion.id), None)
 
 
-async def _accept(
+async def accept_pairing(
     session: AsyncSession,
     invitation: Invitation,
     inviter: Completion,
@@ -184,55 +202,6 @@ async def end_pending(session: AsyncSession, completion_ids: list[int], now: dat
     )
 
 
-def _invite_notice(
-    inviter: Registrant,
-    invitation: Invitation,
-    course: Course,
-    completion: Completion,
-    tz: ZoneInfo,
-) -> Notice:
-    return Notice(
-        kind="invited",
-        subject=f"{inviter.name} invites you to discuss {course.ref}",
-        body=f"{inviter.name} invites you to an interactive CET discussion of {course.ref} "
-        f"{course.title}. Pass the course and choose the interactive discussion before "
-        f"{scheme_time(completion.deadline, tz)} to be paired with them.",
-        link=f"/courses/{course.ref}",
-        dedupe_key=f"invited:{invitation.id}",
-    )
-
-
-def _email_stranger(
-    session: AsyncSession,
-    inviter: Registrant,
-    invitation: Invitation,
-    course: Course,
-    completion: Completion,
-    now: datetime,
-) -> None:
-    """Someone without an account (by email) is asked to join; by GOC number we cannot
-    reach them, and the invitation simply waits for them to register and pass."""
-    if invitation.invitee_email is None:
-        return
-    notice = _invite_notice(inviter, invitation, course, completion, session_tz(session))
-    body = notice.body + " First create your Peercet account with this email address."
-    joining = Notice(notice.kind, notice.subject, body, "/register", notice.dedupe_key)
-    send_email(session, invitation.invitee_email, "colleague", joining, now)
-
-
-async def _tell_invitee(
-    session: AsyncSession,
-    inviter: Registrant,
-    invitee: Registrant,
-    invitation: Invitation,
-    course: Course,
-    completion: Completion,
-    now: datetime,
-) -> None:
-    notice = _invite_notice(inviter, invitation, course, completion, session_tz(session))
-    await notify(session, invitee, notice, now)
-
-
 async def cancel(
     session: AsyncSession, completion: Completion, invitation_id: int, now: datetime
 ) -> Outcome:
@@ -251,9 +220,12 @@ async def cancel(
     return Outcome(requeue=[completion.id])
 
 
-def _answers(inviter: Completion, completion: Completion, now: datetime) -> bool:
+def _answers(
+    invitation: Invitation, inviter: Completion, completion: Completion, now: datetime
+) -> bool:
     return (
-        inviter.course_id == completion.course_id
+        invitation.expires_at > now  # past it, the expiry sweep is about to end it
+        and inviter.course_id == completion.course_id
         and inviter.cet_year == completion.cet_year
         and inviter.state == State.SEEKING_PEER.value
         and inviter.deadline > now
@@ -261,26 +233,38 @@ def _answers(inviter: Completion, completion: Completion, now: datetime) -> bool
     )
 
 
+def naming(registrant: Registrant) -> ColumnElement[bool]:
+    """Invitations that name this registrant: by account, email or GOC number."""
+    return or_(
+        Invitation.invitee_id == registrant.id,
+        Invitation.invitee_email == registrant.email.lower(),
+        Invitation.invitee_goc_number == registrant.goc_number,
+    )
+
+
+async def _may_answer(
+    session: AsyncSession, registrant: Registrant, completion: Completion
+) -> bool:
+    """Only a registrant whose profession can take the course answers an invitation;
+    anyone else simply waits in the public queue, like everyone (issue 13.6)."""
+    course = await session.get_one(Course, completion.course_id)
+    return may_take(registrant.profession, course.professions)
+
+
 async def find_invitation(
     session: AsyncSession, completion: Completion, now: datetime
 ) -> tuple[Invitation, Completion] | None:
     """The standing invitation (and the inviter's completion) this waiting
-    completion answers: same course and year, inviter still waiting, earliest first.
+    completion answers: same course and year, inviter still waiting, not expired, the
+    invitee's profession able to take the course; the inviter's earliest deadline first.
     Driven from the (few) standing invitations, never from the waiting completions."""
     registrant = await session.get_one(Registrant, completion.registrant_id)
     standing = list(
         await session.scalars(
-            select(Invitation).where(
-                Invitation.state == PENDING,
-                or_(
-                    Invitation.invitee_id == registrant.id,
-                    Invitation.invitee_email == registrant.email.lower(),
-                    Invitation.invitee_goc_number == registrant.goc_number,
-                ),
-            )
+            select(Invitation).where(Invitation.state == PENDING, naming(registrant))
         )
     )
-    if not standing:
+    if not standing or not await _may_answer(session, registrant, completion):
         return None
     inviters = {
         c.id: c
@@ -291,7 +275,7 @@ async def find_invitation(
     fitting = [
         (inviters[i.completion_id].deadline, i.id, i)
         for i in standing
-        if _answers(inviters[i.completion_id], completion, now)
+        if _answers(i, inviters[i.completion_id], completion, now)
     ]
     if not fitting:
         return None
@@ -338,4 +322,65 @@ async def pair_invitee(
     if found is None:
         return None
     invitation, inviter = found
-    return await _accept(session, invitation, inviter, completion, now)
+    return await accept_pairing(session, invitation, inviter, completion, now)
+
+
+async def expire(session: AsyncSession, now: datetime, limit: int = BATCH) -> tuple[int, Outcome]:
+    """End up to `limit` invitations past their expiry. Each inviter still waiting and
+    within their deadline goes back to the public queue at their old place (the queue's
+    score is the deadline) and is told: a notification and a `completion` frame. An
+    inviter at their deadline is the fallback's, which tells them itself."""
+    due = list(
+        await session.scalars(
+            select(Invitation.id)
+            .where(Invitation.state == PENDING, Invitation.expires_at <= now)
+            .order_by(Invitation.expires_at, Invitation.id)
+            .limit(limit)
+        )
+    )
+    if not due:
+        return 0, Outcome()
+    ended = await session.scalars(
+        update(Invitation)
+        .where(Invitation.id.in_(due), Invitation.state == PENDING)
+        .values(state=EXPIRED, ended_at=now)
+        .returning(Invitation)
+    )
+    outcome = Outcome()
+    expired = list(ended)
+    for invitation in expired:
+        outcome.extend(await _back_to_queue(session, invitation, now))
+    return len(expired), outcome
+
+
+async def _back_to_queue(session: AsyncSession, invitation: Invitation, now: datetime) -> Outcome:
+    completion = await session.get_one(Completion, invitation.completion_id)
+    if completion.state != State.SEEKING_PEER.value or completion.deadline <= now:
+        return Outcome()
+    course = await session.get_one(Course, completion.course_id)
+    await tell_expired(session, invitation, completion, course, now)
+    return Outcome(requeue=[completion.id], events=[completion_event(completion, course, None)])
+
+
+async def _nothing(outcome: Outcome) -> None:
+    return None
+
+
+async def expire_due(
+    sessions: async_sessionmaker[AsyncSession],
+    now: datetime,
+    after_commit: AfterCommit = _nothing,
+    batch: int = BATCH,
+) -> int:
+    """The periodic duty (worker, `peercet sweep`): expire every invitation due at
+    `now`, a batch per transaction, each batch's after-commit step run (pass the
+    `Effects`, which re-queues and pairs the inviters); returns how many expired.
+    Idempotent: a second run at the same `now` finds nothing."""
+    total = 0
+    while True:
+        async with transaction(sessions) as session:
+            count, outcome = await expire(session, now, batch)
+        await after_commit(outcome)
+        total += count
+        if count < batch:
+            return total

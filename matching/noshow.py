@@ -1,45 +1,77 @@
-"""No-shows (rule 7): a discussion nobody can finish because a peer never came.
+"""No-shows (rule 7): a discussion nobody can finish because a peer never came, or
+came, wrote once and vanished.
 
-The period: 48 hours after pairing. A discussion still open 48 hours after it was
-opened, in which a participant has not written a single message, is closed as
-`no_show`. `close_discussions` then sends every participant still within their
-deadline back to the queue at their old place (their deadline) and tells them; the
-two are never paired together again this CET year, however they were paired. Nobody
-loses their CET: the one who did not turn up may still be paired again before their
-deadline.
+The rule (`no_shows`, pure): 48 hours after pairing (`NO_SHOW_PERIOD`), a participant
+who has not *taken part* (written at least one message on every prompt:
+discussion.rules.took_part) is a no-show, and the open discussion is closed as
+`no_show`. Both not taken part: both are no-shows; one has: the other is. A discussion
+in which both have taken part is never a no-show (it waits for the validations, until
+it closes at the pair's earlier deadline). Closing it (`peercet.rooms.close_discussions`)
+sends every participant still within their deadline back to the queue at their old
+place (scored by their deadline, so ahead of later deadlines), whether they took part
+or not, and tells them; the two are never paired together again this CET year. Nobody
+loses their CET: the no-show may still be paired again before their deadline.
+
+`run_no_shows(sessions, now, after_commit) -> int` is the duty (the worker every five
+minutes, `peercet sweep`): it returns how many discussions it closed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peercet.db import transaction
 from peercet.events import Outcome
 from peercet.lifecycle import DiscussionState
 from peercet.rooms import close_discussions
-from peercet.tables import Discussion, Message, Participant
+from peercet.tables import Discussion, DiscussionPrompt, Message, Participant
 
 NO_SHOW_PERIOD = timedelta(hours=48)
 BATCH = 500
+REASON = "no_show"
+AfterCommit = Callable[[Outcome], Awaitable[None]]
+
+
+def no_shows(
+    paired_at: datetime, now: datetime, took_part: Mapping[int, bool],
+    period: timedelta = NO_SHOW_PERIOD,
+) -> frozenset[int]:  # fmt: skip
+    """The participants who are no-shows at `now`: once `period` has passed since
+    pairing, those who have not taken part. Any no-show closes the discussion."""
+    if now < paired_at + period:
+        return frozenset()
+    return frozenset(rid for rid, took in took_part.items() if not took)
+
+
+def _not_taken_part() -> ColumnElement[bool]:
+    """SQL for `not discussion.rules.took_part(...)` of a participant row: no message of
+    theirs at all, or a prompt of the discussion with no message of theirs on it."""
+    theirs = and_(
+        Message.discussion_id == Participant.discussion_id,
+        Message.author_id == Participant.registrant_id,
+        Message.kind == "peer",
+    )
+    on_it = exists().where(theirs, Message.prompt_id == DiscussionPrompt.id)
+    unanswered = exists().where(
+        DiscussionPrompt.discussion_id == Participant.discussion_id,
+        ~on_it.correlate_except(Message),
+    )
+    return or_(~exists().where(theirs), unanswered.correlate_except(DiscussionPrompt))
 
 
 async def no_show_ids(session: AsyncSession, now: datetime, limit: int = BATCH) -> list[int]:
-    spoke = exists().where(
-        and_(
-            Message.discussion_id == Participant.discussion_id,
-            Message.author_id == Participant.registrant_id,
-        )
-    )
+    """Open discussions with a no-show at `now` (`no_shows`, in SQL)."""
     rows = await session.scalars(
         select(Discussion.id)
         .join(Participant, Participant.discussion_id == Discussion.id)
         .where(
             Discussion.state == DiscussionState.OPEN.value,
             Discussion.created_at <= now - NO_SHOW_PERIOD,
-            ~spoke,
+            _not_taken_part(),
         )
         .distinct()
         .order_by(Discussion.id)
@@ -48,14 +80,23 @@ async def no_show_ids(session: AsyncSession, now: datetime, limit: int = BATCH) 
     return list(rows)
 
 
-async def close_no_shows(sessions: async_sessionmaker[AsyncSession], now: datetime) -> Outcome:
-    """Close every no-show discussion, a batch per transaction; the caller then runs
-    `effects(outcome)`, which re-queues (and may re-pair) those sent back."""
-    outcome = Outcome()
+async def _nothing(outcome: Outcome) -> None:
+    return None
+
+
+async def run_no_shows(
+    sessions: async_sessionmaker[AsyncSession], now: datetime,
+    after_commit: AfterCommit = _nothing,
+) -> int:  # fmt: skip
+    """Close every discussion with a no-show, a batch per transaction, each batch's
+    `after_commit` (effects: re-queue and re-pair) after its commit; returns how many
+    discussions were closed."""
+    closed = 0
     while True:
         async with transaction(sessions) as session:
             ids = await no_show_ids(session, now)
-            if ids:
-                outcome.extend(await close_discussions(session, ids, "no_show", now))
+            outcome = await close_discussions(session, ids, REASON, now) if ids else Outcome()
+        await after_commit(outcome)
+        closed += sum(1 for e in outcome.events if e.frame.get("type") == "closed")
         if len(ids) < BATCH:
-            return outcome
+            return closed

@@ -99,26 +99,32 @@ class Matcher:
         """Completions now seeking a peer: to their inviter, or into the public queue."""
         now = self.clock.now()
         outcome = Outcome()
-        public: list[Entry] = []
-        for completion in await self._seeking(completion_ids, now):
+        unpaired: list[int] = []
+        # an inviter may answer another's invitation (two who invite each other)
+        for completion in await self._seeking(completion_ids, now, inviting=True):
             paired = await self._pair_invited(completion, now)
             if paired is None:
-                public.append(_entry(completion))
+                unpaired.append(completion.id)
             else:
                 outcome.extend(paired)
+        public = [_entry(c) for c in await self._seeking(unpaired, now)] if unpaired else []
         await self.queues.add(public)
         for course_id in sorted({e.course_id for e in public}):
             outcome.extend(await self.pair_course(course_id))
         return outcome
 
-    async def _seeking(self, completion_ids: Iterable[int], now: datetime) -> list[Completion]:
-        """Those still waiting in the database and not held back by an invitation."""
+    async def _seeking(
+        self, completion_ids: Iterable[int], now: datetime, inviting: bool = False
+    ) -> list[Completion]:
+        """Those still waiting in the database and (unless `inviting`) not held back by
+        an invitation of their own."""
+        held_back = [] if inviting else [~invited_out()]
         async with self.sessions() as session:
             rows = await session.scalars(
                 select(Completion).where(
                     Completion.id.in_(list(completion_ids)),
                     Completion.state == State.SEEKING_PEER.value,
-                    ~invited_out(),
+                    *held_back,
                 )
             )  # the deadline is checked here, not in SQL: see rooms.open_discussion
             return [c for c in rows if c.deadline > now]

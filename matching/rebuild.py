@@ -34,7 +34,6 @@ from peercet.lifecycle import cet_year
 from peercet.tables import Completion, Participant
 
 log = logging.getLogger(__name__)
-LONDON = ZoneInfo("Europe/London")
 BATCH = 5000
 
 
@@ -109,8 +108,8 @@ async def rebuild_index(
 async def rebuild_queues(
     sessions: async_sessionmaker[AsyncSession],
     redis: Redis,
-    now: datetime | None = None,
-    tz: ZoneInfo = LONDON,
+    now: datetime | None,
+    tz: ZoneInfo,
 ) -> Rebuilt:
     """The periodic check (and start-up step): pair waiting invitees with their
     inviters, rebuild, then pair the queues and tell the pairs."""

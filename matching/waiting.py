@@ -1,4 +1,5 @@
-"""What the waiting page shows: since when, how many others, until when."""
+"""What the waiting page shows: since when, how many others, until when (once paired,
+until the discussion closes: the earlier of the two deadlines)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from matching.invitations import PENDING, invitation_frame
 from matching.pairing import invited_out
 from peercet.lifecycle import State
+from peercet.rooms import closing_time
 from peercet.tables import Completion, Invitation
 
 
@@ -37,6 +39,11 @@ async def waiting_view(
         )
     )
     waiting = completion.state == State.SEEKING_PEER.value
+    closes_at = (
+        await closing_time(session, completion.discussion_id)
+        if completion.state == State.IN_DISCUSSION.value and completion.discussion_id
+        else None
+    )
     return {
         "completion_id": completion.id,
         "state": completion.state,
@@ -46,5 +53,6 @@ async def waiting_view(
         "ahead": len(ahead),
         "deadline": completion.deadline.isoformat(),
         "discussion_id": completion.discussion_id,
+        "closes_at": closes_at.isoformat() if closes_at else None,
         "invitation": invitation_frame(invitation) if invitation else None,
     }

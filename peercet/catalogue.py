@@ -1,4 +1,7 @@
-"""The catalogue file: checked whole before anything is loaded, then upserted by `ref`."""
+"""The catalogue file: checked whole before anything is loaded, then upserted by `ref`.
+
+Each competency of a course is a name from the competency list of one of its
+professions (peercet.competencies), stored as the list spells it."""
 
 from __future__ import annotations
 
@@ -10,22 +13,13 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from peercet import competencies
 from peercet.errors import BadInput
+from peercet.professions import PROFESSIONS as PROFESSIONS  # re-exported
+from peercet.professions import TAKES_COURSES_OF as TAKES_COURSES_OF  # re-exported
+from peercet.professions import may_take as may_take  # re-exported
 from peercet.tables import Course, CoursePrompt, ExamQuestion
 
-PROFESSIONS = (
-    "optometrist",
-    "dispensing_optician",
-    "contact_lens_optician",
-    "therapeutic_prescriber",
-)
-# A specialty takes its base profession's courses too (DOMAIN.md, "profession").
-TAKES_COURSES_OF = {
-    "therapeutic_prescriber": {"therapeutic_prescriber", "optometrist"},
-    "contact_lens_optician": {"contact_lens_optician", "dispensing_optician"},
-    "optometrist": {"optometrist"},
-    "dispensing_optician": {"dispensing_optician"},
-}
 # A provider's own reference, such as C-12345: it is a URL segment (/courses/{ref}).
 REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$")
 
@@ -49,10 +43,6 @@ class CourseSpec:
     prompts: list[str]
     questions: list[QuestionSpec]
     pass_mark: int
-
-
-def may_take(profession: str, course_professions: list[str]) -> bool:
-    return bool(TAKES_COURSES_OF.get(profession, set()) & set(course_professions))
 
 
 def _text(course: dict[str, Any], name: str, errors: list[str], where: str) -> str:
@@ -85,6 +75,24 @@ def _question(q: Any, errors: list[str], where: str) -> QuestionSpec | None:
     return QuestionSpec(text, options, answer)
 
 
+def _competencies(value: Any, professions: list[str], errors: list[str], where: str) -> list[str]:
+    """Each a name from the list of one of the course's professions, spelt as the list has it
+    (not checked while the professions themselves are wrong)."""
+    names = _texts(value, "competencies", errors, where)
+    if not professions or any(p not in PROFESSIONS for p in professions):
+        return names
+    spelt = []
+    for name in names:
+        known = competencies.bundled().spelling(name, professions)
+        if known is None:
+            errors.append(
+                f"{where}: competency '{name}' is not in the competency list of "
+                + " or ".join(professions)
+            )
+        spelt.append(known or name)
+    return spelt
+
+
 def _points(raw: dict[str, Any], errors: list[str], where: str) -> tuple[int, bool]:
     points = raw.get("points")
     if not isinstance(points, int) or isinstance(points, bool) or points < 1:
@@ -114,7 +122,7 @@ def _check_course(raw: Any, index: int, errors: list[str]) -> CourseSpec | None:
     unknown = [p for p in professions if p not in PROFESSIONS]
     if unknown or not professions:
         errors.append(f"{where}: 'professions' must be some of {', '.join(PROFESSIONS)}")
-    competencies = _texts(raw.get("competencies"), "competencies", errors, where)
+    competencies = _competencies(raw.get("competencies"), professions, errors, where)
     points, interactive = _points(raw, errors, where)
     prompts = _texts(raw.get("prompts", []), "prompts", errors, where)
     if interactive is True and not prompts:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from arq.connections import ArqRedis
 from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from peercet import demo, migrate
 from peercet.accounts import check_registration, create_registrant
@@ -25,8 +26,9 @@ from peercet.deadlines import apply_due
 from peercet.effects import ByTheWorker, Effects
 from peercet.errors import DomainError
 from peercet.events import RedisPublisher
-from peercet.settings import Settings, load_settings
+from peercet.settings import MissingSecretKeys, Settings, load_settings, require_secret_keys
 from peercet.uploads import run_upload
+from workers.jobs import Upkeep, run_duties
 
 
 def parse_now(value: str | None, tz: ZoneInfo) -> datetime:
@@ -42,10 +44,16 @@ async def _db_upgrade(args: argparse.Namespace, settings: Settings) -> dict[str,
     return {"upgraded": True}
 
 
+def _sessions(engine: AsyncEngine, settings: Settings) -> async_sessionmaker[AsyncSession]:
+    """Sessions carrying the settings, as the web's and the worker's do: every link an
+    action writes is absolute from BASE_URL and every time is in TIMEZONE."""
+    return session_factory(engine, info={"settings": settings})
+
+
 async def _with_session(settings: Settings, work: Callable[..., Awaitable[Any]]) -> Any:
     engine = create_engine(settings.database_url)
     try:
-        async with transaction(session_factory(engine)) as session:
+        async with transaction(_sessions(engine, settings)) as session:
             return await work(session)
     finally:
         await engine.dispose()
@@ -106,11 +114,15 @@ def _tell(template: str) -> Callable[..., None]:
 
 async def _deadlines_run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     now = parse_now(args.now, settings.timezone)
+    require_secret_keys(settings)  # its emails carry signed certificate links
     engine = create_engine(settings.database_url)
     try:
         async with _effects(settings) as after_commit:
             count = await apply_due(
-                session_factory(engine), now, after_commit, progress=_tell("fallbacks so far: {:,}")
+                _sessions(engine, settings),
+                now,
+                after_commit,
+                progress=_tell("fallbacks so far: {:,}"),
             )
     finally:
         await engine.dispose()
@@ -122,10 +134,27 @@ async def _upload_run(args: argparse.Namespace, settings: Settings) -> dict[str,
     engine = create_engine(settings.database_url)
     try:
         told = _tell("rows written: {:,} of {:,}")
-        result = await run_upload(session_factory(engine), settings, now, progress=told)
+        result = await run_upload(_sessions(engine, settings), settings, now, progress=told)
     finally:
         await engine.dispose()
     return {"file": None if result.path is None else str(result.path), "rows": result.rows}
+
+
+async def _sweep(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    """Every periodic duty of the worker once, as of --now (workers.jobs.run_duties)."""
+    now = parse_now(args.now, settings.timezone)
+    require_secret_keys(settings)
+    engine = create_engine(settings.database_url)
+    try:
+        async with _effects(settings) as after_commit:
+            done = await run_duties(
+                Upkeep(_sessions(engine, settings), settings, after_commit), now
+            )
+    finally:
+        await engine.dispose()
+    for name, result in done.items():
+        print(f"{name.replace('_', ' ')}: {len(result) if isinstance(result, list) else result}")
+    return done
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -152,14 +181,20 @@ def _parser() -> argparse.ArgumentParser:
     up = upload.add_parser("run", help="write the GOC batch of everything not yet uploaded")
     up.add_argument("--now", help="ISO 8601; without an offset, scheme time")
     up.set_defaults(run=_upload_run)
+    sweep = sub.add_parser("sweep", help="run every periodic duty of the worker once, at --now")
+    sweep.add_argument("--now", help="ISO 8601; without an offset, scheme time")
+    sweep.set_defaults(run=_sweep)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = load_settings()
     try:
-        result = asyncio.run(args.run(args, settings))
+        result = asyncio.run(args.run(args, load_settings()))
+    except MissingSecretKeys as exc:
+        print(exc.code, file=sys.stderr)
+        print(json.dumps({"error": {"code": "no_secret_keys", "message": str(exc.code)}}))
+        return 1
     except DomainError as exc:
         print(exc.message, file=sys.stderr)
         print(json.dumps({"error": {"code": exc.code, "message": exc.message}}))

@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peercet import audit, lifecycle, links
@@ -23,7 +24,7 @@ from peercet.frames import completion_event
 from peercet.lifecycle import Mode, State
 from peercet.notify import Addressed, Notice, notify, notify_many
 from peercet.rooms import close_discussions
-from peercet.settings import Settings
+from peercet.settings import Settings, of_session
 from peercet.tables import Completion, Course, PointRecord, Registrant
 
 OPEN = [s.value for s in lifecycle.OPEN_STATES]
@@ -37,34 +38,59 @@ class PassResult:
     award: PointRecord | None = None
 
 
+async def in_cycle(
+    session: AsyncSession, registrant_id: int, course_id: int, cycle: str
+) -> Completion | None:
+    """The registrant's completion of the course in `cycle` (the latest, should a cycle
+    hold completions from before once-per-cycle: see tables.Completion)."""
+    completion: Completion | None = await session.scalar(
+        select(Completion)
+        .where(
+            Completion.registrant_id == registrant_id,
+            Completion.course_id == course_id,
+            Completion.cycle == cycle,
+        )
+        .order_by(Completion.legacy_repeat.desc())
+        .limit(1)
+    )
+    return completion
+
+
+async def _existing(session: AsyncSession, completion: Completion) -> PassResult:
+    award = await award_of(session, completion.id)
+    return PassResult(completion, created=False, outcome=Outcome(), award=award)
+
+
 async def record_pass(
     session: AsyncSession, registrant: Registrant, course: Course, now: datetime, tz: ZoneInfo
 ) -> PassResult:
-    """Rule 1: a pass creates the completion for this CET year, at most once."""
+    """Rule 1: a pass creates the completion for this cycle, at most once; a second pass
+    (or two at once: the unique constraint decides) answers with the existing one."""
     year = lifecycle.cet_year(now, tz)
-    existing = await session.scalar(
-        select(Completion).where(
-            Completion.registrant_id == registrant.id,
-            Completion.course_id == course.id,
-            Completion.cet_year == year,
-        )
-    )
+    cycle = of_session(session).cycles.label(year)
+    existing = await in_cycle(session, registrant.id, course.id, cycle)
     if existing is not None:
-        award = await award_of(session, existing.id)
-        return PassResult(existing, created=False, outcome=Outcome(), award=award)
+        return await _existing(session, existing)
     state = lifecycle.initial_state(course.interactive)
     completion = Completion(
         registrant_id=registrant.id,
         course_id=course.id,
         cet_year=year,
+        cycle=cycle,
         state=state.value,
         passed_at=now,
         deadline=lifecycle.deadline(now, tz),
         fallback=False,
         completed_at=None if lifecycle.is_open(state) else now,
     )
-    session.add(completion)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            session.add(completion)
+    except IntegrityError:  # another pass of the same course and cycle committed first
+        raced = await in_cycle(session, registrant.id, course.id, cycle)
+        if raced is None:
+            raise
+        return await _existing(session, raced)
     award = None
     if state is State.COMPLETED_NON_INTERACTIVE:
         award = (await _award(session, [completion], course, Mode.NON_INTERACTIVE, now))[0]
@@ -304,7 +330,11 @@ async def _after_fallback(
     )
     discussion_ids = {c.discussion_id for c in fallen if c.discussion_id is not None}
     if discussion_ids:
-        outcome.extend(await close_discussions(session, discussion_ids, "peer_fell_back", now))
+        outcome.extend(
+            await close_discussions(
+                session, discussion_ids, "peer_fell_back", now, lifecycle.DISPUTE_EXPIRED
+            )
+        )
     return outcome
 
 

@@ -1,8 +1,11 @@
 """Exams: marked on the server, the answers never leave it (DOMAIN.md rule 1).
 
 The pass mark is the course's own `pass_mark` (the number of right answers needed,
-from the catalogue file). A question left unanswered counts as wrong. A fail can be
-retried at once; a pass creates the completion for the CET year, at most once.
+from the catalogue file). A question left unanswered counts as wrong. A result tells
+the score, never which answers were wrong. A fail can be retried while attempts are
+left (`EXAM_ATTEMPTS` failures in any 24 hours, peercet.attempts); past that an
+attempt is refused unmarked and unrecorded. A pass creates the completion for the
+CET year, at most once.
 """
 
 from __future__ import annotations
@@ -10,15 +13,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from math import ceil
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from peercet import attempts
 from peercet.catalogue import may_take
 from peercet.completions import record_pass
-from peercet.errors import BadInput, Forbidden, NotFound
+from peercet.errors import BadInput, Forbidden, NotFound, RateLimited
 from peercet.events import Outcome
 from peercet.numbers import whole
 from peercet.tables import Completion, Course, ExamAttempt, ExamQuestion, PointRecord, Registrant
@@ -90,6 +95,50 @@ async def questions_of(session: AsyncSession, course: Course) -> list[ExamQuesti
     return list(rows)
 
 
+class AttemptsExhausted(RateLimited):
+    """429: no attempt left until `retry_at` (the API also says it in `Retry-After`)."""
+
+    def __init__(self, retry_at: datetime, now: datetime) -> None:
+        super().__init__(
+            "no attempt at this exam is left for now; the next is allowed at "
+            + retry_at.isoformat(),
+            "attempts_exhausted",
+        )
+        self.retry_at = retry_at
+        self.retry_after = max(1, ceil((retry_at - now).total_seconds()))
+
+
+async def _hold_attempts(session: AsyncSession, registrant_id: int) -> None:
+    """One attempt of a registrant's at a time, so two at once cannot both use the last
+    one: PostgreSQL locks the registrant's row (NO KEY UPDATE: rows that refer to it are
+    not held up); SQLite's write transactions are one at a time already (IMMEDIATE)."""
+    await session.execute(
+        select(Registrant.id).where(Registrant.id == registrant_id).with_for_update(key_share=True)
+    )
+
+
+async def failures_of(
+    session: AsyncSession, registrant_id: int, course_id: int, now: datetime
+) -> list[datetime]:
+    """When the registrant failed this exam within the window that counts at `now`."""
+    rows = await session.scalars(
+        select(ExamAttempt.at).where(
+            ExamAttempt.registrant_id == registrant_id,
+            ExamAttempt.course_id == course_id,
+            ExamAttempt.passed.is_(False),
+            ExamAttempt.at > now - attempts.WINDOW,
+        )
+    )
+    return list(rows)
+
+
+async def allowance_of(
+    session: AsyncSession, registrant_id: int, course_id: int, now: datetime, limit: int
+) -> attempts.Allowance:
+    failures = await failures_of(session, registrant_id, course_id, now)
+    return attempts.allowance(failures, now, limit)
+
+
 @dataclass
 class AttemptResult:
     mark: Mark
@@ -97,6 +146,7 @@ class AttemptResult:
     completion: Completion | None
     created: bool
     outcome: Outcome
+    allowance: attempts.Allowance  # after this attempt
     award: PointRecord | None = None
 
 
@@ -107,10 +157,17 @@ async def take_exam(
     raw_answers: Any,
     now: datetime,
     tz: ZoneInfo,
+    limit: int,
 ) -> AttemptResult:
-    """Mark one attempt, record it, and on a pass record the completion (once a year)."""
+    """Mark one attempt, record it, and on a pass record the completion (once a year).
+    With no attempt left (`limit` failures in 24 hours) nothing is marked or recorded."""
     if not may_take(registrant.profession, course.professions):
         raise Forbidden("this course is not for your profession", "not_for_profession")
+    await _hold_attempts(session, registrant.id)
+    failures = await failures_of(session, registrant.id, course.id, now)
+    before = attempts.allowance(failures, now, limit)
+    if before.retry_at is not None:
+        raise AttemptsExhausted(before.retry_at, now)
     questions = await questions_of(session, course)
     result = mark(questions, read_answers(raw_answers, questions), course.pass_mark)
     session.add(
@@ -124,8 +181,9 @@ async def take_exam(
         )
     )
     if not result.passed:
-        return AttemptResult(result, course, None, created=True, outcome=Outcome())
+        after = attempts.allowance([*failures, now], now, limit)
+        return AttemptResult(result, course, None, True, Outcome(), after)
     passed = await record_pass(session, registrant, course, now, tz)
     return AttemptResult(
-        result, course, passed.completion, passed.created, passed.outcome, passed.award
+        result, course, passed.completion, passed.created, passed.outcome, before, passed.award
     )

@@ -29,6 +29,7 @@ def completion_frame(
         "completed_at": _iso(completion.completed_at),
         "uploaded_at": _iso(completion.uploaded_at),
         "cet_year": completion.cet_year,
+        "cycle": completion.cycle,
     }
 
 

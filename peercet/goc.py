@@ -1,8 +1,12 @@
 """The GOC upload batch file, as pure functions: its header, rows and name.
 
-CSV, UTF-8: `goc_number,name,course_ref,points,point_type,completed_on,competencies,provider`;
+CSV, UTF-8:
+`goc_number,name,course_ref,points,point_type,completed_on,competencies,provider,cet_year`;
 `point_type` is `interactive` or `non_interactive`, `completed_on` is YYYY-MM-DD in scheme
-time, competencies are joined by `;`.
+time, competencies are joined by `;`, `cet_year` is the year the points count for. A cell
+a spreadsheet would read as a formula (beginning `=`, `+`, `-`, `@`, tab or carriage
+return) begins with `'` instead: the file is opened in spreadsheets, and a registrant's
+name or a catalogue's competency is anyone's text.
 """
 
 from __future__ import annotations
@@ -25,7 +29,9 @@ HEADER = (
     "completed_on",
     "competencies",
     "provider",
+    "cet_year",
 )
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FILE_PATTERN = re.compile(r"^goc-upload-(\d+)-\d{8}T\d{6}Z(-final)?\.csv$")
 
 
@@ -41,10 +47,17 @@ class UploadRow:
     point_type: str
     completed_at: datetime
     competencies: Sequence[Any]
+    cet_year: int
+
+
+def neutralise(cell: str) -> str:
+    """A cell a spreadsheet would take for a formula begins with `'`; any other (a GOC
+    number such as 01-12345 included) is left as it is."""
+    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
 
 
 def csv_row(row: UploadRow, provider: str, tz: ZoneInfo) -> list[str]:
-    return [
+    cells = [
         row.goc_number,
         row.name,
         row.course_ref,
@@ -53,7 +66,9 @@ def csv_row(row: UploadRow, provider: str, tz: ZoneInfo) -> list[str]:
         row.completed_at.astimezone(tz).date().isoformat(),
         ";".join(str(c) for c in row.competencies),
         provider,
+        str(row.cet_year),
     ]
+    return [neutralise(cell) for cell in cells]
 
 
 def render(rows: Iterable[UploadRow], provider: str, tz: ZoneInfo) -> str:

@@ -60,5 +60,5 @@ def next_step(
         )
     return (
         f"Uploaded to the GOC on {when(uploaded_at, tz)}. Accept your pending points in "
-        f"MyGOC before 31 December {cet_year}."
+        f"MyGOC by midnight on 31 December {cet_year}."
     )

@@ -65,3 +65,15 @@ def course_queue_pattern() -> str:
 
 MESSAGES_CHANNEL = f"{PREFIX}messages"
 """Every stored message, one publication per committed batch, for every web process."""
+
+
+def sockets(registrant_id: int) -> str:
+    """Sorted set of a registrant's open sockets (`registrant:socket` members) scored by
+    the expiry of each one's lease (time.time()): the socket limit (web.sockets)."""
+    return f"{PREFIX}sockets:{registrant_id}"
+
+
+def quota(name: str, registrant_id: int) -> str:
+    """Sorted set of one registrant's uses of a limited action (reports...), scored by
+    when (the injected clock): a sliding window (peercet.quota)."""
+    return f"{PREFIX}quota:{name}:{registrant_id}"

@@ -5,6 +5,7 @@ No I/O here: the caller passes in the time. DOMAIN.md rules 1, 2, 4 and 5.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from enum import StrEnum
@@ -28,7 +29,9 @@ class Event(StrEnum):
     CHOOSE_NON_INTERACTIVE = "choose_non_interactive"
     PAIRED = "paired"
     PEER_LOST = "peer_lost"
+    DISPUTED = "disputed"  # this registrant said their peer did not take part
     VALIDATED = "validated"
+    AWARDED = "awarded"  # a moderator's decision stands in for the peer's confirmation
     DEADLINE = "deadline"
 
 
@@ -38,11 +41,25 @@ class Mode(StrEnum):
 
 
 class DiscussionState(StrEnum):
-    """A discussion is open until both validate (completed) or it ends without that (closed)."""
+    """A discussion is open until both validate (completed) or it ends without that
+    (closed). When one says the other did not take part it is disputed: read-only, the
+    disputer gone back to the queue, until a moderator decides or the deadline ends it
+    (closed then too, its closed_reason saying how)."""
 
     OPEN = "open"
+    DISPUTED = "disputed"
     COMPLETED = "completed"
     CLOSED = "closed"
+
+
+# Discussions that can still end either way: a fallback, a void or a re-pair closes them.
+UNDECIDED_DISCUSSIONS = frozenset({DiscussionState.OPEN, DiscussionState.DISPUTED})
+
+# How a dispute ended its discussion (its closed_reason; DOMAIN.md rule 3).
+DISPUTE_AWARDED = "dispute_awarded"  # a moderator: the other earns the interactive point
+DISPUTE_REFUSED = "dispute_refused"  # a moderator: no point from it; the other is re-queued
+DISPUTE_EXPIRED = "dispute_expired"  # the other's deadline came first: non-interactive
+DISPUTED_BY_BOTH = "disputed_by_both"  # each said the other did not take part: both re-queued
 
 
 OPEN_STATES = frozenset({State.AWAITING_CHOICE, State.SEEKING_PEER, State.IN_DISCUSSION})
@@ -56,7 +73,9 @@ TRANSITIONS: dict[tuple[State, Event], State] = {
     (State.SEEKING_PEER, Event.PAIRED): State.IN_DISCUSSION,
     (State.SEEKING_PEER, Event.DEADLINE): State.COMPLETED_NON_INTERACTIVE,
     (State.IN_DISCUSSION, Event.PEER_LOST): State.SEEKING_PEER,
+    (State.IN_DISCUSSION, Event.DISPUTED): State.SEEKING_PEER,
     (State.IN_DISCUSSION, Event.VALIDATED): State.COMPLETED_INTERACTIVE,
+    (State.IN_DISCUSSION, Event.AWARDED): State.COMPLETED_INTERACTIVE,
     (State.IN_DISCUSSION, Event.DEADLINE): State.COMPLETED_NON_INTERACTIVE,
 }
 
@@ -131,6 +150,35 @@ def cet_year(passed_at: datetime, tz: ZoneInfo) -> int:
     return local.year + 1 if local >= cutoff(local.year, tz) else local.year
 
 
+@dataclass(frozen=True)
+class Cycles:
+    """The GOC's CET cycles: consecutive blocks of `years` CET years from `first_year`
+    (CYCLE_FIRST_YEAR, CYCLE_YEARS), so 2025-2027, 2028-2030, and 2022-2024 before."""
+
+    first_year: int = 2025
+    years: int = 3
+
+    def start_of(self, year: int) -> int:
+        """The first CET year of the cycle `year` belongs to (floor division: before
+        `first_year` too)."""
+        return self.first_year + (year - self.first_year) // self.years * self.years
+
+    def label(self, year: int) -> str:
+        """The cycle of CET year `year` as the API writes it: "2025-2027"."""
+        start = self.start_of(year)
+        return f"{start}-{start + self.years - 1}"
+
+    def years_of(self, label: str) -> list[int] | None:
+        """The CET years of a cycle label, or None if `label` names no cycle."""
+        start, _, end = label.partition("-")
+        if not (start.isascii() and start.isdigit() and end.isascii() and end.isdigit()):
+            return None
+        first = int(start)
+        if self.label(first) != label:
+            return None
+        return list(range(first, first + self.years))
+
+
 def deadline(passed_at: datetime, tz: ZoneInfo) -> datetime:
     """14 x 24 hours after the pass, or the year-end cut-off if that comes first."""
     return min(passed_at + DISCUSSION_WINDOW, cutoff(cet_year(passed_at, tz), tz))
@@ -143,3 +191,25 @@ def is_due(state: State, due_at: datetime, now: datetime) -> bool:
 
 def within_deadline(due_at: datetime, now: datetime) -> bool:
     return now < due_at
+
+
+# --- the pair's one deadline (rule 4) ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Seat:
+    """A participant's completion as the discussion sees it: its deadline, and whether
+    it is still in this discussion (a dispute sends the disputer back to the queue)."""
+
+    deadline: datetime
+    present: bool = True
+
+
+def closes_at(seats: Iterable[Seat]) -> datetime | None:
+    """When a discussion falls back, the date every page and message about the pair
+    states: the earlier deadline of those still in it (both, from pairing until a
+    dispute); once nobody is (closed, completed), the earlier of all the deadlines."""
+    seats = list(seats)
+    present = [s.deadline for s in seats if s.present]
+    deadlines = present or [s.deadline for s in seats]
+    return min(deadlines, default=None)

@@ -16,18 +16,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from peercet.settings import of_session
 from peercet.tables import Notification, OutgoingEmail, Registrant
-
-SCHEME_TZ = ZoneInfo("Europe/London")
 
 
 def session_tz(session: AsyncSession) -> ZoneInfo:
-    """Scheme time from the settings the session carries (web and worker sessions do)."""
-    tz: ZoneInfo = getattr(session.info.get("settings"), "timezone", SCHEME_TZ)
-    return tz
+    """Scheme time (TIMEZONE) from the settings the session carries: web, worker and
+    command line sessions all do (peercet.settings.of_session)."""
+    return of_session(session).timezone
 
 
-def scheme_time(at: datetime, tz: ZoneInfo = SCHEME_TZ) -> str:
+def scheme_time(at: datetime, tz: ZoneInfo) -> str:
     """A time as registrants read it, in scheme time."""
     local = at.astimezone(tz)
     return f"{local:%H:%M} {local.tzname()} on {local.day} {local:%B %Y}"
@@ -73,13 +72,11 @@ async def notify(
 
 
 def _absolute(session: AsyncSession, notice: Notice) -> Notice:
-    """A page's path ("/discussions/7") is no link in an email: put the site's base URL
-    (from the settings the web and worker sessions carry) in front of it."""
-    settings = session.info.get("settings")
-    base = getattr(settings, "base_url", None)
-    if not notice.link or not notice.link.startswith("/") or not base:
+    """A page's path ("/discussions/7") is no link in an email: put BASE_URL (from the
+    settings the web, worker and command line sessions carry) in front of it."""
+    if not notice.link or not notice.link.startswith("/"):
         return notice
-    return replace(notice, link=f"{base}{notice.link}")
+    return replace(notice, link=f"{of_session(session).base_url}{notice.link}")
 
 
 def send_email(

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from peercet.completions import in_cycle
 from peercet.errors import NotFound
 from peercet.tables import Completion, Course, Notification
 
@@ -60,16 +61,10 @@ async def completions_of(
 
 
 async def current_completion(
-    session: AsyncSession, registrant_id: int, course_id: int, cet_year: int
+    session: AsyncSession, registrant_id: int, course_id: int, cycle: str
 ) -> Completion | None:
-    completion: Completion | None = await session.scalar(
-        select(Completion).where(
-            Completion.registrant_id == registrant_id,
-            Completion.course_id == course_id,
-            Completion.cet_year == cet_year,
-        )
-    )
-    return completion
+    """The registrant's completion of the course in this cycle (rule 1: at most one)."""
+    return await in_cycle(session, registrant_id, course_id, cycle)
 
 
 def notification_frame(note: Notification) -> dict[str, Any]:

@@ -5,11 +5,15 @@ and PostgreSQL, accent- and case-insensitive, and free of JSON-in-SQL dialects.
 
 - `q`: every word must appear in the ref, title, summary or a competency; the word
   "interactive" means "an interactive course" (and "non-interactive" the opposite),
-  so searching "interactive" finds exactly the interactive courses.
+  so searching "interactive" finds exactly the interactive courses. Words that say
+  what every course is ("CET", "point(s)", "course(s)") narrow nothing and are
+  ignored: "Interactive CET" finds every interactive course, "CET" every course.
+  Punctuation around a word is not part of it ("glaucoma," is "glaucoma").
 - `profession`: courses a registrant of that profession may take (a therapeutic
   prescriber also sees optometrists' courses, a contact lens optician dispensing
   opticians').
-- `competency`: a course naming that competency (case-insensitive, whole name).
+- `competency`: a course naming that competency: a name from the competency list
+  (peercet.competencies, any case), else 400.
 - `interactive`: `true` or `false`.
 - `page`: from 1, `PAGE_SIZE` courses a page, ordered by ref.
 
@@ -23,6 +27,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from peercet import competencies
 from peercet.catalogue import PROFESSIONS, may_take
 from peercet.errors import BadInput
 from peercet.tables import Course
@@ -30,6 +35,9 @@ from peercet.tables import Course
 PAGE_SIZE = 20
 MAX_QUERY = 200
 INTERACTIVE_WORDS = {"interactive": True, "non-interactive": False, "noninteractive": False}
+# What every course in the catalogue is: a search for them narrows nothing.
+IGNORED_WORDS = frozenset({"cet", "point", "points", "course", "courses"})
+PUNCTUATION = ".,;:!?()[]{}\"'"
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,31 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+def read_profession(value: str) -> str | None:
+    """A profession filter (`profession=`); empty means any."""
+    profession = value.strip() or None
+    if profession is not None and profession not in PROFESSIONS:
+        problem = "'profession' must be one of " + ", ".join(PROFESSIONS)
+        raise BadInput(problem, "bad_query", "profession")
+    return profession
+
+
+def words(q: str) -> tuple[str, ...]:
+    """The words to match: folded, without surrounding punctuation or ignored words."""
+    folded = (fold(w).strip(PUNCTUATION) for w in q.split())
+    return tuple(w for w in folded if w and w not in IGNORED_WORDS)
+
+
+def _competency(value: str) -> str | None:
+    if not value:
+        return None
+    name = competencies.bundled().spelling(value)
+    if name is None:
+        problem = "'competency' must be a name from GET /api/competencies"
+        raise BadInput(problem, "bad_query", "competency")
+    return fold(name)
+
+
 def course_query(
     q: str = "",
     profession: str = "",
@@ -58,18 +91,10 @@ def course_query(
     q = q.strip()
     if len(q) > MAX_QUERY:
         raise BadInput(f"'q' must be at most {MAX_QUERY} characters", "bad_query", "q")
-    if profession.strip() and profession.strip() not in PROFESSIONS:
-        problem = "'profession' must be one of " + ", ".join(PROFESSIONS)
-        raise BadInput(problem, "bad_query", "profession")
+    chosen = read_profession(profession), _competency(competency.strip())
     if page < 1:
         raise BadInput("'page' must be a whole number from 1", "bad_query", "page")
-    return CourseQuery(
-        words=tuple(fold(w) for w in q.split()),
-        profession=profession.strip() or None,
-        competency=fold(competency.strip()) or None,
-        interactive=interactive,
-        page=page,
-    )
+    return CourseQuery(words(q), *chosen, interactive=interactive, page=page)
 
 
 @dataclass(frozen=True)

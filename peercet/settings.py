@@ -6,9 +6,21 @@ import os
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
-DEV_SECRET_KEY = "peercet-dev-key-do-not-use-in-production"
+from peercet.lifecycle import Cycles
+
+MAKE_A_KEY = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+NO_SECRET_KEYS = (
+    "SECRET_KEYS is not set: Peercet signs sessions, links and certificates with it and "
+    f"has no default. Make one with\n    export SECRET_KEYS=$({MAKE_A_KEY})\n"
+    "(or put SECRET_KEYS=... in .env); scripts/start makes one and keeps it in var/secret-key."
+)
+
+
+class MissingSecretKeys(SystemExit):
+    """Raised by `require_secret_keys`: the process exits non-zero with the message."""
 
 
 def _read_dotenv(path: Path) -> dict[str, str]:
@@ -32,8 +44,9 @@ def _split(value: str) -> list[str]:
 class Settings:
     database_url: str = "sqlite+aiosqlite:///var/peercet.db"
     redis_url: str = "redis://127.0.0.1:6379/0"
-    secret_keys: list[str] = field(default_factory=lambda: [DEV_SECRET_KEY])
+    secret_keys: list[str] = field(default_factory=list)
     allowed_origins: list[str] = field(default_factory=list)
+    trusted_proxies: list[str] = field(default_factory=list)  # whose X-Forwarded-* we believe
     smtp_url: str | None = None
     upload_dir: Path = Path("var/uploads")
     outbox_dir: Path = Path("var/outbox")
@@ -43,14 +56,22 @@ class Settings:
     upload_time: time = time(9, 0)
     provider_name: str = "Peercet CET"
     mail_from: str = "Peercet <no-reply@peercet.invalid>"
-
-    @property
-    def uses_dev_key(self) -> bool:
-        return DEV_SECRET_KEY in self.secret_keys
+    # each registrant's budget of WebSocket frames, across web processes (web.limits)
+    frame_rate: float = 10.0
+    frame_burst: float = 40.0
+    # failed attempts at one course's exam allowed in any 24 hours (peercet.attempts)
+    exam_attempts: int = 2
+    cycles: Cycles = field(default_factory=Cycles)
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def _at_least_one(value: str, name: str) -> int:
+    if not (value.isascii() and value.isdigit()) or int(value) < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")
+    return int(value)
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -58,8 +79,6 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     if environ is None:
         environ = {**_read_dotenv(Path(".env")), **os.environ}
     keys = _split(environ.get("SECRET_KEYS", ""))
-    if not keys:
-        keys = [DEV_SECRET_KEY]
     port = environ.get("PORT", "8000")
     host = environ.get("HOST", "127.0.0.1")
     base_url = environ.get("BASE_URL", f"http://{host}:{port}")
@@ -68,6 +87,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         redis_url=environ.get("REDIS_URL", Settings.redis_url),
         secret_keys=keys,
         allowed_origins=_split(environ.get("ALLOWED_ORIGINS", "")),
+        trusted_proxies=_split(environ.get("TRUSTED_PROXIES", "")),
         smtp_url=environ.get("SMTP_URL") or None,
         upload_dir=Path(environ.get("UPLOAD_DIR", "var/uploads")),
         outbox_dir=Path(environ.get("OUTBOX_DIR", "var/outbox")),
@@ -76,4 +96,31 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         upload_time=time.fromisoformat(environ.get("UPLOAD_TIME", "09:00")),
         provider_name=environ.get("PROVIDER_NAME", Settings.provider_name),
         mail_from=environ.get("MAIL_FROM", Settings.mail_from),
+        frame_rate=float(environ.get("FRAME_RATE", Settings.frame_rate)),
+        frame_burst=float(environ.get("FRAME_BURST", Settings.frame_burst)),
+        exam_attempts=_at_least_one(environ.get("EXAM_ATTEMPTS", "2").strip(), "EXAM_ATTEMPTS"),
+        cycles=_cycles(environ),
     )
+
+
+def _cycles(environ: dict[str, str]) -> Cycles:
+    first, years = environ.get("CYCLE_FIRST_YEAR", "2025"), environ.get("CYCLE_YEARS", "3")
+    if not (first.isascii() and first.isdigit() and years.isascii() and years.isdigit()):
+        raise ValueError("CYCLE_FIRST_YEAR and CYCLE_YEARS must be whole numbers")
+    if int(years) < 1:
+        raise ValueError("CYCLE_YEARS must be at least 1")
+    return Cycles(int(first), int(years))
+
+
+def of_session(session: Any) -> Settings:
+    """The settings a session carries (`session_factory(engine, info={"settings": ...})`,
+    as web, worker and CLI make them); the defaults for a bare session (unit tests)."""
+    settings = session.info.get("settings")
+    return settings if isinstance(settings, Settings) else Settings()
+
+
+def require_secret_keys(settings: Settings) -> Settings:
+    """`web`, `worker` and the commands that sign refuse to run without SECRET_KEYS."""
+    if not settings.secret_keys:
+        raise MissingSecretKeys(NO_SECRET_KEYS)
+    return settings

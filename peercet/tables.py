@@ -122,17 +122,28 @@ class ExamAttempt(Base):
 
 
 class Completion(Base):
-    """One registrant's result for one course in one CET year."""
+    """One registrant's result for one course in one cycle (rule 1): `cycle` is the label
+    of the cycle of `cet_year` ("2025-2027"). `legacy_repeat` is 0 for every completion since
+    migration 0005; 1, 2... only for a second or third completion of a course in one cycle
+    made before once-per-cycle (kept: their points were earned and may be uploaded)."""
 
     __tablename__ = "completions"
     __table_args__ = (
-        UniqueConstraint("registrant_id", "course_id", "cet_year"),
+        UniqueConstraint(
+            "registrant_id",
+            "course_id",
+            "cycle",
+            "legacy_repeat",
+            name="uq_completions_once_per_cycle",
+        ),
         Index("ix_completions_state_deadline", "state", "deadline"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     registrant_id: Mapped[int] = _fk("registrants.id", index=True)
     course_id: Mapped[int] = _fk("courses.id", index=True)
     cet_year: Mapped[int]
+    cycle: Mapped[str] = mapped_column(String(20))
+    legacy_repeat: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     state: Mapped[str] = mapped_column(String(32))
     passed_at: Mapped[datetime]
     deadline: Mapped[datetime]
@@ -163,6 +174,8 @@ class PointRecord(Base):
 
 class Invitation(Base):
     __tablename__ = "invitations"
+    # the expiry sweep looks for pending invitations due (matching.invitations.expire_due)
+    __table_args__ = (Index("ix_invitations_state_expires_at", "state", "expires_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     completion_id: Mapped[int] = _fk("completions.id", index=True)
     # each looked up when the invitee chooses to discuss (matching.invitations)
@@ -173,6 +186,7 @@ class Invitation(Base):
     )
     state: Mapped[str] = mapped_column(String(20), default="pending")
     created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]  # matching.invitation_rules.expires_at
     ended_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
@@ -246,6 +260,23 @@ class Report(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(default=None)
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("registrants.id"), default=None)
     outcome: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class Dispute(Base):
+    """A participant's "my peer did not take part", with why, and a moderator's decision
+    (one per discussion: the decision is taken only while the discussion is disputed)."""
+
+    __tablename__ = "disputes"
+    __table_args__ = (UniqueConstraint("discussion_id", "disputer_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    discussion_id: Mapped[int] = _fk("discussions.id", index=True)
+    disputer_id: Mapped[int] = _fk("registrants.id")
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("registrants.id"), default=None)
+    award: Mapped[bool | None] = mapped_column(default=None)
+    decision_reason: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class Notification(Base):

@@ -222,7 +222,7 @@ async def _rows(session: AsyncSession, ids: list[int]) -> list[tuple[goc.UploadR
         # claimed rows are completed, each with its point record (rule 6): the points
         # awarded are uploaded, not what the course is worth today (rule 9)
         assert done is not None and points is not None, f"completion {cid} has no points"
-        row = goc.UploadRow(number, name, ref, points, kind, done, comps)
+        row = goc.UploadRow(number, name, ref, points, kind, done, comps, year)
         out.append((row, _Note(_Who(rid, email, name), cid, title, year)))
     return out
 
@@ -237,7 +237,7 @@ def _uploaded(row: goc.UploadRow, note: _Note, settings: Settings, now: datetime
         body=(
             f"Your CET for {row.course_ref} {note.title} ({row.points} {kind} point(s)) was "
             f"uploaded to the GOC on {day}. The points are pending in your MyGOC account: "
-            f"accept them there before 31 December {max(note.cet_year, local.year)}."
+            f"accept them there by midnight on 31 December {max(note.cet_year, local.year)}."
         ),
         link=f"{settings.base_url}/account/completions/{note.completion_id}",
         dedupe_key=f"uploaded:{note.completion_id}",

@@ -99,7 +99,7 @@ async def load(
             else course_ids[args.courses + (i - args.waiting) // 2]
         )
         rows.append({
-            "registrant_id": rid, "course_id": course, "cet_year": 2026,
+            "registrant_id": rid, "course_id": course, "cet_year": 2026, "cycle": "2025-2027",
             "state": "seeking_peer" if seeking else "awaiting_choice", "passed_at": passed_at,
             "deadline": passed_at + timedelta(days=14), "fallback": False,
             "queued_at": passed_at if seeking else None,

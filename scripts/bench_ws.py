@@ -114,7 +114,7 @@ async def seed(url: str, pairs: int) -> list[tuple[int, int, int]]:
         )  # fmt: skip
         await conn.execute(
             insert(Completion),
-            [{"registrant_id": r, "course_id": course_id, "cet_year": 2026,
+            [{"registrant_id": r, "course_id": course_id, "cet_year": 2026, "cycle": "2025-2027",
               "state": "in_discussion", "passed_at": now, "deadline": now + timedelta(days=14),
               "fallback": False, "discussion_id": dids[i // 2]}
              for i, r in enumerate(rids)],
@@ -409,7 +409,7 @@ def main() -> None:
     args = parser.parse_args()
     os.sched_setaffinity(0, CLIENT_CPU)
     resource.setrlimit(resource.RLIMIT_NOFILE, (20000, 20000))
-    extra = ["--ws-max-size", "65536"]  # as in the Procfile
+    extra = ["--ws-max-size", "1048576"]  # as in the Procfile
     extra += [] if args.deflate else ["--ws-per-message-deflate", "false"]
     COMPRESSION[0] = "deflate" if args.deflate else None
     env = {"PEERCET_GC_TUNE": "0"} if args.no_gc_tune else {}

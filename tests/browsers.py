@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from weakref import WeakKeyDictionary
 
 from playwright.async_api import Browser as AsyncBrowser
+from playwright.async_api import ConsoleMessage as AsyncConsoleMessage
+from playwright.async_api import Page as AsyncPage
 from playwright.async_api import async_playwright
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 # Without the background-networking flags Chromium keeps trying this closed network.
@@ -35,3 +38,24 @@ async def async_chromium() -> AsyncIterator[AsyncBrowser]:
             yield browser
         finally:
             await browser.close()
+
+
+_violations: WeakKeyDictionary[Page | AsyncPage, list[str]] = WeakKeyDictionary()
+
+
+def watch_csp(page: Page | AsyncPage) -> list[str]:
+    """Collect what the page's Content-Security-Policy blocks, as Chromium reports it on
+    the console ("Refused to ... because it violates the following Content Security
+    Policy directive"), across navigations; the list grows as the page runs."""
+    seen = _violations.setdefault(page, [])
+
+    def console(message: ConsoleMessage | AsyncConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            seen.append(message.text)
+
+    page.on("console", console)
+    return seen
+
+
+def csp_violations(page: Page | AsyncPage) -> list[str]:
+    return _violations.get(page, [])

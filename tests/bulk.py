@@ -58,6 +58,7 @@ async def completions(
             "registrant_id": rid,
             "course_id": course_id,
             "cet_year": lifecycle.cet_year(passed_at, tz),
+            "cycle": lifecycle.Cycles().label(lifecycle.cet_year(passed_at, tz)),
             "state": state.value,
             "passed_at": passed_at,
             "deadline": lifecycle.deadline(passed_at, tz),

@@ -105,9 +105,15 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def started(redis_url: str, tmp: Path, timeout: float = 40.0) -> Iterator[Service]:
+def started(
+    redis_url: str, tmp: Path, timeout: float = 40.0, key_file: Path | None = None
+) -> Iterator[Service]:
+    """`scripts/start` serving; with `key_file`, no SECRET_KEYS: the script's own key."""
     port = free_port()
     env = start_environment(redis_url, tmp, port)
+    if key_file is not None:
+        del env["SECRET_KEYS"]
+        env["SECRET_KEY_FILE"] = str(key_file)
     log = tmp / "service.log"
     base = f"http://127.0.0.1:{port}"
     with log.open("wb") as out:

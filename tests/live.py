@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -44,8 +44,9 @@ TIMEOUT = 10.0
 def serve(settings: Settings, clock: Clock | None = None) -> Iterator[str]:
     """The app under uvicorn in a thread, on a free port; yields its http:// base."""
     port = free_port()
+    here = replace(settings, base_url=f"http://127.0.0.1:{port}")  # its origin is allowed
     config = uvicorn.Config(
-        create_app(settings, clock), host="127.0.0.1", port=port, log_level="warning"
+        create_app(here, clock), host="127.0.0.1", port=port, log_level="warning"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -68,6 +69,8 @@ def environment(settings: Settings, port: int) -> dict[str, str]:
         "DATABASE_URL": settings.database_url,
         "REDIS_URL": settings.redis_url,
         "SECRET_KEYS": ",".join(settings.secret_keys),
+        "FRAME_RATE": str(settings.frame_rate),
+        "FRAME_BURST": str(settings.frame_burst),
         "PORT": str(port),
     }
 

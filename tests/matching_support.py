@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from matching.invitations import Target, invite
 from matching.pairing import Matcher
 from peercet import keys
 from peercet.clock import FixedClock
@@ -80,6 +81,17 @@ class World:
     def matched(self, registrant_id: int) -> list[int]:
         frames = self.published.sent[keys.registrant_channel(registrant_id)]
         return [fr["discussion"] for fr in frames if fr["type"] == "matched"]
+
+    async def invite(self, completion_id: int, target: Target) -> int:
+        """What the invitation endpoint does: act, commit, then the after-commit step."""
+        async with transaction(self.sessions) as session:
+            completion = await session.get_one(Completion, completion_id)
+            inviter = await session.get_one(Registrant, completion.registrant_id)
+            invitation, outcome = await invite(
+                session, inviter, completion, target, self.clock.now()
+            )
+        await self.effects(outcome)
+        return invitation.id
 
 
 async def choose_and_sync(

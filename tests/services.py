@@ -25,11 +25,22 @@ DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 ROOT = Path(__file__).resolve().parent.parent  # the checkout
 
 
+TEST_SECRET_KEYS = "test-process-key-new,test-process-key-old"
+
+
 def run_peercet(
-    database_url: str, redis_url: str, *args: str, ok: bool = True
+    database_url: str,
+    redis_url: str,
+    *args: str,
+    ok: bool = True,
+    env: dict[str, str] | None = None,
 ) -> tuple[dict[str, Any], str]:
-    """`peercet ARGS` in a process of its own: its last line (JSON) and its stderr."""
-    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url}
+    """`peercet ARGS` in a process of its own (with a signing key unless `env` says
+    otherwise): its last line (JSON) and its stderr."""
+    env = {"SECRET_KEYS": TEST_SECRET_KEYS, **os.environ, **(env or {})} | {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+    }
     proc = subprocess.run(
         [sys.executable, "-m", "peercet.cli", *args], env=env, capture_output=True, text=True
     )

@@ -29,6 +29,9 @@ def test_search_by_keyword_profession_competency_and_interactive(settings: Setti
         assert refs(client.get("/api/courses?q=interactive")) == {glaucoma, lenses}
         assert refs(client.get("/api/courses?q=non-interactive")) == {frames}
         assert refs(client.get("/api/courses?q=interactive+lens")) == {lenses}
+        assert refs(client.get("/api/courses?q=Interactive+CET")) == {glaucoma, lenses}
+        assert refs(client.get("/api/courses?q=interactive%20GLAUCOMA")) == {glaucoma}
+        assert refs(client.get("/api/courses?q=interactive+frame")) == set()
         assert refs(client.get("/api/courses?interactive=true")) == {glaucoma, lenses}
         assert refs(client.get("/api/courses?interactive=false")) == {frames}
         assert refs(client.get("/api/courses?competency=contact%20LENSES")) == {lenses}
@@ -73,7 +76,7 @@ def test_pages_of_twenty_with_a_next_url(settings: Settings) -> None:
 def test_a_bad_query_is_400(settings: Settings) -> None:
     with app_client(settings) as client:
         for query in ["page=0", "page=x", "interactive=maybe", "profession=astronaut",
-                      "q=" + "x" * 201]:  # fmt: skip
+                      "q=" + "x" * 201, "competency=Refraction", "competency=lenses"]:  # fmt: skip
             response = client.get(f"/api/courses?{query}")
             assert response.status_code == 400 and error_code(response) == "bad_query"
             assert response.json()["error"]["message"]

@@ -85,3 +85,29 @@ async def test_dual_validation_over_http_pushes_validation_and_completion(
                 assert done["completion"]["points"]["interactive"] == 1
                 await a.say(p.discussion, "after", "too late")
                 assert (await a.expect("error"))["code"] == "discussion_closed"
+
+
+async def test_reports_are_limited_per_registrant_per_hour(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """10 reports in any hour (peercet.quota.REPORTS); a refused or failed report does
+    not count; the limit is the reporter's alone; an hour after the first, a place frees."""
+    p = await pair(sessions)
+    clock = FixedClock(f.T0 + timedelta(days=1))
+    url = f"/api/discussions/{p.discussion}/reports"
+    with serve(settings, clock) as base:
+        async with http(base, settings, p.a, clock) as a, http(base, settings, p.b, clock) as b:
+            for i in range(10):
+                unknown = await a.post(url, json={"reason": "which?", "seq": 999})
+                assert unknown.status_code == 400  # filed nothing: does not count
+                assert (await a.post(url, json={"reason": f"report {i}"})).status_code == 201
+                clock.advance(timedelta(minutes=5))  # the tenth at 45 minutes
+            refused = await a.post(url, json={"reason": "one more"})  # at 50 minutes
+            assert refused.status_code == 429
+            assert refused.json()["error"]["code"] == "rate_limited"
+            assert refused.headers["retry-after"] == "600"
+            assert (await b.post(url, json={"reason": "the peer's own"})).status_code == 201
+            clock.advance(timedelta(minutes=10))  # an hour after the first
+            assert (await a.post(url, json={"reason": "next hour"})).status_code == 201
+            again = await a.post(url, json={"reason": "and another"})
+            assert again.status_code == 429 and again.headers["retry-after"] == "300"

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from redis import Redis
+from sqlalchemy import update
 from starlette.testclient import TestClient
 
 from peercet import keys
@@ -16,8 +18,9 @@ from peercet.completions import choose
 from peercet.db import create_engine, session_factory, transaction
 from peercet.lifecycle import DISCUSSION_WINDOW, Mode
 from peercet.settings import Settings
+from peercet.tables import Course, Registrant
 from tests import factories as f
-from tests.matching_support import passed
+from tests.matching_support import passed, quick_registrant
 from web.app import create_app
 
 
@@ -46,9 +49,14 @@ async def _setup(database_url: str) -> Setup:
 
 
 @pytest.fixture
-def client_and(settings: Settings) -> Iterator[tuple[TestClient, Setup]]:
+def clock() -> FixedClock:
+    return FixedClock(f.T0)
+
+
+@pytest.fixture
+def client_and(settings: Settings, clock: FixedClock) -> Iterator[tuple[TestClient, Setup]]:
     setup = asyncio.run(_setup(settings.database_url))
-    app = create_app(settings, FixedClock(f.T0))
+    app = create_app(settings, clock)
     with TestClient(app) as client:
         response = client.post(
             "/api/session", json={"email": setup.email, "password": "correct-horse-1"}
@@ -123,3 +131,87 @@ def test_signed_out_is_401(client_and: tuple[TestClient, Setup]) -> None:
     client.delete("/api/session")
     client.cookies.clear()
     assert client.get(f"/api/completions/{s.waiting}/waiting").status_code == 401
+
+
+async def _others(database_url: str, course_id: int) -> dict[str, dict[str, str]]:
+    """Colleagues of every kind: one with an account, one already waiting for the course,
+    one whose profession cannot take it; and addresses nobody has."""
+    engine = create_engine(database_url)
+    try:
+        async with transaction(session_factory(engine)) as session:
+            course = await session.get_one(Course, course_id)
+            known = await quick_registrant(session)
+            waiting = await passed(session, course)
+            await choose(session, waiting, course, Mode.INTERACTIVE, f.T0)
+            waiter = await session.get_one(Registrant, waiting.registrant_id)
+            other = await quick_registrant(session)
+            other.profession = "contact_lens_optician"
+            await session.execute(
+                update(Course).where(Course.id == course_id).values(professions=["optometrist"])
+            )
+            return {
+                "unknown email": {"email": "nobody@example.test"},
+                "unknown GOC number": {"goc_number": "07-77777"},
+                "known email": {"email": known.email.upper()},
+                "known GOC number": {"goc_number": f" {known.goc_number} "},
+                "not for their profession": {"goc_number": other.goc_number},
+                "already waiting": {"email": waiter.email},  # last: it pairs
+            }
+    finally:
+        await engine.dispose()
+
+
+def test_the_answer_is_the_same_whatever_the_address(
+    client_and: tuple[TestClient, Setup], settings: Settings
+) -> None:
+    client, s = client_and
+    targets = asyncio.run(_others(settings.database_url, s.course_id))
+    url = f"/api/completions/{s.waiting}/invitations"
+    shapes = set()
+    for name, body in targets.items():
+        response = client.post(url, json=body)
+        assert response.status_code == 201, name
+        answer = response.json()
+        shapes.add((tuple(sorted(answer)), answer["state"], answer["expires_at"]))
+        if name != "already waiting":
+            assert client.delete(f"{url}/{answer['id']}").status_code == 204
+    assert shapes == {
+        (
+            ("completion_id", "created_at", "email", "expires_at", "goc_number", "id", "state"),
+            "pending",
+            (f.T0 + timedelta(hours=72)).isoformat(),
+        )
+    }
+    # the one already waiting was paired after the answer, not in it
+    assert client.get(f"/api/completions/{s.waiting}").json()["state"] == "in_discussion"
+
+
+def test_inviting_oneself_by_goc_number_however_written_is_400(
+    client_and: tuple[TestClient, Setup],
+) -> None:
+    client, s = client_and
+    me = client.get("/api/me").json()["registrant"]["goc_number"]
+    for written in (me, f"  {me} ", me.replace("-", " - ")):
+        response = client.post(
+            f"/api/completions/{s.waiting}/invitations", json={"goc_number": written}
+        )
+        assert response.status_code == 400 and response.json()["error"]["code"] == (
+            "self_invitation"
+        )
+
+
+def test_at_most_ten_invitations_in_24_hours(
+    client_and: tuple[TestClient, Setup], clock: FixedClock
+) -> None:
+    client, s = client_and
+    url = f"/api/completions/{s.waiting}/invitations"
+    for n in range(10):
+        clock.at = f.T0 + timedelta(hours=n)
+        created = client.post(url, json={"email": f"colleague{n}@example.test"})
+        assert created.status_code == 201
+        assert client.delete(f"{url}/{created.json()['id']}").status_code == 204
+    refused = client.post(url, json={"email": "one-more@example.test"})
+    assert refused.status_code == 429 and refused.json()["error"]["code"] == "rate_limited"
+    assert refused.headers["retry-after"] == str(15 * 3600)  # the first ages out at T0+24h
+    clock.at = f.T0 + timedelta(hours=24)
+    assert client.post(url, json={"email": "one-more@example.test"}).status_code == 201

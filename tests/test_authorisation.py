@@ -89,6 +89,7 @@ C = "/api/completions/{completion}"
 M = "/api/moderation"
 REPLY = {"peer_took_part": True, "reflection": "We both did"}
 VOID = {"outcome": "void", "reason": "testing"}
+AWARD = {"award": True, "reason": "read the transcript"}
 CASES = [
     Case("GET", "/healthz", (200, 200, 200, 200)),
     # Registrants and session
@@ -127,6 +128,8 @@ CASES = [
     Case("GET", f"{M}/audit", (401, 403, 403, 200)),
     Case("POST", f"{M}/discussions/{{discussion}}/notices", (401, 403, 403, 201), {"body": "Hi"}),
     Case("POST", f"{M}/reports/{{report}}/resolve", (401, 403, 403, 200), {"outcome": "ok"}),
+    # (the discussion is open, not disputed: a moderator's decision is 409 not_disputed)
+    Case("POST", f"{M}/discussions/{{discussion}}/decision", (401, 403, 403, 409), AWARD),
     Case("POST", f"{M}/discussions/{{discussion}}/close", (401, 403, 403, 200), VOID),
     # Last: signing out ends every session of the account, these cookies included
     Case("DELETE", "/api/session", (204, 204, 204, 204)),
@@ -200,6 +203,7 @@ def test_the_table_covers_every_endpoint_of_the_contract() -> None:
         ("GET", f"{M}/discussions/{{discussion}}"),
         ("POST", f"{M}/discussions/{{discussion}}/notices"),
         ("POST", f"{M}/discussions/{{discussion}}/close"), ("GET", f"{M}/at-risk"),
+        ("POST", f"{M}/discussions/{{discussion}}/decision"),
         ("GET", f"{M}/audit"), ("GET", "/healthz"),
     }  # fmt: skip
     assert documented <= {(c.method, c.path) for c in CASES}

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peercet import demo
 from peercet.settings import Settings
 from tests import factories as f
-from tests.browsers import chromium
+from tests.browsers import chromium, watch_csp
 from tests.services import free_port
 from tests.web_helpers import run_db
 from web.app import create_app
@@ -80,12 +80,18 @@ def register_sign_out_and_in(page: Page, base: str) -> None:
 
 def search_and_pass(page: Page, base: str) -> None:
     page.goto(f"{base}/courses")
-    page.get_by_label("Keywords").fill("interactive glaucoma")
+    competency = page.get_by_label("Competency")  # a choice from an optometrist's list
+    expect(competency.locator("option", has_text="Ocular disease")).to_have_count(1)
+    expect(competency.locator("option", has_text="Low vision")).to_have_count(0)
+    competency.select_option("Ocular disease")
+    page.get_by_label("Keywords").fill("Interactive CET glaucoma")
     page.get_by_role("button", name="Search").click()
     results = page.get_by_role("list", name="Courses found").get_by_role("listitem")
     expect(results).to_have_count(1)
     expect(results.first.locator(".badge.interactive")).to_have_text("Interactive")
+    expect(page.get_by_label("Competency")).to_have_value("Ocular disease")
     results.first.get_by_role("link").click()
+    expect(page.locator("#attempts")).to_contain_text("Attempts left: 2.")
     questions = page.locator("form.exam fieldset")
     for i, answer in enumerate(right_answers()):
         questions.nth(i).locator(f'input[value="{answer}"]').check()
@@ -112,9 +118,19 @@ def choose_and_download(page: Page, tmp: Path) -> None:
 
 
 def test_a_registrant_does_it_all_in_a_real_browser(served: str, tmp_path: Path) -> None:
+    """... under the Content-Security-Policy: no page needs anything it blocks."""
     with chromium() as browser:
         page = browser.new_context(accept_downloads=True).new_page()
         page.set_default_timeout(10_000)
+        blocked = watch_csp(page)
         register_sign_out_and_in(page, served)
         search_and_pass(page, served)
         choose_and_download(page, tmp_path)
+        page.goto(f"{served}/courses")  # the live socket of the site's pages
+        expect(page.locator("body")).to_be_visible()
+        assert blocked == []
+        inline = "() => { const s = document.createElement('script');"
+        with page.expect_console_message(lambda m: "Content Security Policy" in m.text):
+            page.evaluate(inline + " s.textContent = 'window.ran = 1'; document.body.append(s); }")
+        assert page.evaluate("() => window.ran") is None  # the policy holds ...
+        assert any("script-src" in text for text in blocked)  # ... and is reported

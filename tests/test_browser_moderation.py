@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peercet.settings import Settings
 from tests import factories as f
-from tests.browsers import chromium
+from tests.browsers import chromium, csp_violations, watch_csp
 from tests.live import cookie, serve
 from tests.web_helpers import run_db
 
@@ -56,6 +56,7 @@ def signed_in(browser: Browser, base: str, settings: Settings, rid: int) -> Page
     context.add_cookies([{"name": name, "value": token, "url": base}])
     page = context.new_page()
     page.set_default_timeout(10_000)
+    watch_csp(page)
     return page
 
 
@@ -121,3 +122,5 @@ def test_a_moderator_watches_steps_in_and_voids(
         expect(rows).to_contain_text("Registrants asked to start again")
         expect(rows).to_contain_text("resolve_report")
         expect(rows).to_contain_text("notice")
+        for page in (mod, alice, bob):  # every page worked under its CSP
+            assert csp_violations(page) == []

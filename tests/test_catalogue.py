@@ -52,12 +52,42 @@ def with_(**changes: Any) -> dict[str, Any]:
          "question 1: 'answer' must be the index of one of the options"),
         (with_(pass_mark=2), "'pass_mark' must be between 1 and the number of questions"),
         ("not a course", "course 1: must be an object"),
+        (with_(competencies=["Clinical management"]),
+         "course 1 (C-10001): competency 'Clinical management' is not in the competency list "
+         "of optometrist"),
+        (with_(professions=["dispensing_optician"]),  # an optometrists' competency
+         "competency 'Ocular disease' is not in the competency list of dispensing_optician"),
+        (with_(professions=["contact_lens_optician"]),  # a CLO has DOs' list, not optometrists'
+         "competency 'Ocular disease' is not in the competency list of contact_lens_optician"),
+        (with_(professions=["optometrist"], competencies=["Prescribing safely"]),  # a specialty's
+         "competency 'Prescribing safely' is not in the competency list of optometrist"),
+        (with_(competencies="Ocular disease"), "'competencies' must be a list of non-empty"),
     ],
 )  # fmt: skip
 def test_a_bad_course_is_named_with_its_field(course: Any, message: str) -> None:
     with pytest.raises(BadInput) as error:
         check_catalogue([GOOD | {"ref": "C-99999"}, course])
     assert message.replace("course 1", "course 2") in error.value.message
+
+
+@pytest.mark.parametrize(
+    ("professions", "given", "stored"),
+    [
+        (["optometrist"], ["ocular  DISEASE"], ["Ocular disease"]),  # spelt as the list has it
+        (["therapeutic_prescriber"], ["Binocular vision", "Prescribing safely"],
+         ["Binocular vision", "Prescribing safely"]),  # an optometrist's and its own
+        (["contact_lens_optician"], ["Low vision", "Contact lens fitting"],
+         ["Low vision", "Contact lens fitting"]),  # a dispensing optician's and its own
+        (["dispensing_optician", "optometrist"], ["Low vision", "Ocular disease"],
+         ["Low vision", "Ocular disease"]),  # each from the list of one of its professions
+        (["optometrist"], [], []),
+    ],
+)  # fmt: skip
+def test_competencies_are_names_from_the_lists_of_the_courses_professions(
+    professions: list[str], given: list[str], stored: list[str]
+) -> None:
+    [course] = check_catalogue([with_(professions=professions, competencies=given)])
+    assert course.competencies == stored
 
 
 @pytest.mark.parametrize("ref", ["C-12345", "OPT-101", "c-12345", "CET.2026_07", "X"])
@@ -122,9 +152,12 @@ async def test_import_is_idempotent_and_updates_by_ref(
         assert await session.scalar(select(func.count()).select_from(ExamQuestion)) == 2
 
 
-async def test_a_bad_file_loads_nothing(sessions: async_sessionmaker[AsyncSession]) -> None:
+@pytest.mark.parametrize("bad", [with_(points=-1), with_(competencies=["Refraction"])])
+async def test_a_bad_file_loads_nothing(
+    sessions: async_sessionmaker[AsyncSession], bad: dict[str, Any]
+) -> None:
     with pytest.raises(BadInput):
         async with sessions() as session, session.begin():
-            await import_catalogue(session, [with_(ref="C-10003"), with_(points=-1)], f.T0)
+            await import_catalogue(session, [with_(ref="C-10003"), bad], f.T0)
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Course)) == 0

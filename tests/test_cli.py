@@ -47,10 +47,16 @@ def test_commands_are_idempotent_and_end_with_json(database_url: str, tmp_path: 
 
 def test_courses_import_names_the_bad_course_and_field(database_url: str, tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps([{"ref": "C-00001", "title": "T", "points": "one"}]))
+    unlisted = {
+        "ref": "C-00002", "title": "T", "summary": "", "professions": ["dispensing_optician"],
+        "competencies": ["Low vision", "Ocular disease"], "points": 1, "interactive": False,
+        "questions": [{"text": "Q?", "options": ["a", "b"], "answer": 0}], "pass_mark": 1,
+    }  # fmt: skip
+    bad.write_text(json.dumps([{"ref": "C-00001", "title": "T", "points": "one"}, unlisted]))
     result, stderr = peercet(database_url, "courses", "import", str(bad), ok=False)
     assert result["error"]["code"] == "bad_catalogue"
     assert "course 1 (C-00001): 'points'" in stderr
+    assert "course 2 (C-00002): competency 'Ocular disease' is not in the competency" in stderr
     missing, _ = peercet(database_url, "courses", "import", str(tmp_path / "nope.json"), ok=False)
     assert "cannot read" in missing["error"]["message"]
 

@@ -7,7 +7,20 @@ import json
 import pytest
 
 from discussion import rules
-from discussion.frames import MAX_BODY, MAX_FRAME, FrameError, Join, Leave, Ping, Say, Typing, parse
+from discussion.frames import (
+    MAX_BODY,
+    MAX_FRAME,
+    FrameError,
+    Join,
+    Leave,
+    Ping,
+    Say,
+    Typing,
+    clean,
+    dumps,
+    parse,
+)
+from tests.hostile_frames import TEXT_FRAMES
 
 
 @pytest.mark.parametrize(
@@ -39,17 +52,15 @@ def test_taking_part_means_every_prompt(
         ("open", {1: True, 2: True}, {1}, True, "already_validated"),
         ("closed", {1: True, 2: True}, set(), True, "discussion_closed"),
         ("completed", {1: True, 2: True}, {2}, True, "discussion_closed"),
+        ("disputed", {1: True, 2: True}, {2}, True, None),  # the other may still validate
+        ("disputed", {1: True, 2: True}, {2}, False, None),  # ... or dispute back
+        ("disputed", {1: True, 2: True}, {1, 2}, True, "already_validated"),  # the disputer
     ],
 )
 def test_when_a_validation_is_allowed(
     state: str, took: dict[int, bool], validated: set[int], peer_took_part: bool, code: str | None
 ) -> None:
     assert rules.check_validation(state, 1, took, validated, peer_took_part).code == code
-
-
-def test_the_second_validation_completes() -> None:
-    assert not rules.completes({1}, {1, 2})
-    assert rules.completes({1, 2}, {1, 2})
 
 
 def test_the_token_bucket_allows_bursts_then_the_rate() -> None:
@@ -110,6 +121,26 @@ def test_bad_frames_are_refused_with_a_code(text: str, code: str, cmid: str | No
         parse(text)
     assert (refused.value.code, refused.value.client_msg_id) == (code, cmid)
     assert refused.value.frame()["type"] == "error"
+
+
+@pytest.mark.parametrize(("text", "code"), TEXT_FRAMES)
+def test_every_hostile_frame_is_refused_with_an_error_frame(text: str, code: str) -> None:
+    """Not JSON, nested 10,000 deep, NUL or lone surrogates, wrong types, too large:
+    a FrameError (never RecursionError or another exception), whose frame is JSON."""
+    with pytest.raises(FrameError) as refused:
+        parse(text)
+    assert refused.value.code == code
+    answer = refused.value.frame()
+    assert answer["type"] == "error" and len(dumps(answer)) < 300
+    assert all(clean(v) if isinstance(v, str) else isinstance(v, int) for v in answer.values())
+
+
+@pytest.mark.parametrize(
+    "body", ["naïve café", "\U0001f600 paired surrogates", "tab\tand\nnewline", "x" * MAX_BODY]
+)
+def test_text_that_a_database_stores_is_accepted(body: str) -> None:
+    text = frame(type="say", discussion=1, client_msg_id="ü-1", body=body)
+    assert parse(text) == Say(1, "ü-1", body, None)
 
 
 def test_a_body_of_the_maximum_is_accepted_however_its_json_is_written() -> None:

@@ -1,4 +1,5 @@
-"""Exams against real databases: marking, and two passes at once making one completion."""
+"""Exams against real databases: marking, two passes at once making one completion, and
+attempts at once kept within the limit."""
 
 from __future__ import annotations
 
@@ -35,6 +36,27 @@ async def test_two_passes_at_once_make_one_completion(
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Completion)) == 1
         assert await session.scalar(select(func.count()).select_from(ExamAttempt)) == 4
+
+
+async def test_failures_at_once_never_exceed_the_limit(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Rule 1: two (here six) attempts at once by one registrant cannot both take the last
+    attempt left; the refused ones are neither marked nor stored."""
+    async with sessions() as session, session.begin():
+        who = await f.registrant(session)
+        course = await f.course(session)
+    res = Resources(settings, sessions.kw["bind"], sessions, None,  # type: ignore[arg-type]
+                    Effects(MemoryPublisher()), FixedClock(f.T0), {})  # fmt: skip
+    results = await asyncio.gather(
+        *(attempt(res, who, course.ref, {}) for _ in range(6)), return_exceptions=True
+    )
+    refused = [r for r in results if isinstance(r, exams.AttemptsExhausted)]
+    marked = [r for r in results if isinstance(r, exams.AttemptResult)]
+    assert (len(refused), len(marked)) == (4, 2)
+    assert sorted(r.allowance.attempts_left for r in marked) == [0, 1]
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(ExamAttempt)) == 2
 
 
 def test_marking_counts_right_answers_only() -> None:

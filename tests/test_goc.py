@@ -19,6 +19,7 @@ def _row(**kw: object) -> goc.UploadRow:
         "point_type": "interactive",
         "completed_at": datetime(2026, 3, 2, 10, 0, tzinfo=UTC),
         "competencies": ["Communication", "Clinical practice"],
+        "cet_year": 2026,
     }
     values.update(kw)
     return goc.UploadRow(**values)  # type: ignore[arg-type]
@@ -27,11 +28,11 @@ def _row(**kw: object) -> goc.UploadRow:
 def test_the_file_has_the_exact_header_and_one_row_per_completion() -> None:
     text = goc.render([_row(), _row(point_type="non_interactive", points=2)], "Peercet CET", LONDON)
     assert text.splitlines() == [
-        "goc_number,name,course_ref,points,point_type,completed_on,competencies,provider",
+        "goc_number,name,course_ref,points,point_type,completed_on,competencies,provider,cet_year",
         "01-12345,Ann Smith,C-12345,1,interactive,2026-03-02,Communication;Clinical practice,"
-        "Peercet CET",
+        "Peercet CET,2026",
         "01-12345,Ann Smith,C-12345,2,non_interactive,2026-03-02,Communication;Clinical practice,"
-        "Peercet CET",
+        "Peercet CET,2026",
     ]
 
 
@@ -51,14 +52,43 @@ def test_completed_on_is_the_scheme_date(completed_at: datetime, completed_on: s
 def test_fields_with_commas_and_quotes_are_quoted() -> None:
     line = goc.render([_row(name='Smith, Ann "Annie"', competencies=[])], "P", LONDON)
     assert line.splitlines()[1] == (
-        '01-12345,"Smith, Ann ""Annie""",C-12345,1,interactive,2026-03-02,,P'
+        '01-12345,"Smith, Ann ""Annie""",C-12345,1,interactive,2026-03-02,,P,2026'
     )
 
 
-def test_file_names_carry_the_batch_and_are_recognised() -> None:
-    at = datetime(2026, 12, 30, 12, 0, 5, tzinfo=UTC)
-    name = goc.file_name(42, at, final=True)
-    assert name == "goc-upload-000042-20261230T120005Z-final.csv"
-    assert goc.batch_id_of(name) == 42
-    assert goc.batch_id_of(goc.file_name(7, at, final=False)) == 7
-    assert goc.batch_id_of("notes.txt") is None
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        ('=HYPERLINK("http://evil.example","Ann")', '\'=HYPERLINK("http://evil.example","Ann")'),
+        ("+44 20 7580 3898", "'+44 20 7580 3898"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tAnn", "'\tAnn"),
+        ("\rAnn", "'\rAnn"),
+        ("01-12345", "01-12345"),  # a GOC number begins with a digit: left as it is
+        ("Ann = Smith", "Ann = Smith"),  # only the first character counts
+        ("O'Neil", "O'Neil"),
+        ("", ""),
+        (" =1", " =1"),
+    ],
+)
+def test_a_cell_a_spreadsheet_would_run_begins_with_a_quote(cell: str, written: str) -> None:
+    assert goc.neutralise(cell) == written
+
+
+def test_every_cell_of_a_row_is_neutralised_and_the_goc_number_kept() -> None:
+    row = _row(
+        name="=HYPERLINK(1)", course_ref="@C", competencies=["-x", "y"], goc_number="01-12345"
+    )
+    cells = goc.csv_row(row, "+Provider", LONDON)
+    assert cells == [
+        "01-12345", "'=HYPERLINK(1)", "'@C", "1", "interactive", "2026-03-02", "'-x;y",
+        "'+Provider", "2026",
+    ]  # fmt: skip
+
+
+def test_the_row_says_its_cet_year() -> None:
+    """A pass at the cut-off is completed on 30 December and counts for the next year."""
+    row = _row(completed_at=datetime(2026, 12, 30, 12, 0, tzinfo=UTC), cet_year=2027)
+    cells = goc.csv_row(row, "P", LONDON)
+    assert (cells[5], cells[-1]) == ("2026-12-30", "2027")

@@ -46,7 +46,7 @@ def test_dates_are_shown_in_scheme_time() -> None:
         (
             State.COMPLETED_INTERACTIVE,
             NOW,
-            "Accept your pending points in MyGOC before 31 December",
+            "Accept your pending points in MyGOC by midnight on 31 December",
         ),
     ],
 )

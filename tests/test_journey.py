@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from peercet import demo, links
 from tests.axe import assert_accessible
-from tests.browsers import chromium
+from tests.browsers import chromium, csp_violations, watch_csp
 from tests.journey_service import Service, started
 from tests.services import ROOT
 
@@ -94,6 +94,7 @@ def person(browser: Browser, name: str, n: int) -> Person:
     context.add_init_script(KEEP_SOCKETS)
     page = context.new_page()
     page.set_default_timeout(10_000)
+    watch_csp(page)
     return Person(name, f"journey{n}@example.test", f"01-7777{n}", page, context)
 
 
@@ -340,5 +341,7 @@ def test_the_whole_journey(service: Service, browser: Browser, tmp_path: Path) -
     choose_interactive(cleo, base)
     falls_back(cleo, service)
     shot(cleo.page, "fallback")
+    for who in (ada, ben, moderator, cleo):  # every page worked under its CSP
+        assert csp_violations(who.page) == [], who.name
     if os.environ.get("PEERCET_DOCS_SCREENSHOTS") == "1":
         shutil.copy(SHOTS / "discussion.png", ROOT / "docs" / "screenshots" / "discussion.png")

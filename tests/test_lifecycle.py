@@ -38,7 +38,9 @@ ALLOWED = {
     (State.SEEKING_PEER, Event.PAIRED): State.IN_DISCUSSION,
     (State.SEEKING_PEER, Event.DEADLINE): State.COMPLETED_NON_INTERACTIVE,
     (State.IN_DISCUSSION, Event.PEER_LOST): State.SEEKING_PEER,
+    (State.IN_DISCUSSION, Event.DISPUTED): State.SEEKING_PEER,
     (State.IN_DISCUSSION, Event.VALIDATED): State.COMPLETED_INTERACTIVE,
+    (State.IN_DISCUSSION, Event.AWARDED): State.COMPLETED_INTERACTIVE,
     (State.IN_DISCUSSION, Event.DEADLINE): State.COMPLETED_NON_INTERACTIVE,
 }
 
@@ -175,7 +177,7 @@ class CompletionMachine(RuleBasedStateMachine):
             self.awards.append(outcome.state.value)
         self.state = outcome.state
 
-    @rule(event=st.sampled_from([Event.PAIRED, Event.PEER_LOST, Event.VALIDATED, Event.DEADLINE]))
+    @rule(event=st.sampled_from([e for e in Event if not e.value.startswith("choose")]))
     def happen(self, event: Event) -> None:
         self._apply(event)
 
@@ -199,3 +201,67 @@ class CompletionMachine(RuleBasedStateMachine):
 
 CompletionMachine.TestCase.settings = settings(max_examples=300, stateful_step_count=20)
 TestCompletionMachine = CompletionMachine.TestCase
+
+
+EARLY, LATE = datetime(2026, 3, 16, 9, tzinfo=UTC), datetime(2026, 3, 20, 9, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("seats", "closes"),
+    [
+        ([lifecycle.Seat(EARLY), lifecycle.Seat(LATE)], EARLY),  # the earlier of the two
+        ([lifecycle.Seat(LATE), lifecycle.Seat(EARLY)], EARLY),  # whatever the order
+        ([lifecycle.Seat(EARLY, present=False), lifecycle.Seat(LATE)], LATE),  # a disputer left
+        ([lifecycle.Seat(EARLY), lifecycle.Seat(LATE, present=False)], EARLY),
+        ([lifecycle.Seat(EARLY, False), lifecycle.Seat(LATE, False)], EARLY),  # over: as paired
+        ([lifecycle.Seat(LATE)], LATE),
+        ([], None),
+    ],
+)
+def test_a_discussion_closes_at_the_earlier_deadline_of_those_still_in_it(
+    seats: list[lifecycle.Seat], closes: datetime | None
+) -> None:
+    assert lifecycle.closes_at(seats) == closes
+
+
+@pytest.mark.parametrize(
+    ("first", "years", "cet_year", "label"),
+    [
+        (2025, 3, 2025, "2025-2027"),
+        (2025, 3, 2026, "2025-2027"),
+        (2025, 3, 2027, "2025-2027"),
+        (2025, 3, 2028, "2028-2030"),
+        (2025, 3, 2030, "2028-2030"),
+        (2025, 3, 2031, "2031-2033"),
+        (2025, 3, 2024, "2022-2024"),  # before CYCLE_FIRST_YEAR: the blocks run backwards too
+        (2025, 3, 2022, "2022-2024"),
+        (2025, 3, 2021, "2019-2021"),
+        (2019, 3, 2021, "2019-2021"),
+        (2019, 3, 2022, "2022-2024"),
+        (2025, 1, 2026, "2026-2026"),
+        (2024, 2, 2027, "2026-2027"),
+    ],
+)
+def test_cycles_are_consecutive_blocks_of_cet_years(
+    first: int, years: int, cet_year: int, label: str
+) -> None:
+    cycles = lifecycle.Cycles(first, years)
+    assert cycles.label(cet_year) == label
+    assert cycles.years_of(label) == list(range(int(label[:4]), int(label[-4:]) + 1))
+    assert cet_year in (cycles.years_of(label) or [])
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["2026-2028", "2025-2026", "2025", "", "2025-2027-", "\uff12\uff10\uff12\uff15-2027", "x-y"],
+)
+def test_a_label_that_is_no_cycle_names_no_years(label: str) -> None:
+    assert lifecycle.Cycles(2025, 3).years_of(label) is None
+
+
+@given(st.integers(1, 9999), st.integers(1, 10), st.integers(1, 9999))
+def test_every_cet_year_is_in_exactly_its_cycle(first: int, years: int, year: int) -> None:
+    cycles = lifecycle.Cycles(first, years)
+    start = cycles.start_of(year)
+    assert start <= year < start + years
+    assert (start - first) % years == 0

@@ -11,14 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from matching.invitations import Target, cancel, invite
-from matching.noshow import NO_SHOW_PERIOD, close_no_shows
+from matching.noshow import NO_SHOW_PERIOD, run_no_shows
 from matching.rebuild import rebuild_queues
 from peercet.db import transaction
 from peercet.errors import BadInput, Conflict
 from peercet.lifecycle import State
 from peercet.tables import Completion, Discussion, Invitation, Message, OutgoingEmail, Registrant
 from tests import factories as f
-from tests.matching_support import LONDON, World, no_sync, passed, quick_registrant, world
+from tests.matching_support import LONDON, no_sync, passed, quick_registrant, world
 
 DAY = timedelta(days=1)
 LOCK_WAITS = (
@@ -26,15 +26,6 @@ LOCK_WAITS = (
     " WHERE wait_event_type = 'Lock' AND datname = current_database()"
 )
 Sessions = async_sessionmaker[AsyncSession]
-
-
-async def _invite(w: World, completion_id: int, target: Target) -> int:
-    async with transaction(w.sessions) as session:
-        completion = await session.get_one(Completion, completion_id)
-        inviter = await session.get_one(Registrant, completion.registrant_id)
-        invitation, outcome = await invite(session, inviter, completion, target, w.clock.now())
-    await w.effects(outcome)
-    return invitation.id
 
 
 async def test_an_invitation_pairs_the_two_named_and_nobody_else(
@@ -48,7 +39,7 @@ async def test_an_invitation_pairs_the_two_named_and_nobody_else(
         colleague_email = colleague.email
     async with world(sessions, redis_url) as w:
         await w.choose(inviter.id)
-        await _invite(w, inviter.id, Target(email=colleague_email.upper().lower()))
+        await w.invite(inviter.id, Target(email=colleague_email.upper().lower()))
         assert await w.queue(course.id) == []  # out of the public queue
         await w.choose(stranger.id)
         assert (await w.completion(stranger.id)).state == State.SEEKING_PEER
@@ -88,7 +79,7 @@ async def test_an_invitee_already_waiting_is_paired_at_once(
                 .values(state="seeking_peer", queued_at=f.T0)
             )
         await w.matcher.queues.add(await w.matcher._load([invitee.id]))
-        await _invite(w, inviter.id, Target(goc_number=goc))
+        await w.invite(inviter.id, Target(goc_number=goc))
         a, b = await w.completion(inviter.id), await w.completion(invitee.id)
         assert a.state == b.state == State.IN_DISCUSSION and a.discussion_id == b.discussion_id
         assert await w.queue(course.id) == []
@@ -102,7 +93,7 @@ async def test_cancelling_goes_back_to_the_queue_keeping_the_deadline(
         inviter = await passed(session, course)
     async with world(sessions, redis_url) as w:
         await w.choose(inviter.id)
-        invitation_id = await _invite(w, inviter.id, Target(email="nobody-yet@example.test"))
+        invitation_id = await w.invite(inviter.id, Target(email="nobody-yet@example.test"))
         assert await w.queue(course.id) == []
         async with transaction(sessions) as session:
             completion = await session.get_one(Completion, inviter.id)
@@ -128,13 +119,13 @@ async def test_only_from_seeking_peer_and_never_oneself(sessions: Sessions, redi
         my_email = me.email
     async with world(sessions, redis_url) as w:
         with pytest.raises(Conflict):
-            await _invite(w, completion.id, Target(email="someone@example.test"))
+            await w.invite(completion.id, Target(email="someone@example.test"))
         await w.choose(completion.id)
         with pytest.raises(BadInput):
-            await _invite(w, completion.id, Target(email=my_email))
-        await _invite(w, completion.id, Target(email="someone@example.test"))
+            await w.invite(completion.id, Target(email=my_email))
+        await w.invite(completion.id, Target(email="someone@example.test"))
         with pytest.raises(Conflict):
-            await _invite(w, completion.id, Target(email="another@example.test"))
+            await w.invite(completion.id, Target(email="another@example.test"))
 
 
 async def test_a_no_show_closes_after_48_hours_and_requeues(
@@ -151,11 +142,9 @@ async def test_a_no_show_closes_after_48_hours_and_requeues(
         async with transaction(sessions) as session:  # only a turns up
             session.add(Message(discussion_id=room, seq=1, author_id=a.registrant_id,
                                 kind="peer", body="Hello?", sent_at=f.T0))  # fmt: skip
-        early = await close_no_shows(sessions, f.T0 + NO_SHOW_PERIOD - timedelta(seconds=1))
-        assert early.requeue == []
-        outcome = await close_no_shows(sessions, f.T0 + NO_SHOW_PERIOD)
-        await w.effects(outcome)
-        assert sorted(outcome.requeue) == sorted([a.id, b.id])
+        early = await run_no_shows(sessions, f.T0 + NO_SHOW_PERIOD - timedelta(seconds=1))
+        assert early == 0
+        assert await run_no_shows(sessions, f.T0 + NO_SHOW_PERIOD, w.effects) == 1
         assert (await w.completion(a.id)).state == State.SEEKING_PEER  # not handed back
         assert (await w.completion(b.id)).state == State.SEEKING_PEER  # to each other
         assert [cid for cid, _ in await w.queue(course.id)] == [a.id, b.id]
@@ -224,8 +213,8 @@ async def test_two_who_invite_each_other_at_once_are_paired_without_a_deadlock(
             await w.choose(b.id)
             w.effects.queue_sync = w.matcher
             results = await asyncio.gather(
-                _invite(w, a.id, Target(goc_number=numbers[1])),
-                _invite(w, b.id, Target(goc_number=numbers[0])),
+                w.invite(a.id, Target(goc_number=numbers[1])),
+                w.invite(b.id, Target(goc_number=numbers[0])),
                 return_exceptions=True,
             )
             refused = [r for r in results if isinstance(r, BaseException)]
@@ -246,7 +235,7 @@ async def test_the_rebuild_pairs_an_invitee_whose_choice_missed_the_invitation(
         goc = (await session.get_one(Registrant, b.registrant_id)).goc_number
     async with world(sessions, redis_url, at=f.T0 + DAY) as w:
         await w.choose(a.id)
-        await _invite(w, a.id, Target(goc_number=goc))
+        await w.invite(a.id, Target(goc_number=goc))
         await w.choose(stranger.id)
         w.effects.queue_sync = no_sync
         await w.choose(b.id)
@@ -270,13 +259,13 @@ async def test_a_pair_made_by_invitation_is_not_made_again_after_a_no_show(
             w.effects.queue_sync = no_sync
             await w.choose(b.id)
             w.effects.queue_sync = w.matcher
-        await _invite(w, a.id, Target(goc_number=goc))
+        await w.invite(a.id, Target(goc_number=goc))
         if not at_once:
             await w.choose(b.id)
         room = (await w.completion(a.id)).discussion_id
         assert room is not None and (await w.completion(b.id)).discussion_id == room
         w.clock.at = f.T0 + DAY + NO_SHOW_PERIOD  # nobody wrote
-        await w.effects(await close_no_shows(sessions, w.clock.now()))
+        assert await run_no_shows(sessions, w.clock.now(), w.effects) == 1
         assert [cid for cid, _ in await w.queue(course.id)] == [a.id, b.id]  # not re-paired
         async with transaction(sessions) as session:
             c = await passed(session, course, f.T0 + 2 * DAY)

@@ -31,7 +31,7 @@ async def test_paths_get_the_base_url_in_emails(
     assert f'href="{settings.base_url}/account/completions/3"' in bodies[1]
 
 
-async def test_without_settings_or_for_full_urls_the_link_is_kept(
+async def test_without_settings_the_default_base_url_and_full_urls_are_kept(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     async with sessions() as session:
@@ -41,5 +41,5 @@ async def test_without_settings_or_for_full_urls_the_link_is_kept(
         full = Notice("y", "Y", "Body.", link="https://elsewhere.example/a")
         await notify(session, who, full, f.T0)
         bodies = await _bodies(session)
-    assert "\n\n/discussions/7\n" in bodies[0]
+    assert "\n\nhttp://127.0.0.1:8000/discussions/7\n" in bodies[0]  # BASE_URL's default
     assert "https://elsewhere.example/a" in bodies[1] and "peercet.example" not in bodies[1]

@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.testclient import TestClient
 
-from discussion.actions import Post, report, store_messages
+from discussion.actions import Post, report, store_messages, validate
 from peercet.clock import FixedClock
 from peercet.settings import Settings
+from peercet.tables import DiscussionPrompt
 from tests import factories as f
 from tests.web_helpers import app_client, run_db
 from web.pages_moderation import ago
@@ -98,3 +100,39 @@ def test_at_risk_and_audit_pages(settings: Settings) -> None:
 def test_ago(minutes: int, shown: str) -> None:
     assert ago(f.T0 - timedelta(minutes=minutes), f.T0) == shown
     assert ago(None, f.T0) == "never"
+
+
+async def _disputed_then_newer(session: AsyncSession) -> tuple[int, int]:
+    """An older discussion whose first participant disputed, and a newer open one."""
+    await f.registrant(session, role="moderator", email="mod@example.test")
+    course = await f.course(session, prompts=["Only prompt?"])
+    first, second, older = await f.pair(session, course)
+    [prompt] = await session.scalars(
+        select(DiscussionPrompt.id).where(DiscussionPrompt.discussion_id == older)
+    )
+    posts = [Post(older, c.registrant_id, f"m{c.id}", "said", prompt) for c in (first, second)]
+    await store_messages(session, posts, f.T0)
+    why = "They copied the course text"
+    await validate(session, first.registrant_id, older, False, "", f.T0, why)
+    _, _, newer = await f.pair(session, course)
+    return older, newer
+
+
+def test_disputed_discussions_come_first_with_their_decision_form(settings: Settings) -> None:
+    older, newer = run_db(settings.database_url, _disputed_then_newer)
+    with app_client(settings) as client:
+        sign_in(client, "mod@example.test")
+        listing = client.get("/moderation").text
+        assert listing.index(f"Discussion {older}<") < listing.index(f"Discussion {newer}<")
+        assert "1 disputed discussion waits for a moderator" in listing
+        assert "waits for a decision" in listing
+        assert 'value="disputed"' in listing  # a state to filter by
+        page = client.get(f"/moderation/discussions/{older}").text
+        assert "They copied the course text" in page and 'id="decision"' in page
+        body = {"award": False, "reason": "Both wrote too little"}
+        decided = client.post(f"/api/moderation/discussions/{older}/decision", json=body)
+        assert decided.status_code == 200
+        page = client.get(f"/moderation/discussions/{older}").text
+        assert 'id="decision"' not in page and "Reason: Both wrote too little" in page
+        assert "closed (dispute_refused)" in page
+        assert "waits for a decision" not in client.get("/moderation").text

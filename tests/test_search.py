@@ -42,7 +42,18 @@ CATALOGUE = search.index([
         ({"q": "ocular disease"}, ["C-10002", "C-10004"]),
         ({"q": "ocular fitting"}, []),  # every word must match
         ({"competency": "communication"}, ["C-10003"]),
-        ({"competency": "Ocular"}, []),  # a whole competency name
+        ({"competency": " CONTACT  lenses "}, ["C-10003"]),
+        ({"competency": "Ocular examination"}, []),  # in the list, on no course here
+        # rule 10: "interactive" is the mark, every other word must match; CET is every course
+        ({"q": "Interactive CET"}, ["C-10002", "C-10003"]),
+        ({"q": "interactive cet points"}, ["C-10002", "C-10003"]),
+        ({"q": "INTERACTIVE glaucoma"}, ["C-10002"]),
+        ({"q": "interactive dry"}, []),  # C-10004 is about dry eye, but not interactive
+        ({"q": "CET"}, ["C-10001", "C-10002", "C-10003", "C-10004"]),
+        ({"q": "CET courses"}, ["C-10001", "C-10002", "C-10003", "C-10004"]),
+        ({"q": "glaucoma, interactive."}, ["C-10002"]),  # punctuation is not part of a word
+        ({"q": "(interactive) ?"}, ["C-10002", "C-10003"]),
+        ({"q": "non-interactive CET"}, ["C-10001", "C-10004"]),
         ({"interactive": False}, ["C-10001", "C-10004"]),
         ({"profession": "optometrist"}, ["C-10002"]),
         ({"profession": "therapeutic_prescriber"}, ["C-10002", "C-10004"]),
@@ -57,13 +68,33 @@ def test_queries(params: dict[str, Any], refs: list[str]) -> None:
 
 @pytest.mark.parametrize(
     ("params", "field"),
-    [({"page": 0}, "page"), ({"page": -1}, "page"), ({"profession": "x"}, "profession"),
-     ({"q": "x" * 201}, "q")],
-)  # fmt: skip
+    [
+        ({"page": 0}, "page"),
+        ({"page": -1}, "page"),
+        ({"profession": "x"}, "profession"),
+        ({"q": "x" * 201}, "q"),
+        ({"competency": "Ocular"}, "competency"),  # a whole name from the list, not part of one
+        ({"competency": "Clinical management"}, "competency"),  # no profession's competency
+    ],
+)
 def test_bad_queries(params: dict[str, Any], field: str) -> None:
     with pytest.raises(BadInput) as bad:
         search.course_query(**params)
-    assert bad.value.field == field
+    assert bad.value.field == field and bad.value.code == "bad_query"
+
+
+@pytest.mark.parametrize(
+    ("q", "words"),
+    [
+        ("Interactive CET", ("interactive",)),
+        ("  Glaucoma,   IOP. ", ("glaucoma", "iop")),
+        ("C-10421", ("c-10421",)),
+        ("cet Point POINTS course Courses", ()),
+        ("“.” , ;", ("“.”",)),  # only ASCII punctuation is stripped
+    ],
+)
+def test_the_words_a_query_matches(q: str, words: tuple[str, ...]) -> None:
+    assert search.words(q) == words
 
 
 @given(st.integers(min_value=0, max_value=70), st.integers(min_value=1, max_value=5))

@@ -68,7 +68,7 @@ async def test_a_batch_has_a_row_per_completion_and_tells_each_registrant(
     assert result.rows == 1 and result.path is not None and not result.final
     assert result.path.parent == settings.upload_dir
     assert result.path.read_text(encoding="utf-8").splitlines()[0] == (
-        "goc_number,name,course_ref,points,point_type,completed_on,competencies,provider"
+        "goc_number,name,course_ref,points,point_type,completed_on,competencies,provider,cet_year"
     )
     assert _read(result.path) == [
         {
@@ -80,6 +80,7 @@ async def test_a_batch_has_a_row_per_completion_and_tells_each_registrant(
             "completed_on": "2026-07-01",  # scheme time (summer time)
             "competencies": "A;B",
             "provider": "Peercet CET",
+            "cet_year": "2026",
         }
     ]
     async with sessions() as session:
@@ -90,7 +91,7 @@ async def test_a_batch_has_a_row_per_completion_and_tells_each_registrant(
         assert (batch.file_path, batch.rows) == (str(result.path), 1)
         note = await session.scalar(select(Notification).where(Notification.kind == "uploaded"))
         assert note is not None and note.completion_id == done.id
-        assert "accept them there before 31 December 2026" in note.body
+        assert "accept them there by midnight on 31 December 2026" in note.body
         assert "MyGOC" in note.body
         email = await session.scalar(
             select(OutgoingEmail).where(OutgoingEmail.dedupe_key == f"uploaded:{done.id}")

@@ -11,6 +11,8 @@ from redis.asyncio import Redis
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from matching.invitation_rules import LIFETIME
+from matching.invitations import Target, invite
 from matching.queue import Queues
 from peercet import keys, lifecycle
 from peercet.completions import record_pass
@@ -18,7 +20,15 @@ from peercet.db import transaction
 from peercet.lifecycle import State
 from peercet.rooms import open_discussion
 from peercet.settings import Settings
-from peercet.tables import Completion, Course, Discussion, Notification, OutgoingEmail, PointRecord
+from peercet.tables import (
+    Completion,
+    Course,
+    Discussion,
+    Notification,
+    OutgoingEmail,
+    PointRecord,
+    Registrant,
+)
 from tests import factories as f
 from tests.services import run_peercet
 from tests.worker_helpers import (
@@ -227,3 +237,17 @@ async def test_the_reminder_job_reminds_once(settings: Settings) -> None:
             await waiting(session, await f.registrant(session), await f.course(session))
         assert await jobs.remind(ctx(res)) == 1
         assert await jobs.remind(ctx(res)) == 0
+
+
+async def test_the_worker_expires_invitations_every_minute(settings: Settings) -> None:
+    async with worker_resources(settings, f.T0) as res:
+        async with transaction(res.sessions) as session:
+            course = await f.course(session)
+            inviter, _ = await waiting(session, await f.registrant(session), course)
+            who = await session.get_one(Registrant, inviter.registrant_id)
+            await invite(session, who, inviter, Target(email="x@example.test"), f.T0)
+        assert (await jobs.sweep(ctx(res)))["invitations_expired"] == 0
+        res.clock.at = f.T0 + LIFETIME  # type: ignore[attr-defined]
+        assert (await jobs.sweep(ctx(res)))["invitations_expired"] == 1
+        assert [cid for cid, _ in await Queues(res.redis).members(course.id)] == [inviter.id]
+        assert (await jobs.sweep(ctx(res)))["invitations_expired"] == 0

@@ -44,6 +44,7 @@ async def _start(settings: Settings, *args: str) -> asyncio.subprocess.Process:
         **os.environ,
         "DATABASE_URL": settings.database_url,
         "REDIS_URL": settings.redis_url,
+        "SECRET_KEYS": ",".join(settings.secret_keys),
         "UPLOAD_DIR": str(settings.upload_dir),
         "OUTBOX_DIR": str(settings.outbox_dir),
     }

@@ -295,3 +295,26 @@ def test_a_socket_whose_handler_is_cancelled_still_leaves_its_room(settings: Set
                 assert ws.receive_json()["type"] == "joined"
     with Redis.from_url(settings.redis_url) as redis:
         assert redis.zcard(keys.presence(did)) == 0
+
+
+async def test_a_frame_the_server_fails_on_is_answered_internal_and_the_socket_stays_open(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last resort: an exception no check foresaw ends neither the socket nor the
+    frames after it."""
+    from web import ws
+
+    async def broken(self: ws.Conn, frame: object) -> None:
+        raise RuntimeError("a bug")
+
+    p = await pair(sessions)
+    with serve(settings) as base:
+        async with client(base, settings, p.a) as a:
+            monkeypatch.setattr(ws.Conn, "_act", broken)
+            await a.send(type="typing", discussion=p.discussion)
+            assert (await a.expect("error"))["code"] == "internal"
+            await a.send(type="ping")
+            assert await a.expect("pong") == {"type": "pong"}
+            monkeypatch.undo()
+            await a.say(p.discussion, "after", "still works")
+            assert (await a.expect("message"))["client_msg_id"] == "after"

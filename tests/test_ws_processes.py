@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import select
@@ -41,6 +42,7 @@ async def test_chat_across_processes_survives_a_killed_process(
 ) -> None:
     p = await pair(sessions)
     d = p.discussion
+    settings = replace(settings, frame_burst=1000)  # a budget the resends cannot exhaust
     with web_process(settings) as (one, proc_one), web_process(settings) as (two, _):
         async with client(two, settings, p.b) as b:
             await b.join(d)
@@ -56,7 +58,10 @@ async def test_chat_across_processes_survives_a_killed_process(
                     seen_by_a.append(await a.expect("message"))
                     assert seen_by_a[-1]["client_msg_id"] == f"b{i}"
                 for i in range(5, 35):  # then process one dies mid-flight
-                    await a.say(d, f"a{i}", f"in flight {i}")
+                    try:
+                        await a.say(d, f"a{i}", f"in flight {i}")
+                    except ConnectionClosed:  # the kill is already seen: the rest is resent
+                        break
                     if i == 20:
                         proc_one.send_signal(signal.SIGKILL)
                 await acks_until_closed(a, seen_by_a)
@@ -82,33 +87,12 @@ async def test_chat_across_processes_survives_a_killed_process(
             assert await b.quiet() == []
 
 
-async def test_a_frame_over_the_procfiles_limit_closes_only_that_socket(
-    settings: Settings, sessions: async_sessionmaker[AsyncSession]
-) -> None:
-    """Below uvicorn's --ws-max-size a body too long is answered `too_large`;
-    past it uvicorn closes the socket (1009) before buffering the frame whole, and
-    the peer on the same process goes on."""
-    p = await pair(sessions)
-    with web_process(settings) as (base, _):
-        async with client(base, settings, p.a) as a, client(base, settings, p.b) as b:
-            await a.join(p.discussion)
-            await b.join(p.discussion)
-            await a.say(p.discussion, "big", "y" * 20_000)
-            assert (await a.expect("error"))["code"] == "too_large"
-            await a.say(p.discussion, "huge", "z" * 70_000)
-            with pytest.raises(ConnectionClosed) as closed:
-                await a.recv()
-            assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
-            await b.say(p.discussion, "still", "still here")
-            assert (await b.expect("message"))["seq"] == 1
-    assert await stored(sessions, p.discussion) == ["still"]
-
-
 async def test_a_registrant_on_two_processes_has_one_frame_budget(
     settings: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     """40 frames in a burst, whichever web processes carry them (web.limits)."""
     p = await pair(sessions)
+    settings = replace(settings, frame_rate=0.01)  # no refill worth a frame while it runs
     with web_process(settings) as (one, _), web_process(settings) as (two, _):
         async with client(one, settings, p.a) as a1, client(two, settings, p.a) as a2:
             for socket in (a1, a2):
@@ -118,5 +102,5 @@ async def test_a_registrant_on_two_processes_has_one_frame_budget(
                 await a2.send(type="typing", discussion=p.discussion)
             refused = [f for s in (a1, a2) for f in await s.quiet(1.0) if f["type"] == "error"]
     assert {f["code"] for f in refused} == {"rate_limited"}
-    # the burst of 40 and up to 2 s of refill (10/s); a budget per process would let 80 by
-    assert 90 - len(refused) <= 60
+    # the burst of 40 between both processes; a budget per process would let 80 by
+    assert 90 - len(refused) <= 40

@@ -87,7 +87,11 @@ async def test_the_cutoff_falls_everything_back_and_uploads_the_year_once(
         assert rows[made["next_done"][1]].upload_batch_id is None
         # the sweep after it finds nothing more to do for 2026
         res.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]
-        assert await jobs.sweep(ctx(res)) == {"fallbacks": 0, "uploads": []}
+        assert await jobs.sweep(ctx(res)) == {
+            "fallbacks": 0,
+            "invitations_expired": 0,
+            "uploads": [],
+        }
         # the next Friday's upload takes 2027's
         res.clock.at = datetime(2027, 1, 1, 9, 0, 0, 123456, tzinfo=UTC)  # type: ignore[attr-defined]
         (weekly,) = (await jobs.sweep(ctx(res)))["uploads"]

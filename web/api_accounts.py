@@ -18,6 +18,7 @@ from peercet.db import transaction
 from peercet.errors import NotSignedIn
 from peercet.tables import Registrant
 from web.auth import clear_session, end_sessions, require_registrant, set_session
+from web.clientaddr import client_address
 from web.fields import Text
 from web.http import Body, read_body
 from web.resources import resources
@@ -51,7 +52,7 @@ async def register(request: Request) -> Response:
 async def authenticate(request: Request, email: str, password: str) -> Registrant:
     """The account for these credentials; 401 when wrong, 429 after too many failures."""
     res = resources(request)
-    client = request.client.host if request.client else "unknown"
+    client = client_address(request)
     await throttle.check(res.redis, email, client)
     async with res.sessions() as session:
         registrant = await session.scalar(

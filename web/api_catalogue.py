@@ -1,19 +1,21 @@
-"""The catalogue and exams: GET /api/courses, GET /api/courses/{ref}, POST .../attempts."""
+"""The catalogue and exams: GET /api/courses, GET /api/courses/{ref}, POST .../attempts,
+GET /api/competencies."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from peercet import exams, lifecycle, reads, search
+from peercet import attempts, competencies, exams, lifecycle, reads, search
 from peercet.completions import award_of
 from peercet.db import transaction
 from peercet.frames import completion_frame
-from peercet.tables import Registrant
+from peercet.tables import Course, Registrant
 from web.auth import current_registrant, require_registrant
 from web.fields import Flag, Text, Whole
 from web.http import Body, Query, path_text, read_body, read_query
@@ -33,6 +35,12 @@ class CourseSearch(Query):
 
     def query(self) -> search.CourseQuery:
         return search.course_query(**self.model_dump())
+
+
+class CompetencyList(Query):
+    """GET /api/competencies: one profession's list, or every one."""
+
+    profession: Text = ""
 
 
 class Attempt(Body):
@@ -64,22 +72,43 @@ async def list_courses(request: Request) -> Response:
 
 
 async def course_detail(res: Resources, ref: str, who: Registrant | None) -> dict[str, Any]:
-    """The course as the API shows it: no answers; the asker's completion this year."""
+    """The course as the API shows it: no answers; the asker's completion this cycle."""
     async with res.sessions() as session:
         course = await exams.course_by_ref(session, ref)
         questions = await exams.questions_of(session, course)
         mine, award = None, None
         if who is not None:
             year = lifecycle.cet_year(res.clock.now(), res.settings.timezone)
-            mine = await reads.current_completion(session, who.id, course.id, year)
+            cycle = res.settings.cycles.label(year)
+            mine = await reads.current_completion(session, who.id, course.id, cycle)
         if mine is not None:
             award = await award_of(session, mine.id)
+        left = await _allowance(res, session, who, course)
     return {
         **reads.course_frame(course),
         "summary": course.summary,
         "pass_mark": course.pass_mark,
         "questions": exams.question_frames(questions),
         "completion": None if mine is None else completion_frame(mine, course, award),
+        **allowance_frame(left),
+    }
+
+
+async def _allowance(
+    res: Resources, session: AsyncSession, who: Registrant | None, course: Course
+) -> attempts.Allowance | None:
+    """The asker's attempts left at this exam (None when signed out)."""
+    if who is None:
+        return None
+    now, limit = res.clock.now(), res.settings.exam_attempts
+    return await exams.allowance_of(session, who.id, course.id, now, limit)
+
+
+def allowance_frame(left: attempts.Allowance | None) -> dict[str, Any]:
+    """`attempts_left` and `retry_at` (when the next attempt is allowed, once none is)."""
+    return {
+        "attempts_left": None if left is None else left.attempts_left,
+        "retry_at": None if left is None or left.retry_at is None else left.retry_at.isoformat(),
     }
 
 
@@ -95,7 +124,8 @@ async def _attempt_once(
     async with transaction(res.sessions) as session:
         course = await exams.course_by_ref(session, ref)
         now, tz = res.clock.now(), res.settings.timezone
-        return await exams.take_exam(session, who, course, answers, now, tz)
+        limit = res.settings.exam_attempts
+        return await exams.take_exam(session, who, course, answers, now, tz, limit)
 
 
 async def attempt(res: Resources, who: Registrant, ref: str, answers: Any) -> exams.AttemptResult:
@@ -118,18 +148,43 @@ def attempt_frame(result: exams.AttemptResult) -> dict[str, Any]:
         "completion": None
         if completion is None
         else completion_frame(completion, result.course, award),
+        **allowance_frame(result.allowance),
     }
+
+
+def exhausted_response(exc: exams.AttemptsExhausted) -> Response:
+    """429 with `retry_at` in the error (and beside it) and `Retry-After` in seconds."""
+    retry_at = exc.retry_at.isoformat()
+    error = {"code": exc.code, "message": exc.message, "retry_at": retry_at}
+    return JSONResponse(
+        {"error": error, "attempts_left": 0, "retry_at": retry_at},
+        status_code=exc.status,
+        headers={"Retry-After": str(exc.retry_after)},
+    )
 
 
 async def post_attempt(request: Request) -> Response:
     who = await require_registrant(request)
     answers = (await read_body(request, Attempt)).answers
-    result = await attempt(resources(request), who, path_text(request, "ref"), answers)
+    try:
+        result = await attempt(resources(request), who, path_text(request, "ref"), answers)
+    except exams.AttemptsExhausted as exc:
+        return exhausted_response(exc)
     status = 201 if result.created else 200
     return JSONResponse(attempt_frame(result), status_code=status)
 
 
+async def list_competencies(request: Request) -> Response:
+    """The competency list (a profession's, its base profession's included, or all)."""
+    profession = search.read_profession(read_query(request, CompetencyList).profession)
+    found = competencies.bundled().entries(profession)
+    return JSONResponse(
+        {"competencies": [{"name": c.name, "professions": list(c.professions)} for c in found]}
+    )
+
+
 routes = [
+    Route("/api/competencies", list_competencies, methods=["GET"]),
     Route("/api/courses", list_courses, methods=["GET"]),
     Route("/api/courses/{ref}", get_course, methods=["GET"]),
     Route("/api/courses/{ref}/attempts", post_attempt, methods=["POST"]),

@@ -6,6 +6,7 @@ not revealed, nor anything in it.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import Field
@@ -18,6 +19,7 @@ from peercet.db import transaction
 from peercet.errors import BadInput, Conflict
 from peercet.frames import completion_frame
 from peercet.lifecycle import InvalidTransition, Mode, State
+from peercet.rooms import pair_deadlines
 from peercet.tables import Completion, Course, PointRecord, Registrant
 from web.auth import require_registrant
 from web.fields import Id, Text
@@ -39,15 +41,21 @@ class ReadNotes(Body):
 
 
 def detail_frame(
-    res: Resources, completion: Completion, course: Course, award: PointRecord | None
+    res: Resources,
+    completion: Completion,
+    course: Course,
+    award: PointRecord | None,
+    closes_at: datetime | None = None,
 ) -> dict[str, Any]:
-    """The API's completion with what the registrant must do next."""
+    """The API's completion with what the registrant must do next (in a discussion, by
+    its `closes_at`, the pair's earlier deadline, also given as `closes_at`)."""
     tz = res.settings.timezone
     step = guidance.next_step(
-        State(completion.state), completion.deadline, completion.uploaded_at,
+        State(completion.state), closes_at or completion.deadline, completion.uploaded_at,
         completion.cet_year, tz,
     )  # fmt: skip
-    return {**completion_frame(completion, course, award), "next_step": step}
+    closes = None if closes_at is None else closes_at.isoformat()
+    return {**completion_frame(completion, course, award), "next_step": step, "closes_at": closes}
 
 
 async def list_completions(request: Request) -> Response:
@@ -56,7 +64,10 @@ async def list_completions(request: Request) -> Response:
     async with res.sessions() as session:
         rows = await reads.completions_of(session, who.id)
         awards = await completions.awards_of(session, [c.id for c, _ in rows])
-    frames = [detail_frame(res, c, course, awards.get(c.id)) for c, course in rows]
+        closing = await pair_deadlines(session, [c for c, _ in rows])
+    frames = [
+        detail_frame(res, c, course, awards.get(c.id), closing.get(c.id)) for c, course in rows
+    ]
     return JSONResponse({"completions": frames})
 
 
@@ -67,7 +78,8 @@ async def get_completion(request: Request) -> Response:
         completion, course = await reads.own_completion(session, who.id, path_int(request, "id"))
         award = await completions.award_of(session, completion.id)
         notes = await reads.notifications_of(session, who.id, completion.id)
-    frame = detail_frame(res, completion, course, award)
+        closing = await pair_deadlines(session, [completion])
+    frame = detail_frame(res, completion, course, award, closing.get(completion.id))
     frame["notifications"] = [reads.notification_frame(n) for n in notes]
     return JSONResponse(frame)
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -16,12 +18,17 @@ from starlette.templating import Jinja2Templates
 
 from discussion import actions, reads
 from discussion.reads import Role
+from peercet import guidance
 from peercet.db import transaction
 from peercet.errors import Forbidden
+from peercet.lifecycle import DiscussionState
+from peercet.quota import REPORTS
+from peercet.rooms import closing_time
 from peercet.tables import Registrant
 from web.auth import require_registrant
-from web.fields import Id, Prose, Whole
+from web.fields import Id, Prose, Remark, Whole
 from web.http import Body, Query, path_int, read_body, read_query
+from web.live import Live
 from web.resources import resources
 
 HERE = Path(__file__).parent
@@ -36,8 +43,22 @@ class Page(Query):
 
 
 class Validation(Body):
+    """A validation needs its `reflection`; a dispute (`peer_took_part: false`) its
+    `reason`, and then the reflection is optional (blank is missing)."""
+
     peer_took_part: bool
-    reflection: Prose
+    reflection: Remark = Field("", validate_default=True)
+    reason: Remark = Field("", validate_default=True)
+
+    @field_validator("reflection", "reason")
+    @classmethod
+    def _needed(cls, value: str, info: ValidationInfo) -> str:
+        took_part = info.data.get("peer_took_part")
+        needed = "reflection" if took_part else "reason"
+        if info.field_name == needed and not value:
+            when = "true" if took_part else "false"
+            raise PydanticCustomError("needed", f"is required when `peer_took_part` is {when}")
+        return value
 
 
 class ReportBody(Body):
@@ -72,16 +93,20 @@ async def post_validation(request: Request) -> Response:
     if access.role is not Role.PARTICIPANT:
         raise Forbidden("only participants validate", "not_participant")
     body = await read_body(request, Validation)
-    peer_took_part, reflection = body.peer_took_part, body.reflection
+    peer_took_part, reflection, reason = body.peer_took_part, body.reflection, body.reason
     res = resources(request)
     async with transaction(res.sessions) as session:
         outcome = await actions.validate(
             session, registrant.id, access.discussion_id, peer_took_part, reflection,
-            res.clock.now(),
+            res.clock.now(), reason,
         )  # fmt: skip
     await res.effects(outcome)
     async with res.sessions() as session:
-        return JSONResponse(await reads.discussion_view(session, access.discussion_id))
+        view = await reads.discussion_view(session, access.discussion_id)
+    if view["state"] == DiscussionState.OPEN:  # the first validation: the partner may be away
+        live: Live = res.extras["live"]
+        await live.absent.validated(access.discussion_id, registrant.id)
+    return JSONResponse(view)
 
 
 async def post_report(request: Request) -> Response:
@@ -89,10 +114,15 @@ async def post_report(request: Request) -> Response:
     given = await read_body(request, ReportBody)
     reason, seq = given.reason, given.seq
     res = resources(request)
-    async with transaction(res.sessions) as session:
-        row = await actions.report(
-            session, registrant.id, access.discussion_id, reason, seq, res.clock.now()
-        )
+    use = await REPORTS.take(res.redis, registrant.id, res.clock.now())  # 429 past the limit
+    try:
+        async with transaction(res.sessions) as session:
+            row = await actions.report(
+                session, registrant.id, access.discussion_id, reason, seq, res.clock.now()
+            )
+    except Exception:
+        await use.give_back()  # no report was filed: it does not count
+        raise
     body = {"id": row.id, "discussion": access.discussion_id, "seq": seq, "reason": reason}
     return JSONResponse(body, status_code=201)
 
@@ -100,7 +130,15 @@ async def post_report(request: Request) -> Response:
 async def page(request: Request) -> Response:
     registrant = await require_registrant(request)  # signed out: to /signin, then back here
     _, access = await _access(request)
-    context = {"discussion_id": access.discussion_id, "me": registrant, "role": access.role}
+    res = resources(request)
+    async with res.sessions() as session:
+        closes_at = await closing_time(session, access.discussion_id)
+    context = {
+        "discussion_id": access.discussion_id, "me": registrant, "role": access.role,
+        "closes_at": closes_at, "tz": res.settings.timezone,
+        "when": lambda at: guidance.when(at, res.settings.timezone),
+        "time_left": lambda at: guidance.time_left(at, res.clock.now()),
+    }  # fmt: skip
     return templates.TemplateResponse(request, "discussion.html", context)
 
 

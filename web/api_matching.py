@@ -4,15 +4,20 @@ POST   /api/completions/{id}/invitations                  {email} | {goc_number}
 DELETE /api/completions/{id}/invitations/{invitation_id}  -> 204, back to the queue
 GET    /api/completions/{id}/waiting                      -> {waiting_since, others_waiting, ...}
 GET    /completions/{id}/waiting                          -> the waiting page (live on /ws)
+GET    /api/invitations                                   -> {invitations: [...]} naming me
+POST   /api/invitations/{invitation_id}/accept            -> 200 {invitation, discussion_id}
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from matching import answering
 from matching.invitations import cancel, invitation_frame, invite, parse_target
 from matching.waiting import waiting_view
 from peercet.db import transaction
@@ -61,6 +66,26 @@ async def delete_invitation(request: Request) -> Response:
     return Response(status_code=204)
 
 
+async def my_invitations(request: Request) -> Response:
+    res = resources(request)
+    who = await require_registrant(request)
+    async with res.sessions() as session:
+        standing = await answering.standing_for(session, who, res.clock.now())
+    return JSONResponse({"invitations": standing})
+
+
+async def accept_invitation(request: Request) -> Response:
+    res = resources(request)
+    who = await require_registrant(request)
+    invitation_id = path_int(request, "invitation_id")
+    async with transaction(res.sessions) as session:
+        now = res.clock.now()
+        invitation, mine, outcome = await answering.accept(session, who, invitation_id, now)
+        answer = {"invitation": invitation_frame(invitation), "discussion_id": mine.discussion_id}
+    await res.effects(outcome)
+    return JSONResponse(answer)
+
+
 async def waiting(request: Request) -> Response:
     res = resources(request)
     who = await require_registrant(request)
@@ -77,7 +102,8 @@ async def waiting_page(request: Request) -> Response:
         completion = await _own_completion(session, request, who)
         view = await waiting_view(session, completion, res.clock.now())
         course = await session.get(Course, completion.course_id)
-    context = {"view": view, "c": completion, "course": course, "live": True}
+    closes = datetime.fromisoformat(view["closes_at"]) if view["closes_at"] else None
+    context = {"view": view, "c": completion, "course": course, "live": True, "closes": closes}
     return await render(request, "waiting.html", context)
 
 
@@ -89,5 +115,7 @@ routes = [
         methods=["DELETE"],
     ),
     Route("/api/completions/{completion_id}/waiting", waiting, methods=["GET"]),
+    Route("/api/invitations", my_invitations, methods=["GET"]),
+    Route("/api/invitations/{invitation_id}/accept", accept_invitation, methods=["POST"]),
     Route("/completions/{completion_id}/waiting", waiting_page, methods=["GET"]),
 ]

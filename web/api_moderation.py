@@ -29,6 +29,15 @@ class Closing(Body):
     reason: Text = ""
 
 
+class Decision(Body):
+    """`award` true or false; the reason is checked by discussion.moderation as every
+    moderator action's is (both with their documented codes)."""
+
+    field_codes = {"award": "bad_award", "reason": "reason_required"}
+    award: bool
+    reason: Text = ""
+
+
 class Notice(Body):
     body: Text = ""
 
@@ -59,6 +68,22 @@ async def close(request: Request) -> Response:
     async with res.sessions() as session:
         [closed] = await moderation.discussions_under_watch(session, None, False, only=did)
     return JSONResponse(closed)
+
+
+async def decision(request: Request) -> Response:
+    """A moderator's decision on a disputed discussion; answers the discussion as listed."""
+    moderator = await require_moderator(request)
+    res = resources(request)
+    data = await read_body(request, Decision)
+    did = path_int(request, "id")
+    async with transaction(res.sessions) as session:
+        outcome = await moderation.decide(
+            session, moderator, did, data.award, data.reason, res.clock.now()
+        )
+    await res.effects(outcome)
+    async with res.sessions() as session:
+        [decided] = await moderation.discussions_under_watch(session, None, False, only=did)
+    return JSONResponse(decided)
 
 
 async def detail(request: Request) -> Response:
@@ -111,6 +136,7 @@ routes = [
     Route("/api/moderation/discussions/{id}", detail, methods=["GET"]),
     Route("/api/moderation/discussions/{id}/notices", notice, methods=["POST"]),
     Route("/api/moderation/discussions/{id}/close", close, methods=["POST"]),
+    Route("/api/moderation/discussions/{id}/decision", decision, methods=["POST"]),
     Route("/api/moderation/at-risk", at_risk, methods=["GET"]),
     Route("/api/moderation/audit", audit_log, methods=["GET"]),
     Route("/api/moderation/reports/{id}/resolve", resolve_report, methods=["POST"]),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 from arq.connections import ArqRedis
 from redis.asyncio import Redis
@@ -13,12 +13,14 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from matching.pairing import matching_effects
 from matching.rebuild import start_queues
 from peercet.clock import Clock, SystemClock
 from peercet.db import create_engine, session_factory
-from peercet.settings import Settings, load_settings
+from peercet.settings import Settings, load_settings, require_secret_keys
 from web import (
     api_accounts,
     api_catalogue,
@@ -36,7 +38,8 @@ from web import (
     ws,
 )
 from web.errors import EXCEPTION_HANDLERS
-from web.origin import OriginCheck
+from web.headers import SecurityHeaders
+from web.origin import OriginCheck, allowed_origins
 from web.resources import Resources
 from web.templating import STATIC_DIR
 
@@ -62,14 +65,29 @@ def all_routes() -> list[BaseRoute]:
     ]
 
 
+class Peercet(Starlette):
+    """Starlette with two layers outside even its last-resort error handler: forwarded
+    headers believed only from `TRUSTED_PROXIES`, then the security headers."""
+
+    def __init__(self, settings: Settings, **kw: Any) -> None:
+        self.settings = settings
+        super().__init__(**kw)
+
+    def build_middleware_stack(self) -> ASGIApp:
+        origins = allowed_origins(self.settings)
+        https = self.settings.base_url.startswith("https://")
+        app: Any = SecurityHeaders(super().build_middleware_stack(), origins, https)
+        # uvicorn types ASGI apps its own way; both are the same ASGI 3 callable
+        proxied = ProxyHeadersMiddleware(app, trusted_hosts=self.settings.trusted_proxies)
+        return cast(ASGIApp, proxied)
+
+
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Starlette:
-    settings = settings or load_settings()
+    settings = require_secret_keys(settings or load_settings())
     clock = clock or SystemClock()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
-        if settings.uses_dev_key:
-            log.warning("SECRET_KEYS is not set: signing cookies with the DEVELOPMENT key")
         engine = create_engine(settings.database_url)
         redis = Redis.from_url(settings.redis_url)
         sessions = session_factory(engine, info={"settings": settings})
@@ -84,11 +102,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             await redis.aclose()
             await engine.dispose()
 
-    return Starlette(
+    origins = allowed_origins(settings)
+    return Peercet(
+        settings,
         routes=all_routes(),
         middleware=[
-            Middleware(ws.Direct, allowed=settings.allowed_origins),
-            Middleware(OriginCheck, allowed=settings.allowed_origins),
+            Middleware(ws.Direct, allowed=origins),
+            Middleware(OriginCheck, allowed=origins),
         ],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,

@@ -56,6 +56,8 @@ def _flag(value: Any) -> Any:
 Text = Annotated[str, AfterValidator(_storable)]
 # Text a person writes (a reflection, a reason): trimmed, 1 to 4,000 characters.
 Prose = Annotated[Text, Field(min_length=1, max_length=4000), BeforeValidator(_trim)]
+# Text a person may leave blank (an optional reason): trimmed, at most 4,000 characters.
+Remark = Annotated[Text, Field(max_length=4000), BeforeValidator(_trim)]
 # A whole number from JSON, or from text in ASCII digits.
 Whole = Annotated[int, BeforeValidator(_whole), Field(ge=0, lt=10**MAX_DIGITS)]
 # The id of a row, or a message's seq: what the databases' INTEGER holds.

@@ -7,7 +7,7 @@ A handler declares what it accepts as a small schema class and makes one call:
 
     choice = await read_body(request, Choice)      # JSON body
     query = read_query(request, Listing)           # query string (bad_query)
-    form = read_form(await form_of(request), Login)  # a page's form post
+    form = read_form(await csrf.checked_form(request), Login)  # a page's form (web/csrf.py)
 
 Whatever a client sends, the handler gets checked data or the client gets a 400
 naming the field: `{"error": {"code", "message", "field"}}`. Malformed JSON (and
@@ -33,7 +33,6 @@ from peercet.text import storable
 
 MAX_BODY = 64 * 1024
 MAX_DEPTH = 32
-MAX_FIELDS = 200
 BIG = 10**40  # a number of more digits reads as this: out of range for every field
 STRINGS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
 S = TypeVar("S", bound=BaseModel)
@@ -41,10 +40,12 @@ S = TypeVar("S", bound=BaseModel)
 
 class Body(BaseModel):
     """A JSON body's schema: strict types (`true` is not 1, `1.0` is not a whole number).
-    `error_code` is the code of its 400s (an endpoint's documented code, if it has one)."""
+    `error_code` is the code of its 400s (an endpoint's documented code, if it has one);
+    `field_codes` a field's own documented code, where it has one."""
 
     model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
     error_code: ClassVar[str] = "bad_input"
+    field_codes: ClassVar[Mapping[str, str]] = {}
 
 
 class Query(Body):
@@ -149,7 +150,9 @@ def checked(schema: type[S], data: Any) -> S:
         error = exc.errors(include_url=False, include_input=False)[0]
         field = _path(error["loc"])
         key = " (a key)" if "[key]" in error["loc"] else ""
-        code = getattr(schema, "error_code", "bad_input")
+        top = error["loc"][0] if error["loc"] else ""
+        codes: Mapping[str, str] = getattr(schema, "field_codes", {})
+        code = codes.get(str(top), getattr(schema, "error_code", "bad_input"))
         raise BadInput(f"`{field}`{key} {_message(error)}", code, field=field) from None
 
 
@@ -162,12 +165,6 @@ def read_query(request: Request, schema: type[S]) -> S:
     """The query string as `schema`; an empty value means the field's default."""
     params = {k: v for k, v in request.query_params.items() if v != ""}
     return checked(schema, params)
-
-
-async def form_of(request: Request) -> FormData:
-    """A page's form post: text fields only (no page takes a file: one is a 400, and
-    no temporary file is left open), at most MAX_FIELDS of them."""
-    return await request.form(max_files=0, max_fields=MAX_FIELDS)
 
 
 def read_form(form: FormData | Mapping[str, Any], schema: type[S]) -> S:

@@ -23,11 +23,12 @@ from redis.exceptions import RedisError
 
 from discussion.rules import TokenBucket
 from peercet import keys
+from peercet.settings import Settings
 
 log = logging.getLogger(__name__)
 
-RATE = 10.0  # frames a second per registrant, on average
-BURST = 40.0
+RATE = Settings.frame_rate  # frames a second per registrant, on average (FRAME_RATE)
+BURST = Settings.frame_burst  # (FRAME_BURST)
 LEASE = 10  # tokens a process takes from the shared bucket at once
 LEASE_TTL = 10.0  # seconds a lease is good for, on average (jittered by ±50 %)
 MAX_HELD = 50_000  # registrants a process keeps leases or buckets for
@@ -49,11 +50,22 @@ return granted
 """
 
 
+@dataclass(frozen=True)
+class Budget:
+    """One registrant's frame budget: `rate` a second on average, bursts of `burst`."""
+
+    rate: float = RATE
+    burst: float = BURST
+
+
 class LocalLimiter:
     """The same limit kept in this process alone: the stand-in while Redis is away."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, budget: Budget | None = None
+    ) -> None:
         self.clock = clock
+        self.budget = budget or Budget()
         self.buckets: dict[int, TokenBucket] = {}
 
     def allow(self, registrant_id: int) -> bool:
@@ -62,12 +74,13 @@ class LocalLimiter:
         if bucket is None:
             if len(self.buckets) >= MAX_HELD:
                 self._forget_idle(now)
-            bucket = self.buckets[registrant_id] = TokenBucket(RATE, BURST)
+            bucket = TokenBucket(self.budget.rate, self.budget.burst)
+            self.buckets[registrant_id] = bucket
         return bucket.take(now)
 
     def _forget_idle(self, now: float) -> None:
         """Buckets that would be full again carry nothing: drop them (bounded memory)."""
-        full = BURST / RATE
+        full = self.budget.burst / self.budget.rate
         self.buckets = {r: b for r, b in self.buckets.items() if now - b.at < full}
 
 
@@ -90,14 +103,16 @@ class Limiter:
         redis: Redis,
         clock: Callable[[], float] = time.monotonic,
         jitter: Callable[[], float] = random.random,
+        budget: Budget | None = None,
     ) -> None:
         self.redis = redis
         self.clock = clock
         self.jitter = jitter
+        self.budget = budget or Budget()
         self.leases: dict[int, Lease] = {}
         self.asking: dict[int, asyncio.Future[bool]] = {}
         self.asker: asyncio.Task[None] | None = None
-        self.local = LocalLimiter(clock)
+        self.local = LocalLimiter(clock, self.budget)
         self.take = redis.register_script(TAKE)
         self.shared = True  # so that losing and regaining Redis is logged once each
 
@@ -147,10 +162,11 @@ class Limiter:
                 asked.set_result(True)
 
     async def _take_all(self, registrants: list[int]) -> list[int]:
+        args = [self.budget.burst, self.budget.rate, LEASE]
         async with self.redis.pipeline(transaction=False) as pipe:
             for registrant_id in registrants:
                 key = keys.frame_budget(registrant_id)
-                await self.take(keys=[key], args=[BURST, RATE, LEASE], client=pipe)
+                await self.take(keys=[key], args=args, client=pipe)
             return [int(n) for n in await pipe.execute()]
 
     def _keep(self, granted: dict[int, int]) -> None:

@@ -29,14 +29,16 @@ from typing import Any, Protocol
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from discussion.actions import Post, Stored, store_batch
 from discussion.frames import dumps
 from peercet import keys
 from peercet.db import create_sync_sqlite_engine
-from web.limits import Limiter
+from web.absent import AbsentPartners
+from web.limits import Budget, Limiter
 from web.resources import Resources
+from web.sockets import SocketLeases
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,8 @@ PRESENCE_TTL = 90.0  # seconds a presence entry lives without a refresh
 PRESENCE_REFRESH = 30.0
 RECONNECT_DELAY = 0.5
 FAREWELL_TIMEOUT = 5.0  # seconds a closing socket may spend leaving its rooms
+REFUSED = "refused"  # the error code of a message the database refused on its own
+UNAVAILABLE = "unavailable"  # the database failed: send it again
 
 
 class Subscriber(Protocol):
@@ -129,6 +133,13 @@ class Hub:
             await redis.aclose()
 
 
+def unavailable(exc: BaseException) -> bool:
+    """The database is away or busy (every row would fail), not refusing one row."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OperationalError | InterfaceError | OSError | TimeoutError)
+
+
 @dataclass
 class Writer:
     """Group commit: one transaction for the `say`s that arrived together."""
@@ -136,6 +147,7 @@ class Writer:
     res: Resources
     live_hub: Hub
     sqlite: Engine | None = None
+    absent: AbsentPartners | None = None  # told of every stored batch (first messages)
     queue: asyncio.Queue[tuple[Post, asyncio.Future[Stored]]] = field(default_factory=asyncio.Queue)
 
     def submit(self, post: Post) -> asyncio.Future[Stored]:
@@ -161,6 +173,8 @@ class Writer:
                     future.set_exception(exc)
             return
         await self._fan_out(results)
+        if self.absent is not None:
+            self.absent.stored(results)
         for (_, future), result in zip(batch, results, strict=True):
             if not future.done():
                 future.set_result(result)
@@ -181,13 +195,33 @@ class Writer:
                 log.warning("fan-out lost (%s); sockets recover by seq from the database", exc)
 
     async def _store(self, posts: list[Post]) -> list[Stored]:
+        """One transaction for the batch. If the database refuses it for one row's sake,
+        the halves are stored apart (bisection, order kept), so only that row is refused
+        and the other participants' messages are stored. A database that is away fails
+        what is left (`unavailable`: the clients send again, with the same ids)."""
         try:
             return await self._transaction(posts)
-        except IntegrityError:
-            if len(posts) == 1:
-                # The same client_msg_id committed meanwhile by another process.
-                return await self._transaction(posts)
-            return [(await self._store([post]))[0] for post in posts]
+        except Exception as exc:
+            if unavailable(exc):
+                log.warning("storing %d messages failed: %s", len(posts), exc)
+                return [Stored(None, error=UNAVAILABLE)] * len(posts)
+            if len(posts) > 1:
+                half = len(posts) // 2
+                return await self._store(posts[:half]) + await self._store(posts[half:])
+            return [await self._alone(posts[0], exc)]
+
+    async def _alone(self, post: Post, exc: Exception) -> Stored:
+        """One row the database refused: again once if it may be the same client_msg_id
+        committed meanwhile by another process; refused if it fails again."""
+        if isinstance(exc, IntegrityError):
+            try:
+                return (await self._transaction([post]))[0]
+            except Exception as again:
+                if unavailable(again):
+                    return Stored(None, error=UNAVAILABLE)
+                exc = again
+        log.warning("message %s refused by the database: %s", post.key, exc)
+        return Stored(None, error=REFUSED)
 
     async def _transaction(self, posts: list[Post]) -> list[Stored]:
         """A connection, not an ORM session: this is the hot path. On SQLite the whole
@@ -240,6 +274,8 @@ class Live:
     writer: Writer
     presence: Presence
     limiter: Limiter
+    absent: AbsentPartners
+    sockets: SocketLeases
     farewells: set[asyncio.Task[None]] = field(default_factory=set)
 
     def see_off(self, farewell: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
@@ -258,12 +294,18 @@ async def serve(res: Resources) -> AsyncIterator[Live]:
     sqlite = (
         create_sync_sqlite_engine(res.settings.database_url) if res.settings.is_sqlite else None
     )
-    live = Live(hub, Writer(res, hub, sqlite), Presence(res.redis), Limiter(res.redis))
+    budget = Budget(res.settings.frame_rate, res.settings.frame_burst)
+    limiter = Limiter(res.redis, budget=budget)
+    presence = Presence(res.redis)
+    absent = AbsentPartners(res, presence)
+    writer = Writer(res, hub, sqlite, absent)
+    live = Live(hub, writer, presence, limiter, absent, SocketLeases(res.redis))
     res.extras["live"] = live
     tasks = [
         asyncio.create_task(live.hub.run(), name="hub"),
         asyncio.create_task(live.writer.run(), name="writer"),
         asyncio.create_task(live.presence.refresh(), name="presence"),
+        asyncio.create_task(live.sockets.run(), name="socket-leases"),
     ]
     with suppress(asyncio.TimeoutError):
         await asyncio.wait_for(live.hub.ready.wait(), 5)
@@ -273,6 +315,8 @@ async def serve(res: Resources) -> AsyncIterator[Live]:
     finally:
         if live.farewells:
             await asyncio.wait(live.farewells, timeout=FAREWELL_TIMEOUT)
+        with suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(absent.idle(), FAREWELL_TIMEOUT)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

@@ -6,6 +6,7 @@ shown as new this once, and stay listed afterwards.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -17,30 +18,38 @@ from peercet.completions import award_of, awards_of
 from peercet.db import transaction
 from peercet.errors import Conflict
 from peercet.lifecycle import State
+from peercet.pending import pending_of
+from peercet.rooms import pair_deadlines
 from peercet.tables import Completion, Course, Notification, PointRecord, Registrant
 from web import csrf
 from web.api_completions import Choice, make_choice, parse_mode
 from web.auth import require_registrant
 from web.fields import Whole
-from web.http import Query, form_of, path_int, read_form, read_query
+from web.http import Query, path_int, read_form, read_query
 from web.resources import Resources, resources
 from web.templating import render
 
 
 def _row(
-    res: Resources, completion: Completion, course: Course, award: PointRecord | None
+    res: Resources,
+    completion: Completion,
+    course: Course,
+    award: PointRecord | None,
+    closes_at: datetime | None = None,
 ) -> dict[str, Any]:
-    """`points` and `kind` are the point record's: what was awarded, not the course today."""
+    """`points` and `kind` are the point record's: what was awarded, not the course today;
+    `closes_at`: in a discussion, the date to validate by (the pair's earlier deadline)."""
     state = State(completion.state)
     return {
         "c": completion,
+        "closes_at": closes_at,
         "course": course,
         "open": state not in (State.COMPLETED_INTERACTIVE, State.COMPLETED_NON_INTERACTIVE),
         "points": 0 if award is None else award.points,
         "kind": "" if award is None else award.kind.replace("_", "-"),
         "next_step": guidance.next_step(
-            state, completion.deadline, completion.uploaded_at, completion.cet_year,
-            res.settings.timezone,
+            state, closes_at or completion.deadline, completion.uploaded_at,
+            completion.cet_year, res.settings.timezone,
         ),
     }  # fmt: skip
 
@@ -59,8 +68,11 @@ async def my_account(request: Request) -> Response:
         rows = await reads.completions_of(session, who.id)
         awards = await awards_of(session, [c.id for c, _ in rows])
         notes = await reads.notifications_of(session, who.id)
-    shown = [_row(res, c, course, awards.get(c.id)) for c, course in rows]
+        closing = await pair_deadlines(session, [c for c, _ in rows])
+        pending = await pending_of(session, who.id, res.clock.now(), res.settings.timezone)
+    shown = [_row(res, c, course, awards.get(c.id), closing.get(c.id)) for c, course in rows]
     context = {"rows": shown, "notes": notes, "live": any(r["open"] for r in shown)}
+    context["pending"] = pending
     response = await render(request, "account.html", context)
     await _seen(res, who, notes)
     return response
@@ -74,8 +86,10 @@ async def _completion_page(
         completion, course = await reads.own_completion(session, who.id, path_int(request, "id"))
         award = await award_of(session, completion.id)
         notes = await reads.notifications_of(session, who.id, completion.id)
-    row = _row(res, completion, course, award)
-    context = {"row": row, "notes": notes, "live": row["open"], **extra}
+        closing = await pair_deadlines(session, [completion])
+        pending = await pending_of(session, who.id, res.clock.now(), res.settings.timezone)
+    row = _row(res, completion, course, award, closing.get(completion.id))
+    context = {"row": row, "notes": notes, "live": row["open"], "pending": pending, **extra}
     response = await render(request, "completion.html", context, status)
     await _seen(res, who, notes)
     return response
@@ -97,8 +111,7 @@ async def completion(request: Request) -> Response:
 
 async def choice(request: Request) -> Response:
     who = await require_registrant(request)
-    form = await form_of(request)
-    csrf.check(request, form)
+    form = await csrf.checked_form(request)
     try:
         mode = parse_mode(read_form(form, Choice).mode)
         await make_choice(resources(request), who, path_int(request, "id"), mode)

@@ -13,7 +13,7 @@ from peercet.errors import DomainError
 from web import csrf
 from web.api_accounts import Credentials, Registration, authenticate
 from web.auth import clear_session, end_sessions, set_session
-from web.http import form_of, read_form
+from web.http import read_form
 from web.resources import resources
 from web.templating import render
 
@@ -39,8 +39,7 @@ async def register_form(request: Request) -> Response:
 
 
 async def register(request: Request) -> Response:
-    form = await form_of(request)
-    csrf.check(request, form)
+    form = await csrf.checked_form(request)
     res = resources(request)
     values = {k: _text(form, k) for k in (*FIELDS, "password")}
     try:
@@ -61,8 +60,7 @@ async def sign_in_form(request: Request) -> Response:
 
 
 async def sign_in(request: Request) -> Response:
-    form = await form_of(request)
-    csrf.check(request, form)
+    form = await csrf.checked_form(request)
     email, target = _text(form, "email"), safe_next(form.get("next"))
     try:
         given = read_form(form, Credentials)
@@ -76,7 +74,7 @@ async def sign_in(request: Request) -> Response:
 
 
 async def sign_out(request: Request) -> Response:
-    csrf.check(request, await form_of(request))
+    await csrf.checked_form(request)
     await end_sessions(request)
     response = RedirectResponse("/courses", status_code=303)
     clear_session(response)

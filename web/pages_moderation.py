@@ -56,6 +56,7 @@ async def console(request: Request) -> Response:
         "states": STATES,
         "reported": reported,
         "ago": lambda then: ago(then, res.clock.now()),
+        "at": _at(res.settings.timezone),
     }
     return await render(request, "moderation.html", context)
 
@@ -71,7 +72,8 @@ def _names(view: dict[str, Any]) -> dict[int, str]:
 
 async def discussion(request: Request) -> Response:
     await require_moderator(request)
-    async with resources(request).sessions() as session:
+    res = resources(request)
+    async with res.sessions() as session:
         view = await moderation.discussion_detail(session, path_int(request, "id"))
     by_seq = {m["seq"]: m for m in view["messages"]}
     names = _names(view)
@@ -79,7 +81,7 @@ async def discussion(request: Request) -> Response:
         {**r, "message": by_seq.get(r["seq"]), "reporter": names.get(r["reporter_id"], "?")}
         for r in view["reports"]
     ]
-    context = {"d": view, "names": names, "reports": reports}
+    context = {"d": view, "names": names, "reports": reports, "at": _at(res.settings.timezone)}
     return await render(request, "moderation_discussion.html", context)
 
 

@@ -35,11 +35,18 @@ from web.auth import current_registrant
 from web.live import FAREWELL_TIMEOUT, Live
 from web.origin import OriginCheck
 from web.resources import Resources, resources
+from web.sockets import CLOSE_TOO_MANY, MAX_SOCKETS
 
 SEND_QUEUE = 512  # frames waiting for one socket; a client this far behind is dropped
 MAX_INFLIGHT = 32  # unacknowledged `say`s per socket before we stop reading it
 IDLE_TIMEOUT = 600.0  # seconds without a client frame (the page pings every 25 s)
 PONG = dumps({"type": "pong"})
+STORE_ERRORS = {
+    "discussion_closed": "this discussion is closed",
+    "refused": "the database refused this message; it is not stored",
+    "unavailable": "not stored; send it again",
+}
+INTERNAL = dumps(FrameError("internal", "the server could not handle this frame").frame())
 CLOSE_OVERLOADED = 1013
 CLOSE_IDLE = 1001
 CLOSE_ERROR = 1011
@@ -195,7 +202,7 @@ class Conn:
         await self.live.presence.enter(frame.discussion, self.member)
         present = await self.presence_changed(frame.discussion)
         joined = {"type": "joined", "discussion": frame.discussion, **present}
-        keep = ("participants", "last_seq", "state", "prompts", "validations")
+        keep = ("participants", "last_seq", "state", "prompts", "validations", "closes_at")
         await self.ws.send_text(dumps(joined | {k: view[k] for k in keep}))
         self.joined[frame.discussion] = state = Joined(access, frame.after)
         await self._fill(frame.discussion, state, math.inf)
@@ -242,6 +249,9 @@ class Conn:
             await self._act(frame)
         except FrameError as exc:
             self.put(Text(dumps(exc.frame())))
+        except Exception:  # the last resort: one frame's failure never ends the socket
+            log.exception("a frame from registrant %s failed", self.rid)
+            self.put(Text(INTERNAL))
 
     async def _act(self, frame: ClientFrame) -> None:
         if isinstance(frame, Join):
@@ -275,7 +285,8 @@ class Conn:
             return
         stored = future.result()
         if stored.frame is None:
-            error = FrameError(stored.error or "error", "this discussion is closed", *_about(say))
+            code = stored.error or "discussion_closed"
+            error = FrameError(code, STORE_ERRORS.get(code, "not stored"), *_about(say))
             self.put(Text(dumps(error.frame())))
             return
         mode = "ack" if stored.new else "answer"
@@ -321,6 +332,9 @@ async def endpoint(websocket: WebSocket) -> None:
     await websocket.accept()
     websocket.scope.pop("registrant", None)  # keep the id and role, not the ORM row
     conn = Conn(websocket, Who(registrant.id, registrant.role), resources(websocket))
+    if not await conn.live.sockets.take(conn.rid, conn.member):  # the socket limit
+        await websocket.close(CLOSE_TOO_MANY, f"at most {MAX_SOCKETS} sockets open at once")
+        return
     conn.task = asyncio.current_task()
     conn.live.hub.add(keys.registrant_channel(conn.rid), conn)
     try:
@@ -344,6 +358,8 @@ async def _cleanup(conn: Conn) -> None:
     if sender is not None:  # stopped and waited for: it may be reading the database
         sender.cancel()
         await asyncio.wait([sender])
+    with suppress(Exception):
+        await conn.live.sockets.give_back(conn.member)
     conn.live.hub.remove(keys.registrant_channel(conn.rid), conn)
     for discussion_id in conn.access:
         conn.live.hub.remove(keys.discussion_channel(discussion_id), conn)

@@ -9,14 +9,20 @@ catch-up makes them certain.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from matching import noshow, rebuild
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from matching import invitations, noshow, rebuild
 from peercet.db import transaction
-from peercet.deadlines import apply_due, apply_one
+from peercet.deadlines import AfterCommit, apply_due, apply_one
 from peercet.mailer import drain
+from peercet.pending import send_pending_reminders
 from peercet.reminders import send_reminders
+from peercet.settings import Settings
 from peercet.uploads import UploadResult, any_uploadable, final_due, flag_overdue, run_upload
 from workers.context import WorkerResources, resources
 from workers.schedule import last_cutoff_year, last_weekly_run
@@ -33,13 +39,76 @@ async def deadline(ctx: Ctx, completion_id: int) -> int:
     return await apply_one(res.sessions, completion_id, res.clock.now(), res.effects)
 
 
+@dataclass(frozen=True)
+class Upkeep:
+    """What the periodic duties need: the worker's resources, or the command line's
+    (`peercet sweep`, whose effects leave re-pairing to the worker)."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    settings: Settings
+    effects: AfterCommit
+
+
+def upkeep_of(res: WorkerResources) -> Upkeep:
+    return Upkeep(res.sessions, res.settings, res.effects)
+
+
+async def _fallbacks(up: Upkeep, now: datetime) -> int:
+    return await apply_due(up.sessions, now, up.effects)
+
+
+async def _no_shows(up: Upkeep, now: datetime) -> int:
+    return await noshow.run_no_shows(up.sessions, now, up.effects)
+
+
+async def _invitations_expired(up: Upkeep, now: datetime) -> int:
+    """Invitations past 72 hours (or the inviter's deadline): inviters back to the queue."""
+    return await invitations.expire_due(up.sessions, now, up.effects)
+
+
+async def _reminders(up: Upkeep, now: datetime) -> int:
+    """Deadline reminders, then December's pending-points reminders."""
+    tz = up.settings.timezone
+    async with transaction(up.sessions) as session:
+        sent = await send_reminders(session, now, tz, up.settings.base_url)
+        return sent + await send_pending_reminders(session, now, tz)
+
+
+async def _uploads(up: Upkeep, now: datetime) -> list[dict[str, Any]]:
+    return [summary(u) for u in await uploads_due(up, now)]
+
+
+async def _overdue_flagged(up: Upkeep, now: datetime) -> int:
+    async with transaction(up.sessions) as session:
+        return len(await flag_overdue(session, now, up.settings.timezone))
+
+
+Duty = Callable[[Upkeep, datetime], Awaitable[Any]]
+DUTIES: dict[str, Duty] = {
+    "fallbacks": _fallbacks,
+    "no_shows": _no_shows,
+    "invitations_expired": _invitations_expired,
+    "uploads": _uploads,
+    "reminders": _reminders,  # after the uploads: the final upload's reminders at once
+    "overdue_flagged": _overdue_flagged,
+}
+
+
+async def run_duties(
+    up: Upkeep, now: datetime, names: Sequence[str] = tuple(DUTIES)
+) -> dict[str, Any]:
+    """The worker's periodic duties as of `now`, in order (fallbacks before the uploads
+    they feed); each idempotent. The crons run some of them, `peercet sweep` all."""
+    return {name: await DUTIES[name](up, now) for name in names}
+
+
 async def sweep(ctx: Ctx) -> dict[str, Any]:
-    """Every minute: every fallback due (whatever a job missed), then any upload due."""
+    """Every minute: every fallback due (whatever a job missed), invitations expired,
+    then any upload due."""
     res = resources(ctx)
-    now = res.clock.now()
-    fallbacks = await apply_due(res.sessions, now, res.effects)
-    uploads = await uploads_due(res, now)
-    return {"fallbacks": fallbacks, "uploads": [summary(u) for u in uploads]}
+    return await run_duties(
+        upkeep_of(res), res.clock.now(), ("fallbacks", "invitations_expired", "uploads")
+    )
 
 
 async def year_end(ctx: Ctx) -> dict[str, Any]:
@@ -48,7 +117,7 @@ async def year_end(ctx: Ctx) -> dict[str, Any]:
     return await sweep(ctx)
 
 
-async def uploads_due(res: WorkerResources, now: datetime) -> list[UploadResult]:
+async def uploads_due(res: Upkeep, now: datetime) -> list[UploadResult]:
     """The year's final upload once the cut-off has passed and nothing of that year is
     still open; then the weekly upload once its slot (Friday at UPLOAD_TIME, scheme time)
     has come, or if one was missed."""
@@ -66,19 +135,19 @@ async def uploads_due(res: WorkerResources, now: datetime) -> list[UploadResult]
     return [u for u in done if u.rows]
 
 
-async def flag_overdue_uploads(ctx: Ctx) -> int:
+async def _count(ctx: Ctx, duty: str) -> int:
+    """A cron that runs one duty that counts."""
     res = resources(ctx)
-    async with transaction(res.sessions) as session:
-        flagged = await flag_overdue(session, res.clock.now(), res.settings.timezone)
-    return len(flagged)
+    done: int = (await run_duties(upkeep_of(res), res.clock.now(), [duty]))[duty]
+    return done
+
+
+async def flag_overdue_uploads(ctx: Ctx) -> int:
+    return await _count(ctx, "overdue_flagged")
 
 
 async def remind(ctx: Ctx) -> int:
-    res = resources(ctx)
-    async with transaction(res.sessions) as session:
-        return await send_reminders(
-            session, res.clock.now(), res.settings.timezone, res.settings.base_url
-        )
+    return await _count(ctx, "reminders")
 
 
 async def drain_outbox(ctx: Ctx) -> dict[str, int]:
@@ -103,7 +172,7 @@ async def rebuild_queues(ctx: Ctx) -> dict[str, Any]:
     return {"courses": len(rebuilt.courses)}
 
 
-async def close_no_shows(ctx: Ctx) -> None:
-    """Close discussions where a participant never turned up; requeue who can be."""
-    res = resources(ctx)
-    await res.effects(await noshow.close_no_shows(res.sessions, res.clock.now()))
+async def close_no_shows(ctx: Ctx) -> int:
+    """Close discussions where a participant has not taken part 48 hours after pairing;
+    requeue who can be. Returns how many discussions were closed."""
+    return await _count(ctx, "no_shows")

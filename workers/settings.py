@@ -5,9 +5,10 @@ times and would stop every frequent cron for the repeated hour in October. What 
 happen at a scheme-time moment (`TIMEZONE`, Europe/London) is the sweep's to judge:
 - `deadline`: a job deferred to each completion's deadline (enqueued after commit by
   peercet.effects.Effects), its id per completion and deadline, results not kept;
-- `sweep`, every minute: every fallback due, then any upload due: the weekly one once
-  Friday's `UPLOAD_TIME` (HH:MM, scheme time, default 09:00) has come (or a missed
-  one), the year's final one after the cut-off;
+- `sweep`, every minute: every fallback due, invitations standing 72 hours (or to the
+  inviter's deadline) ended and their inviters back in the queue, then any upload due:
+  the weekly one once Friday's `UPLOAD_TIME` (HH:MM, scheme time, default 09:00) has
+  come (or a missed one), the year's final one after the cut-off;
 - `year_end`, 12:00 UTC on 30 December (noon in London: GMT in December): the sweep at
   the cut-off, its fallbacks and the final upload;
 - `flag_overdue_uploads`, hourly: completions not uploaded within 10 working days;
@@ -16,7 +17,8 @@ happen at a scheme-time moment (`TIMEZONE`, Europe/London) is the sweep's to jud
 - `rebuild_queues`, every five minutes and at start-up (and as a job, which the command
   line asks for when a fallback sends a peer back to the queue): the Redis queues from
   the database, then pairing;
-- `close_no_shows`, every five minutes: discussions where someone never turned up.
+- `close_no_shows`, every five minutes: discussions where someone has not taken part
+  48 hours after pairing (matching.noshow.run_no_shows).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from arq.connections import RedisSettings
 
 from peercet.clock import SystemClock
 from peercet.effects import DEADLINE_JOB, REBUILD_QUEUES_JOB
-from peercet.settings import load_settings
+from peercet.settings import load_settings, require_secret_keys
 from workers import jobs
 from workers.context import KEY, open_resources, resources
 
@@ -51,6 +53,7 @@ def _log_to_stderr() -> None:
 
 
 async def startup(ctx: dict[str, Any]) -> None:
+    require_secret_keys(SETTINGS)  # no default key: the worker signs certificate links
     _log_to_stderr()
     ctx[KEY] = open_resources(SETTINGS, ctx["redis"], SystemClock())
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from alembic import context
+from sqlalchemy import event
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from peercet.db import create_engine
 from peercet.settings import load_settings
@@ -29,8 +32,23 @@ def _run(connection: Connection) -> None:
         context.run_migrations()
 
 
+def _without_foreign_keys(engine: AsyncEngine) -> None:
+    """SQLite's batch mode copies a table, drops it and renames the copy: with foreign
+    keys on, dropping `completions` would cascade to its point records. Off for
+    migrations (as Alembic advises), after the engine's own tuning turned them on."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _off(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=OFF")
+        cursor.close()
+
+
 async def _run_async() -> None:
     engine = create_engine(_url())
+    _without_foreign_keys(engine)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run)

@@ -107,19 +107,72 @@
     const v = state.view;
     const section = $("validation");
     const mineDone = v.validations.some((x) => x.registrant_id === me);
-    section.hidden = readOnly || v.state !== "open" && !mineDone;
-    const open = v.state === "open";
-    $("validate").hidden = !open || mineDone;
+    const canValidate = v.state === "open" || v.state === "disputed";  // disputed: the other still may
+    section.hidden = readOnly || !canValidate && !mineDone && !v.dispute;
+    $("validate").hidden = !canValidate || mineDone;
     $("validate").querySelector("button").disabled = !bothTookPart;
-    $("validation-state").textContent =
-      v.state === "completed" ? "Both of you validated: your interactive CET is complete." :
+    $("validation-state").textContent = disputeText(v, mineDone) ||
+      (v.state === "completed" ? "Both of you validated: your interactive CET is complete." :
       v.state === "closed" ? "This discussion is closed." :
       mineDone ? "You validated; waiting for your partner." :
       bothTookPart ? "Confirm your partner took part and add a short reflection." :
-      "You can validate once you have both written on every prompt.";
+      "You can validate once you have both written on every prompt.");
     const closed = v.state !== "open" || readOnly;
     $("body").disabled = closed;
     $("composer").querySelector("button").disabled = closed;
+    renderCloses();
+  }
+
+  // When the discussion falls back (the earlier of the two deadlines), with a countdown
+  // (site.js keeps it ticking); gone once the discussion is over.
+  function renderCloses() {
+    const v = state.view, line = $("closes");
+    const over = v.state === "closed" || v.state === "completed";
+    line.hidden = !v.closes_at || over;
+    if (line.hidden) return;
+    const at = new Date(v.closes_at);
+    $("closes-at").dateTime = v.closes_at;
+    $("closes-at").textContent = at.toLocaleString("en-GB", {
+      timeZone: line.dataset.tz || undefined, weekday: "short", day: "numeric", month: "long",
+      year: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short",
+    });
+    $("closes-left").dataset.deadline = v.closes_at;
+    if (window.peercetTimeLeft) $("closes-left").textContent = window.peercetTimeLeft(v.closes_at);
+  }
+
+  // A dispute (DOMAIN.md rule 3) as each side reads it: waiting for a moderator, then the outcome.
+  function disputeText(v, mineDone) {
+    const d = v.dispute;
+    if (!d) return "";
+    const mine = d.by === me;
+    if (v.state === "disputed") {
+      return mine ? "You said your partner did not take part. You are back in the queue for a new " +
+          "partner, keeping your deadline; a moderator will read this discussion and decide."
+        : "Your partner said you did not take part. A moderator will read the discussion and decide " +
+          "whether you still earn the interactive point" + (mineDone ? "." : "; you can still validate it.");
+    }
+    const decision = d.decision;
+    const why = decision && decision.reason ? ` The moderator's reason: ${decision.reason}` : "";
+    if (decision && decision.award) {
+      return (mine ? "A moderator decided your partner took part: they earn the interactive point. " +
+        "You stay in the queue for a new partner." : "A moderator decided you took part: your " +
+        "interactive CET is complete.") + why;
+    }
+    if (decision) {
+      return (mine ? "A moderator decided this discussion earns no interactive point; you stay in " +
+        "the queue for a new partner." : "A moderator decided this discussion earns no interactive " +
+        "point: you are back in the queue for a new partner while your deadline allows.") + why;
+    }
+    if (v.closed_reason === "dispute_expired") return "The deadline passed before a moderator decided.";
+    if (v.closed_reason === "disputed_by_both") return "You each said the other did not take part: " +
+      "you are both back in the queue for a new partner.";
+    return "";
+  }
+
+  // After a dispute or a decision: the view again, for who disputed and what was decided.
+  async function refreshView() {
+    const res = await fetch(`/api/discussions/${id}`, { credentials: "same-origin" });
+    if (res.ok) { state.view = await res.json(); renderStanding(); }
   }
 
   function renderPresence() {
@@ -130,14 +183,21 @@
     $("peer-status").textContent = online ? "online" : "offline";
   }
 
-  function messageElement(cmid) {
-    return cmid ? document.querySelector(`[data-cmid="${CSS.escape(cmid)}"]`) : null;
+  // A client_msg_id is one author's: an element is found by author and id together,
+  // so a peer who sends a message with your id never replaces or hides yours.
+  function messageKey(m) {
+    return m.client_msg_id ? `${m.author}:${m.client_msg_id}` : null;
+  }
+
+  function messageElement(key) {
+    return key ? document.querySelector(`[data-key="${CSS.escape(key)}"]`) : null;
   }
 
   function renderMessage(m, pendingState) {
-    const li = messageElement(m.client_msg_id) || document.createElement("li");
+    const key = messageKey(m);
+    const li = messageElement(key) || document.createElement("li");
     li.className = `${m.kind} ${m.author === me ? "mine" : ""} state-${pendingState || "sent"}`;
-    if (m.client_msg_id) li.dataset.cmid = m.client_msg_id;
+    if (key) { li.dataset.key = key; li.dataset.cmid = m.client_msg_id; }
     if (m.seq) li.dataset.seq = String(m.seq);
     const number = m.prompt && state.view ? state.view.prompts.findIndex((x) => x.id === m.prompt) + 1 : 0;
     const meta = document.createElement("div");
@@ -181,8 +241,9 @@
     renderStanding();
   }
 
+  // Only your own message acknowledges your pending one (the map holds your ids only).
   function acknowledge(m) {
-    const p = m.client_msg_id && state.pending.get(m.client_msg_id);
+    const p = m.author === me && m.client_msg_id && state.pending.get(m.client_msg_id);
     if (!p) return;
     clearTimeout(p.timer);
     state.pending.delete(m.client_msg_id);
@@ -218,9 +279,12 @@
     joined(f) {
       if (f.discussion !== id) return;
       state.online = f.online; state.moderators = f.moderators || [];
-      if (state.view) {  // what changed while the socket was away (closed, validated)
+      if (state.view) {  // what changed while the socket was away (closed, validated, disputed)
+        const changed = f.state !== state.view.state;
         Object.assign(state.view, { participants: f.participants, state: f.state, validations: f.validations });
+        if ("closes_at" in f) state.view.closes_at = f.closes_at;
         renderStanding();
+        if (changed) refreshView();
       }
       renderPresence();
     },
@@ -234,10 +298,18 @@
     presence(f) { if (f.discussion === id) { state.online = f.online; state.moderators = f.moderators || []; renderPresence(); } },
     validation(f) {
       if (f.discussion !== id) return;
+      const changed = f.state !== state.view.state;
       state.view.validations = f.validations; state.view.state = f.state; renderStanding();
-      announce(f.state === "completed" ? "The discussion is validated." : "A validation was recorded.");
+      if (changed) refreshView();
+      announce(f.state === "completed" ? "The discussion is validated." :
+        f.state === "disputed" ? "The discussion is disputed: a moderator will decide." :
+        f.state === "closed" ? "This discussion is closed." : "A validation was recorded.");
     },
-    closed(f) { if (f.discussion === id) { state.view.state = "closed"; renderStanding(); announce("This discussion was closed."); } },
+    closed(f) {
+      if (f.discussion !== id) return;
+      state.view.state = "closed"; state.view.closed_reason = f.reason; renderStanding(); refreshView();
+      announce("This discussion was closed.");
+    },
     completion(f) { if (f.completion.discussion_id === id) announce("Your CET completion changed: " + f.completion.state.replaceAll("_", " ")); },
     error: onError,
     pong() {},
@@ -293,8 +365,9 @@
   async function validate(event) {
     event.preventDefault();
     const peerTookPart = event.target.querySelector('input[name="peer"]:checked').value === "yes";
-    const answer = await window.peercetPost(`/api/discussions/${id}/validation`,
-      { peer_took_part: peerTookPart, reflection: $("reflection").value }, event.target);
+    const body = { peer_took_part: peerTookPart, reflection: $("reflection").value };
+    if (!peerTookPart) body.reason = $("dispute-reason").value;
+    const answer = await window.peercetPost(`/api/discussions/${id}/validation`, body, event.target);
     if (!answer.ok) { announce(answer.message); $("validation-state").textContent = answer.message; return; }
     state.view = answer.data;
     renderStanding();
@@ -305,5 +378,14 @@
   $("body").addEventListener("input", typing);
   $("body").addEventListener("keydown", (e) => { if (e.key === "Enter" && !e.shiftKey) { say(e); } });
   $("validate").addEventListener("submit", validate);
+  // "No, they did not" asks why (required), and then the reflection is optional.
+  for (const radio of document.querySelectorAll('input[name="peer"]')) {
+    radio.addEventListener("change", () => {
+      const disputing = document.querySelector('input[name="peer"]:checked').value === "no";
+      $("dispute-why").hidden = !disputing;
+      $("dispute-reason").required = disputing;
+      $("reflection").required = !disputing;
+    });
+  }
   loadView().then(connect, () => { $("connection").textContent = "The discussion could not be loaded: reload the page."; });
 })();

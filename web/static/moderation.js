@@ -51,7 +51,9 @@
     presence(f) { if (f.discussion === id) presence(f.online); },
     message: append,
     closed(f) { if (f.discussion === id) closed(f.reason); },
-    validation(f) { if (f.discussion === id) $("state").textContent = f.state; },
+    validation(f) {
+      if (f.discussion === id) $("state").textContent = f.state + (f.closed_reason ? ` (${f.closed_reason})` : "");
+    },
   };
 
   function connect() {
@@ -99,6 +101,23 @@
       { outcome, reason: $("close-reason").value }, event.target);
     if (done) { closed(done.closed_reason); say(`Discussion closed (${outcome}).`); }
   });
+
+  const decision = $("decision");
+  if (decision) {
+    decision.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const award = decision.querySelector('input[name="award"]:checked').value === "true";
+      const done = await post(`/api/moderation/discussions/${id}/decision`,
+        { award, reason: $("decision-reason").value }, decision);
+      if (!done) return;
+      closed(done.closed_reason);
+      const p = document.createElement("p");
+      p.className = "done";
+      p.textContent = `Decided: ${award ? "interactive point awarded" : "no interactive point"}.`;
+      decision.replaceWith(p);
+      say("Decision recorded; both participants are told.");
+    });
+  }
 
   for (const form of document.querySelectorAll("form.resolve")) {
     form.addEventListener("submit", async (event) => {

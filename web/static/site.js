@@ -38,10 +38,11 @@ window.peercetPost = async function (path, body, form) {
   }
   function tick() {
     document.querySelectorAll("[data-deadline]").forEach(function (el) {
-      el.textContent = left(el.getAttribute("data-deadline"));
+      if (el.getAttribute("data-deadline")) { el.textContent = left(el.getAttribute("data-deadline")); }
     });
   }
-  document.addEventListener("DOMContentLoaded", function () { setInterval(tick, 60000); });
+  window.peercetTimeLeft = left;  // for pages that set a deadline themselves (discussion.js)
+  document.addEventListener("DOMContentLoaded", function () { tick(); setInterval(tick, 15000); });
 })();
 
 // Pages that show completions follow them live: when the server says one changed

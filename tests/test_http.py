@@ -12,6 +12,7 @@ from peercet.errors import BadInput
 from peercet.settings import Settings
 from peercet.text import text_problem
 from tests.web_helpers import app_client, make_course, pass_exam, register
+from web.api_discussions import Validation
 from web.fields import Flag, Id, Prose, Text, Whole
 from web.http import MAX_DEPTH, Body, Query, checked, decode_json
 
@@ -87,6 +88,49 @@ def test_a_bad_query_is_bad_query(params: dict[str, str], field: str) -> None:
     assert (bad.value.code, bad.value.field) == ("bad_query", field)
 
 
+class Coded(Body):
+    error_code = "bad_thing"
+    field_codes = {"award": "bad_award"}
+    award: bool = False
+    reason: Text = ""
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [({"award": "yes"}, "bad_award"), ({"reason": 1}, "bad_thing"), ({"award": None}, "bad_award")],
+)
+def test_a_field_may_have_its_own_code(data: dict[str, Any], code: str) -> None:
+    with pytest.raises(BadInput) as bad:
+        checked(Coded, data)
+    assert bad.value.code == code
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"peer_took_part": True}, "reflection"),
+        ({"peer_took_part": True, "reflection": "  ", "reason": "x"}, "reflection"),
+        ({"peer_took_part": False, "reflection": "fine"}, "reason"),
+        ({"peer_took_part": False, "reason": " "}, "reason"),
+        ({"peer_took_part": False, "reason": ["a list"]}, "reason"),
+        ({"peer_took_part": "no", "reason": "x"}, "peer_took_part"),
+    ],
+)
+def test_a_validation_needs_a_reflection_and_a_dispute_a_reason(
+    data: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(BadInput) as bad:
+        checked(Validation, data)
+    assert bad.value.field == field and f"`{field}`" in bad.value.message
+
+
+def test_a_dispute_may_leave_the_reflection_blank() -> None:
+    got = checked(Validation, {"peer_took_part": False, "reason": " Absent "})
+    assert (got.reflection, got.reason) == ("", "Absent")
+    got = checked(Validation, {"peer_took_part": True, "reflection": "Both prompts"})
+    assert (got.reflection, got.reason) == ("Both prompts", "")
+
+
 @pytest.mark.parametrize(
     "body",
     [b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1), b"[" * 100_000, b'{"a": NaN}',
@@ -137,3 +181,8 @@ def test_the_app_names_the_field_and_never_echoes_a_surrogate(settings: Settings
         assert client.get("/api/courses?page=" + "9" * 5000).json()["error"]["field"] == "page"
         assert client.get("/api/courses/%00").status_code == 404
         assert client.get("/courses?interactive=maybe").status_code == 400
+        unknown = client.get("/api/courses?competency=Ocular").json()["error"]
+        assert (unknown["code"], unknown["field"]) == ("bad_query", "competency")
+        listed = client.get("/api/competencies?profession=nope").json()["error"]
+        assert (listed["code"], listed["field"]) == ("bad_query", "profession")
+        assert client.get("/api/competencies?profession=%00").status_code == 400

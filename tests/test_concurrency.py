@@ -31,7 +31,7 @@ async def _process(*args: str, env: dict[str, str] | None = None) -> dict[str, i
 
 
 async def _deadlines_process(database_url: str, now: str) -> int:
-    env = {"DATABASE_URL": database_url, "REDIS_URL": "redis://127.0.0.1:1/0"}
+    env = {"DATABASE_URL": database_url, "REDIS_URL": "redis://127.0.0.1:1/0", "SECRET_KEYS": "k"}
     result = await _process("-m", "peercet.cli", "deadlines", "run", "--now", now, env=env)
     return result["fallbacks"]
 

@@ -12,8 +12,10 @@ from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import undefer
 
 from peercet import competencies
+from peercet.content import MAX_CHARACTERS
 from peercet.errors import BadInput
 from peercet.professions import PROFESSIONS as PROFESSIONS  # re-exported
 from peercet.professions import TAKES_COURSES_OF as TAKES_COURSES_OF  # re-exported
@@ -22,6 +24,7 @@ from peercet.tables import Course, CoursePrompt, ExamQuestion
 
 # A provider's own reference, such as C-12345: it is a URL segment (/courses/{ref}).
 REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$")
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class CourseSpec:
     prompts: list[str]
     questions: list[QuestionSpec]
     pass_mark: int
+    content: str = ""  # Markdown; "" when the course has none
 
 
 def _text(course: dict[str, Any], name: str, errors: list[str], where: str) -> str:
@@ -93,6 +97,19 @@ def _competencies(value: Any, professions: list[str], errors: list[str], where: 
     return spelt
 
 
+def _content(raw: dict[str, Any], errors: list[str], where: str) -> str:
+    """Optional Markdown, of a size a page can hold, with nothing a database refuses."""
+    content = raw.get("content", "")
+    if not isinstance(content, str):
+        errors.append(f"{where}: 'content' must be a string (Markdown)")
+        return ""
+    if len(content) > MAX_CHARACTERS:
+        errors.append(f"{where}: 'content' must be at most {MAX_CHARACTERS:,} characters")
+    if "\x00" in content or SURROGATE.search(content):
+        errors.append(f"{where}: 'content' must not contain NUL or lone surrogates")
+    return content.strip()
+
+
 def _points(raw: dict[str, Any], errors: list[str], where: str) -> tuple[int, bool]:
     points = raw.get("points")
     if not isinstance(points, int) or isinstance(points, bool) or points < 1:
@@ -123,6 +140,7 @@ def _check_course(raw: Any, index: int, errors: list[str]) -> CourseSpec | None:
     if unknown or not professions:
         errors.append(f"{where}: 'professions' must be some of {', '.join(PROFESSIONS)}")
     competencies = _competencies(raw.get("competencies"), professions, errors, where)
+    content = _content(raw, errors, where)
     points, interactive = _points(raw, errors, where)
     prompts = _texts(raw.get("prompts", []), "prompts", errors, where)
     if interactive is True and not prompts:
@@ -141,7 +159,7 @@ def _check_course(raw: Any, index: int, errors: list[str]) -> CourseSpec | None:
         return None
     return CourseSpec(
         ref, title, summary, professions, competencies, points, interactive, prompts,
-        [q for q in questions if q is not None], pass_mark,
+        [q for q in questions if q is not None], pass_mark, content,
     )  # fmt: skip
 
 
@@ -162,8 +180,8 @@ def check_catalogue(data: Any) -> list[CourseSpec]:
 
 def _same(course: Course, spec: CourseSpec, prompts: list[str], questions: list[Any]) -> bool:
     return (
-        (course.title, course.summary, course.professions, course.competencies)
-        == (spec.title, spec.summary, spec.professions, spec.competencies)
+        (course.title, course.summary, course.content, course.professions, course.competencies)
+        == (spec.title, spec.summary, spec.content, spec.professions, spec.competencies)
         and (course.points, course.interactive, course.pass_mark)
         == (spec.points, spec.interactive, spec.pass_mark)
         and prompts == spec.prompts
@@ -173,7 +191,9 @@ def _same(course: Course, spec: CourseSpec, prompts: list[str], questions: list[
 
 async def upsert_course(session: AsyncSession, spec: CourseSpec, now: datetime) -> bool:
     """Create or update one course by ref; False when nothing changed."""
-    course = await session.scalar(select(Course).where(Course.ref == spec.ref))
+    course = await session.scalar(
+        select(Course).where(Course.ref == spec.ref).options(undefer(Course.content))
+    )
     if course is not None:
         prompts = list(
             await session.scalars(
@@ -195,7 +215,7 @@ async def upsert_course(session: AsyncSession, spec: CourseSpec, now: datetime) 
     else:
         course = Course(ref=spec.ref)
         session.add(course)
-    course.title, course.summary = spec.title, spec.summary
+    course.title, course.summary, course.content = spec.title, spec.summary, spec.content
     course.professions, course.competencies = spec.professions, spec.competencies
     course.points, course.interactive, course.pass_mark = (
         spec.points,

@@ -29,6 +29,11 @@ def course_frame(course: Course) -> dict[str, Any]:
     }
 
 
+async def course_content(session: AsyncSession, course_id: int) -> str:
+    """The course itself (Markdown; "" when it has none): a column not loaded with the course."""
+    return await session.scalar(select(Course.content).where(Course.id == course_id)) or ""
+
+
 async def catalogue_version(session: AsyncSession) -> Any:
     """Changes whenever a course is added, removed or updated."""
     return (await session.execute(select(func.count(Course.id), func.max(Course.updated_at)))).one()

@@ -80,6 +80,11 @@ class Course(Base):
     ref: Mapped[str] = mapped_column(String(20), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text, default="")
+    # The course itself, in Markdown (up to 100,000 characters): loaded only when asked for
+    # (reads.course_content, undefer), not with every course a search or a room loads.
+    content: Mapped[str] = mapped_column(
+        Text, default="", server_default="", deferred=True, deferred_raiseload=True
+    )
     professions: Mapped[list[Any]]
     competencies: Mapped[list[Any]]
     points: Mapped[int] = mapped_column(Integer, default=1)

@@ -64,6 +64,7 @@ def course_spec(interactive: bool = True, **kw: Any) -> CourseSpec:
         prompts=kw.get("prompts", ["First prompt?", "Second prompt?"] if interactive else []),
         questions=questions,
         pass_mark=4,
+        content=kw.get("content", ""),
     )
 
 

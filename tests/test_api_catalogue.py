@@ -112,3 +112,22 @@ def test_a_course_added_later_is_found(settings: Settings) -> None:
         assert refs(client.get("/api/courses")) == {first}
         second = make_course(settings, True)  # imported while the app runs
         assert refs(client.get("/api/courses")) == {first, second}
+
+
+def test_a_course_serves_its_content_rendered_and_its_reading_time(settings: Settings) -> None:
+    markdown = "## Risk\n\n- age\n- *myopia*\n\n<script>alert(1)</script>" + " word" * 250
+    ref = make_course(settings, True, content=markdown)
+    bare = make_course(settings, True)
+    with app_client(settings) as client:
+        course = client.get(f"/api/courses/{ref}").json()
+        without = client.get(f"/api/courses/{bare}").json()
+        listed = client.get("/api/courses").json()["courses"]
+    assert course["content"] == markdown
+    assert course["content_html"].startswith("<h3>Risk</h3>\n<ul>\n<li>age</li>")
+    assert "<em>myopia</em>" in course["content_html"]
+    assert "&lt;script&gt;" in course["content_html"] and "<script" not in course["content_html"]
+    assert course["reading_minutes"] == 2  # 254 words
+    assert (without["content"], without["content_html"], without["reading_minutes"]) == (
+        None, None, None,
+    )  # fmt: skip
+    assert all("content" not in c for c in listed)  # the search stays small

@@ -3,6 +3,8 @@ register, sign out and in, search, pass an exam, choose, see the account, downlo
 
 from __future__ import annotations
 
+import os
+import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -16,10 +18,12 @@ from playwright.sync_api import Page, expect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peercet import demo
+from peercet.catalogue import may_take
 from peercet.settings import Settings
 from tests import factories as f
+from tests.axe import assert_accessible
 from tests.browsers import chromium, watch_csp
-from tests.services import free_port
+from tests.services import ROOT, free_port
 from tests.web_helpers import run_db
 from web.app import create_app
 
@@ -134,3 +138,52 @@ def test_a_registrant_does_it_all_in_a_real_browser(served: str, tmp_path: Path)
             page.evaluate(inline + " s.textContent = 'window.ran = 1'; document.body.append(s); }")
         assert page.evaluate("() => window.ran") is None  # the policy holds ...
         assert any("script-src" in text for text in blocked)  # ... and is reported
+
+
+def sign_in_as_olivia(page: Page, base: str) -> None:
+    """The demo's optometrist (peercet.demo.ACCOUNTS)."""
+    page.goto(f"{base}/signin")
+    page.get_by_label("Email").fill("olivia@demo.peercet.test")
+    page.get_by_label("Password").fill("olivia-demo-1")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="My account")).to_be_visible()
+
+
+def read_the_course(page: Page, base: str, ref: str, exam: bool) -> None:
+    """The course itself, rendered, with its reading time, above the exam (when it is
+    hers to take); readable (axe-core), and on a phone nothing is wider than the screen."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{base}/courses/{ref}")
+    text = page.locator("section.course-text")
+    expect(text.get_by_role("heading", name="The course", exact=True)).to_be_visible()
+    expect(text.locator("#reading-time")).to_contain_text("minutes to read")
+    expect(text.get_by_role("heading", name="Key points")).to_be_visible()
+    if exam:
+        below = page.locator("form.exam").bounding_box()
+        key_points = text.get_by_role("heading", name="Key points").bounding_box()
+        assert below is not None and key_points is not None and key_points["y"] < below["y"]
+    assert_accessible(page, ref)
+    page.set_viewport_size({"width": 390, "height": 844})
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390, f"{ref} is {width}px wide on a phone"
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def test_the_course_is_read_before_the_exam_in_a_real_browser(served: str) -> None:
+    """Every demo course under the CSP (no inline style or script needed); the glaucoma
+    course's page is the README's screenshot (PEERCET_DOCS_SCREENSHOTS=1 refreshes it)."""
+    with chromium() as browser:
+        page = browser.new_page()
+        page.set_default_timeout(10_000)
+        blocked = watch_csp(page)
+        sign_in_as_olivia(page, served)
+        for course in demo.catalogue():
+            mine = may_take("optometrist", course["professions"])
+            read_the_course(page, served, course["ref"], mine)
+        page.goto(f"{served}/courses/{COURSE}")
+        shots = ROOT / "var" / "screenshots"
+        shots.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=shots / "course.png", full_page=True)
+        assert blocked == []
+    if os.environ.get("PEERCET_DOCS_SCREENSHOTS") == "1":
+        shutil.copy(shots / "course.png", ROOT / "docs" / "screenshots" / "course.png")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peercet import demo
 from peercet.catalogue import check_catalogue, import_catalogue, may_take
+from peercet.content import word_count
 from peercet.errors import BadInput
 from peercet.tables import Course, CoursePrompt, ExamQuestion
 from tests import factories as f
@@ -62,6 +64,11 @@ def with_(**changes: Any) -> dict[str, Any]:
         (with_(professions=["optometrist"], competencies=["Prescribing safely"]),  # a specialty's
          "competency 'Prescribing safely' is not in the competency list of optometrist"),
         (with_(competencies="Ocular disease"), "'competencies' must be a list of non-empty"),
+        (with_(content=["# Glaucoma"]), "course 1 (C-10001): 'content' must be a string"),
+        (with_(content=None), "course 1 (C-10001): 'content' must be a string"),
+        (with_(content="x" * 100_001), "'content' must be at most 100,000 characters"),
+        (with_(content="a\x00b"), "'content' must not contain NUL or lone surrogates"),
+        (with_(content="a\ud800b"), "'content' must not contain NUL or lone surrogates"),
     ],
 )  # fmt: skip
 def test_a_bad_course_is_named_with_its_field(course: Any, message: str) -> None:
@@ -161,3 +168,43 @@ async def test_a_bad_file_loads_nothing(
             await import_catalogue(session, [with_(ref="C-10003"), bad], f.T0)
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Course)) == 0
+
+
+async def test_the_course_itself_is_stored_and_updated_by_a_re_import(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async def content() -> str | None:
+        async with sessions() as session:
+            return await session.scalar(select(Course.content).where(Course.ref == "C-10001"))
+
+    async with sessions() as session, session.begin():
+        assert await import_catalogue(session, [GOOD], f.T0) == 1
+    assert await content() == ""  # optional
+    first, second = "# Glaucoma\n\nRefer at 24 mmHg.", "# Glaucoma\n\nRepeat, then refer."
+    for text, changed in [(first, 1), (first, 0), (second, 1), ("x" * 100_000, 1), ("", 1)]:
+        async with sessions() as session, session.begin():
+            assert await import_catalogue(session, [with_(content=text)], f.T0) == changed
+        assert await content() == text
+
+
+def test_every_demo_course_is_a_few_hundred_words_of_its_own() -> None:
+    courses = check_catalogue(demo.catalogue())
+    for course in courses:
+        assert 300 <= word_count(course.content) <= 600, course.ref
+        assert "\n## Key points\n" in course.content, course.ref  # headings
+        assert re.search(r"\n(- |\d\. )", course.content), course.ref  # a list
+    assert len({c.content for c in courses}) == len(courses)
+
+
+def _plain(text: str) -> str:
+    """Lower case, Markdown's emphasis gone, spaces as one."""
+    return " ".join(text.replace("*", "").replace("_", "").lower().split())
+
+
+@pytest.mark.parametrize("course", demo.catalogue(), ids=lambda c: c["ref"])
+def test_every_demo_question_is_answered_in_its_course(course: dict[str, Any]) -> None:
+    """Each right option's text is in the course's content, word for word."""
+    content = _plain(course["content"])
+    for question in course["questions"]:
+        right = question["options"][question["answer"]]
+        assert _plain(right) in content, (course["ref"], question["text"], right)

@@ -9,9 +9,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from peercet.cli import parse_now
+from peercet.tables import Course
 from tests.services import run_peercet
+from tests.web_helpers import run_db
 
 pytestmark = pytest.mark.slow
 
@@ -59,6 +63,33 @@ def test_courses_import_names_the_bad_course_and_field(database_url: str, tmp_pa
     assert "course 2 (C-00002): competency 'Ocular disease' is not in the competency" in stderr
     missing, _ = peercet(database_url, "courses", "import", str(tmp_path / "nope.json"), ok=False)
     assert "cannot read" in missing["error"]["message"]
+
+
+def test_courses_import_loads_and_updates_the_course_itself(
+    database_url: str, tmp_path: Path
+) -> None:
+    course = {
+        "ref": "C-00003", "title": "T", "summary": "", "professions": ["optometrist"],
+        "competencies": ["Ocular disease"], "points": 1, "interactive": False,
+        "questions": [{"text": "Q?", "options": ["a", "b"], "answer": 0}], "pass_mark": 1,
+    }  # fmt: skip
+    file = tmp_path / "courses.json"
+
+    def load(content: Any, ok: bool = True) -> tuple[dict[str, Any], str]:
+        file.write_text(json.dumps([course | {"content": content}]))
+        return peercet(database_url, "courses", "import", str(file), ok=ok)
+
+    async def stored(session: AsyncSession) -> str | None:
+        return await session.scalar(select(Course.content).where(Course.ref == "C-00003"))
+
+    assert load("## IOP\n\nRefer at 24 mmHg.")[0] == {"courses": 1}
+    assert load("## IOP\n\nRefer at 24 mmHg.")[0] == {"courses": 0}
+    assert load("## IOP\n\nRepeat first.")[0] == {"courses": 1}
+    assert run_db(database_url, stored) == "## IOP\n\nRepeat first."
+    refused, stderr = load({"markdown": "# IOP"}, ok=False)
+    assert refused["error"]["code"] == "bad_catalogue"
+    assert "course 1 (C-00003): 'content' must be a string" in stderr
+    assert run_db(database_url, stored) == "## IOP\n\nRepeat first."
 
 
 def test_user_create_refuses_bad_fields(database_url: str) -> None:

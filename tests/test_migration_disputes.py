@@ -17,12 +17,14 @@ from tests import factories as f
 async def test_a_dispute_from_before_is_kept_over_and_undecided(
     database_url: str, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
+    async with sessions() as session, session.begin():  # the ORM's courses: today's table
+        disputed, quiet = await f.course(session), await f.course(session)
     config = alembic_config(database_url)
     await asyncio.to_thread(command.downgrade, config, "0007-1")  # just before 0007
     try:
         async with sessions() as session, session.begin():
-            first, second, did = await f.pair(session, await f.course(session))
-            _, _, calm = await f.pair(session, await f.course(session))
+            first, second, did = await f.pair(session, disputed)
+            _, _, calm = await f.pair(session, quiet)
             session.add_all([
                 Validation(discussion_id=did, registrant_id=first.registrant_id,
                            peer_took_part=False, reflection="He never wrote", at=f.T0),

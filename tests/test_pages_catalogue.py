@@ -87,3 +87,20 @@ def test_the_course_page_tells_attempts_left_and_never_which_answers_were_wrong(
         assert "Attempts left: 1." in again and exam_form(again) == exam_form(fresh)
         passed = submit(client, ref, again, right=True)
         assert passed.status_code == 303
+
+
+def test_the_course_page_shows_the_course_and_its_reading_time_before_the_exam(
+    settings: Settings,
+) -> None:
+    markdown = "## Measuring IOP\n\nRefer at **24 mmHg**.\n\n<img src=x onerror=alert(1)>"
+    ref = make_course(settings, True, content=markdown + " word" * 400)
+    bare = make_course(settings, True)
+    with app_client(settings) as client:
+        register(client)
+        page = client.get(f"/courses/{ref}").text
+        plain = client.get(f"/courses/{bare}").text
+    reading = page.index('id="reading-time">About 3 minutes to read.')
+    assert reading < page.index("<h3>Measuring IOP</h3>") < page.index("<h2>Exam</h2>")
+    assert "Refer at <strong>24 mmHg</strong>." in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page and "<img" not in page
+    assert 'id="course-text"' not in plain and "<h2>Exam</h2>" in plain

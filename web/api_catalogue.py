@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from peercet import attempts, competencies, exams, lifecycle, reads, search
+from peercet import attempts, competencies, content, exams, lifecycle, reads, search
 from peercet.completions import award_of
 from peercet.db import transaction
 from peercet.frames import completion_frame
@@ -76,6 +76,7 @@ async def course_detail(res: Resources, ref: str, who: Registrant | None) -> dic
     async with res.sessions() as session:
         course = await exams.course_by_ref(session, ref)
         questions = await exams.questions_of(session, course)
+        markdown = await reads.course_content(session, course.id)
         mine, award = None, None
         if who is not None:
             year = lifecycle.cet_year(res.clock.now(), res.settings.timezone)
@@ -87,10 +88,23 @@ async def course_detail(res: Resources, ref: str, who: Registrant | None) -> dic
     return {
         **reads.course_frame(course),
         "summary": course.summary,
+        **content_frame(markdown),
         "pass_mark": course.pass_mark,
         "questions": exams.question_frames(questions),
         "completion": None if mine is None else completion_frame(mine, course, award),
         **allowance_frame(left),
+    }
+
+
+def content_frame(markdown: str) -> dict[str, Any]:
+    """The course itself: its Markdown, that rendered (safe as it is), and its reading
+    time; all null when the course has none."""
+    if not markdown:
+        return {"content": None, "content_html": None, "reading_minutes": None}
+    return {
+        "content": markdown,
+        "content_html": content.to_html(markdown),
+        "reading_minutes": content.reading_minutes(markdown),
     }
 
 

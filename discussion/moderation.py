@@ -12,6 +12,7 @@ from discussion import disputes, reads
 from discussion.actions import Post, message_events, store_messages
 from discussion.frames import MAX_BODY
 from peercet import audit, rooms
+from peercet.audit import check_reason
 from peercet.completions import OPEN, awards_of, courses_by_id
 from peercet.errors import BadInput, Conflict, NotFound
 from peercet.events import Outcome
@@ -33,14 +34,6 @@ NEAR = timedelta(days=3)
 QUIET = timedelta(hours=24)
 OUTCOMES = {"void": "voided", "repair": "repair"}
 WATCHED = 500  # discussions in the console's list, newest first
-
-
-def check_reason(reason: Any) -> str:
-    if not isinstance(reason, str) or not reason.strip():
-        raise BadInput("every moderator action needs a reason", "reason_required")
-    if len(reason) > 2000:
-        raise BadInput("a reason is at most 2,000 characters", "reason_too_long")
-    return reason.strip()
 
 
 async def close(
@@ -163,6 +156,7 @@ async def audit_entries(session: AsyncSession, limit: int = 200) -> list[dict[st
             "action": e.action,
             "subject": e.subject,
             "reason": e.reason,
+            "details": e.details,
         }
         for e in rows
     ]

@@ -8,9 +8,19 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from peercet.errors import BadInput
 from peercet.tables import AuditEntry, Registrant
 
 SYSTEM = "system"
+
+
+def check_reason(reason: Any) -> str:
+    """Every moderator action says why: a reason is required, and bounded."""
+    if not isinstance(reason, str) or not reason.strip():
+        raise BadInput("every moderator action needs a reason", "reason_required")
+    if len(reason) > 2000:
+        raise BadInput("a reason is at most 2,000 characters", "reason_too_long")
+    return reason.strip()
 
 
 def actor_name(actor: Registrant | None) -> str:

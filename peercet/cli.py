@@ -85,7 +85,8 @@ async def _user_create(args: argparse.Namespace, settings: Settings) -> dict[str
         role="moderator" if args.moderator else "registrant",
     )
     now = SystemClock().now()
-    registrant = await _with_session(settings, lambda s: create_registrant(s, new, now))
+    cost = settings.password_cost
+    registrant = await _with_session(settings, lambda s: create_registrant(s, new, now, cost))
     return {"registrant": registrant.id, "email": registrant.email, "role": registrant.role}
 
 

@@ -40,8 +40,15 @@ def frame_budget(registrant_id: int) -> str:
     return f"{PREFIX}frames:{registrant_id}"
 
 
-def signin_failures(email: str) -> str:
-    return f"{PREFIX}signin-failures:{email}"
+def signin_failures(email: str, address: str) -> str:
+    """Failed sign-ins on one account from one client address (an address has no
+    blank, so the first one ends it)."""
+    return f"{PREFIX}signin-failures:{address} {email}"
+
+
+def signin_wait(email: str, address: str) -> str:
+    """When that address may try that account again (a Unix time), while it waits."""
+    return f"{PREFIX}signin-wait:{address} {email}"
 
 
 def signin_failures_client(address: str) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from peercet.lifecycle import Cycles
+from peercet.passwords import Cost
 
 MAKE_A_KEY = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
 NO_SECRET_KEYS = (
@@ -62,6 +63,7 @@ class Settings:
     # failed attempts at one course's exam allowed in any 24 hours (peercet.attempts)
     exam_attempts: int = 2
     cycles: Cycles = field(default_factory=Cycles)
+    password_cost: Cost = field(default_factory=Cost)  # argon2id; tests make it cheap
 
     @property
     def is_sqlite(self) -> bool:
@@ -100,6 +102,17 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         frame_burst=float(environ.get("FRAME_BURST", Settings.frame_burst)),
         exam_attempts=_at_least_one(environ.get("EXAM_ATTEMPTS", "2").strip(), "EXAM_ATTEMPTS"),
         cycles=_cycles(environ),
+        password_cost=_password_cost(environ),
+    )
+
+
+def _password_cost(environ: dict[str, str]) -> Cost:
+    """PASSWORD_TIME_COST, PASSWORD_MEMORY_KIB, PASSWORD_PARALLELISM (argon2id)."""
+    default = Cost()
+    return Cost(
+        time_cost=int(environ.get("PASSWORD_TIME_COST", default.time_cost)),
+        memory_kib=int(environ.get("PASSWORD_MEMORY_KIB", default.memory_kib)),
+        parallelism=int(environ.get("PASSWORD_PARALLELISM", default.parallelism)),
     )
 
 

@@ -62,6 +62,11 @@ def _fk(target: str, **kw: Any) -> Any:
 
 class Registrant(Base):
     __tablename__ = "registrants"
+    # One account per GOC number (canonical, peercet.gocnumbers); the accounts found
+    # sharing one when this came in keep it with duplicate 1, 2... until corrected.
+    __table_args__ = (
+        Index("uq_registrants_goc_number", "goc_number", "goc_number_duplicate", unique=True),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
@@ -72,6 +77,8 @@ class Registrant(Base):
     created_at: Mapped[datetime]
     # In every session cookie; signing out raises it, so a copied cookie stops working.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    goc_number_duplicate: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    disabled_at: Mapped[datetime | None] = mapped_column(default=None)  # by a moderator
 
 
 class Course(Base):

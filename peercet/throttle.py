@@ -1,15 +1,20 @@
-"""Throttling failed sign-ins with Redis counters (keys in peercet.keys).
+"""Throttling failed sign-ins: the attacker's address, never the account holder.
 
-Per email: `PER_EMAIL` failures within `WINDOW` seconds lock that email's sign-in
-until the window ends (a correct password included, so guessing gains nothing).
-Per client address: `PER_CLIENT` failures, against password spraying across emails.
-A successful sign-in clears the email's counter. If Redis is away, sign-in still
-works (logged): availability over a second line of defence behind scrypt.
+Failures are counted per (account, client address). After `LIMIT` of them that
+address is refused (429) for that account for `lock_seconds(failures)`: a minute,
+doubling with each further failure, at most a day. The account holder signing in
+from another address is never refused, and a success clears that address's count.
+Unknown emails are counted exactly like known ones (nothing tells them apart).
+Per address across emails, `PER_CLIENT` failures in `CLIENT_WINDOW` seconds stop
+password spraying. Time is the injected clock's. If Redis is away, sign-in still
+works (logged): availability over a second line of defence behind argon2id.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+from datetime import datetime
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -19,9 +24,12 @@ from peercet.errors import RateLimited
 
 log = logging.getLogger(__name__)
 
-WINDOW = 15 * 60
-PER_EMAIL = 5
+LIMIT = 5  # failures for one account from one address before it waits
+FIRST_LOCK = 60  # seconds, after the LIMIT-th failure; doubled by each further one
+MAX_LOCK = 24 * 3600
+FORGET = 24 * 3600  # seconds without a failure after which an address starts afresh
 PER_CLIENT = 50
+CLIENT_WINDOW = 15 * 60
 
 
 class TooManyFailures(RateLimited):
@@ -33,37 +41,52 @@ class TooManyFailures(RateLimited):
         self.retry_after = retry_after
 
 
-def _keys(email: str, client: str) -> list[str]:
-    return [keys.signin_failures(email.strip().lower()), keys.signin_failures_client(client)]
+def lock_seconds(failures: int) -> int:
+    """How long an address waits after its `failures`-th failure on one account."""
+    if failures < LIMIT:
+        return 0
+    doublings = min(failures - LIMIT, 32)
+    return int(min(FIRST_LOCK * 2**doublings, MAX_LOCK))
 
 
-async def check(redis: Redis, email: str, client: str) -> None:
-    """Refuse (429) while either counter is at its limit."""
+def _keys(email: str, client: str) -> tuple[str, str]:
+    account = email.strip().lower()
+    return keys.signin_failures(account, client), keys.signin_wait(account, client)
+
+
+async def check(redis: Redis, email: str, client: str, now: datetime) -> None:
+    """Refuse (429, Retry-After) while this address waits for this account, or sprays."""
     try:
-        email_key, client_key = _keys(email, client)
-        counts = await redis.mget([email_key, client_key])
-        for key, count, limit in zip(
-            (email_key, client_key), counts, (PER_EMAIL, PER_CLIENT), strict=True
-        ):
-            if count is not None and int(count) >= limit:
-                raise TooManyFailures(max(1, int(await redis.ttl(key))))
+        until, sprayed = await redis.mget(
+            [_keys(email, client)[1], keys.signin_failures_client(client)]
+        )
+        if until is not None and float(until) > now.timestamp():
+            raise TooManyFailures(max(1, math.ceil(float(until) - now.timestamp())))
+        if sprayed is not None and int(sprayed) >= PER_CLIENT:
+            ttl = int(await redis.ttl(keys.signin_failures_client(client)))
+            raise TooManyFailures(max(1, ttl))
     except RedisError as exc:
         log.warning("sign-in throttling unavailable: %s", exc)
 
 
-async def failed(redis: Redis, email: str, client: str) -> None:
+async def failed(redis: Redis, email: str, client: str, now: datetime) -> None:
+    pair, wait_key = _keys(email, client)
     try:
         async with redis.pipeline(transaction=True) as pipe:
-            for key in _keys(email, client):
-                pipe.incr(key)
-                pipe.expire(key, WINDOW, nx=True)
-            await pipe.execute()
+            pipe.incr(pair)
+            pipe.expire(pair, FORGET + MAX_LOCK)
+            pipe.incr(keys.signin_failures_client(client))
+            pipe.expire(keys.signin_failures_client(client), CLIENT_WINDOW, nx=True)
+            failures = int((await pipe.execute())[0])
+        wait = lock_seconds(failures)
+        if wait:
+            await redis.set(wait_key, now.timestamp() + wait, ex=wait + FORGET)
     except RedisError as exc:
         log.warning("sign-in throttling unavailable: %s", exc)
 
 
-async def succeeded(redis: Redis, email: str) -> None:
+async def succeeded(redis: Redis, email: str, client: str) -> None:
     try:
-        await redis.delete(keys.signin_failures(email.strip().lower()))
+        await redis.delete(*_keys(email, client))
     except RedisError as exc:
         log.warning("sign-in throttling unavailable: %s", exc)

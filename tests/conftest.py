@@ -17,6 +17,7 @@ from peercet import migrate
 from peercet.db import create_engine, session_factory
 from peercet.settings import Settings, load_settings
 from peercet.tables import Base
+from tests.factories import CHEAP_PASSWORDS
 from tests.services import Inbox, free_port, postgres_database, redis_server
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -87,6 +88,7 @@ def settings(database_url: str, redis_url: str, tmp_path: Path) -> Settings:
             "SECRET_KEYS": "test-key-new,test-key-old",
             "UPLOAD_DIR": str(tmp_path / "uploads"),
             "OUTBOX_DIR": str(tmp_path / "outbox"),
+            **CHEAP_PASSWORDS,
         }
     )
 

@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peercet.accounts import hash_password
 from peercet.catalogue import CourseSpec, QuestionSpec, upsert_course
 from peercet.completions import choose, record_pass
 from peercet.lifecycle import Mode
+from peercet.passwords import Cost, passwords
 from peercet.rooms import open_discussion
 from peercet.tables import Completion, Course, Registrant
 
@@ -26,9 +26,18 @@ _numbers = itertools.count(1)
 PASSWORD = "correct-horse-1"
 
 
+# argon2id made cheap for tests (the settings fixture and web processes use it too)
+CHEAP = Cost(time_cost=1, memory_kib=8, parallelism=1)
+CHEAP_PASSWORDS = {
+    "PASSWORD_TIME_COST": str(CHEAP.time_cost),
+    "PASSWORD_MEMORY_KIB": str(CHEAP.memory_kib),
+    "PASSWORD_PARALLELISM": str(CHEAP.parallelism),
+}
+
+
 @functools.cache
 def _password_hash() -> str:
-    return hash_password(PASSWORD)  # scrypt is slow on purpose: hash once per test run
+    return passwords(CHEAP).hash(PASSWORD)
 
 
 async def registrant(
@@ -40,7 +49,7 @@ async def registrant(
         email=kw.get("email", f"person{n}@example.test"),
         password_hash=_password_hash(),
         name=kw.get("name", f"Person {n}"),
-        goc_number=kw.get("goc_number", f"01-{10000 + n}"),
+        goc_number=kw.get("goc_number", f"04-{n:06d}"),
         profession=profession,
         role=role,
         created_at=kw.get("now", T0),

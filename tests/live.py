@@ -72,6 +72,7 @@ def environment(settings: Settings, port: int) -> dict[str, str]:
         "FRAME_RATE": str(settings.frame_rate),
         "FRAME_BURST": str(settings.frame_burst),
         "PORT": str(port),
+        **f.CHEAP_PASSWORDS,
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -26,6 +27,7 @@ from peercet.tables import Completion, Course, Registrant
 from tests import factories as f
 
 LONDON = ZoneInfo("Europe/London")
+_numbers = itertools.count(1)
 
 
 async def quick_registrant(session: AsyncSession, name: str | None = None) -> Registrant:
@@ -35,7 +37,7 @@ async def quick_registrant(session: AsyncSession, name: str | None = None) -> Re
         email=f"w-{tag}@example.test",
         password_hash="-",
         name=name or f"Waiting {tag}",
-        goc_number=f"02-{int(tag[:5], 16) % 100000:05d}",
+        goc_number=f"02-{next(_numbers):06d}",  # one account per number: no two alike
         profession="optometrist",
         role="registrant",
         created_at=f.T0,

@@ -1,16 +1,23 @@
-"""Accounts: registration checks, sign-in and out, the cookie (rotation, tamper, expiry,
-Secure over HTTPS) and throttling of failed sign-ins."""
+"""Accounts: registration checks, one account per email and GOC number, sign-in and
+out, the cookie (rotation, tamper, expiry, Secure over HTTPS). Throttling and password
+hashes: tests/test_signin.py."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
-from redis import Redis
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peercet import keys, throttle
+from peercet.accounts import check_registration, create_registrant
 from peercet.clock import FixedClock
+from peercet.db import transaction
+from peercet.errors import Conflict
 from peercet.settings import Settings
+from peercet.tables import Registrant
 from tests import factories as f
 from tests.web_helpers import PASSWORD, app_client, error_code, register
 from web.auth import COOKIE
@@ -153,40 +160,48 @@ def test_the_cookie_is_secure_behind_https(settings: Settings) -> None:
     assert "Secure" in response.headers["set-cookie"]
     behind_proxy = replace(settings, base_url="https://cet.example")
     with app_client(behind_proxy) as client:
-        response = client.post("/api/registrants", json={**GOOD, "email": "b@example.test"})
+        other = {**GOOD, "email": "b@example.test", "goc_number": "01-54321"}
+        response = client.post("/api/registrants", json=other)
     assert "Secure" in response.headers["set-cookie"]
 
 
-def test_failed_sign_ins_are_throttled(settings: Settings) -> None:
+@pytest.mark.parametrize(
+    "written", ["01-12345", " 01 12345 ", "0112345", "01\u201312345", "01 - 12345"]
+)
+def test_one_account_per_goc_number_however_it_is_written(settings: Settings, written: str) -> None:
     with app_client(settings) as client:
-        client.post("/api/registrants", json=GOOD)
-        client.cookies.clear()
-        wrong = {"email": GOOD["email"], "password": "wrong-password-1"}
-        for _ in range(throttle.PER_EMAIL):
-            assert client.post("/api/session", json=wrong).status_code == 401
-        locked = client.post("/api/session", json={**wrong, "password": PASSWORD})
-        assert locked.status_code == 429 and error_code(locked) == "rate_limited"
-        assert 0 < int(locked.headers["retry-after"]) <= throttle.WINDOW
-        other = client.post("/api/session", json={"email": "z@example.test", "password": "x1"})
-        assert other.status_code == 401  # another email is not locked
-    redis = Redis.from_url(settings.redis_url)
-    try:
-        key = keys.signin_failures("ann@example.test")
-        assert 0 < redis.ttl(key) <= throttle.WINDOW  # the lock ends with its window
-        redis.delete(key)
-    finally:
-        redis.close()
-    with app_client(settings) as client:
-        ok = client.post("/api/session", json={"email": GOOD["email"], "password": PASSWORD})
-        assert ok.status_code == 200
+        first = client.post("/api/registrants", json={**GOOD, "goc_number": written})
+        assert first.status_code == 201
+        assert first.json()["registrant"]["goc_number"] == "01-12345"  # canonical
+        for variant in ("01-12345", "0112345", "01 12345"):
+            body = {**GOOD, "email": "other@example.test", "goc_number": variant}
+            again = client.post("/api/registrants", json=body)
+            assert again.status_code == 409 and error_code(again) == "goc_number_taken"
+        both = client.post("/api/registrants", json={**GOOD, "email": "ANN@example.TEST"})
+        assert both.status_code == 409 and error_code(both) == "email_taken"
 
 
-def test_a_success_clears_the_failures(settings: Settings) -> None:
-    with app_client(settings) as client:
-        client.post("/api/registrants", json=GOOD)
-        wrong = {"email": GOOD["email"], "password": "wrong-password-1"}
-        right = {"email": GOOD["email"], "password": PASSWORD}
-        for _ in range(2):
-            for _ in range(throttle.PER_EMAIL - 1):
-                assert client.post("/api/session", json=wrong).status_code == 401
-            assert client.post("/api/session", json=right).status_code == 200
+async def test_two_registrations_at_once_give_one_account_and_one_409(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Racing double submissions: the unique index decides, and the loser hears why."""
+
+    async def attempt(email: str, number: str) -> str:
+        new = check_registration({**GOOD, "email": email, "goc_number": number})
+        try:
+            async with transaction(sessions) as session:
+                await create_registrant(session, new, f.T0, f.CHEAP)
+        except Conflict as exc:
+            return exc.code
+        return "created"
+
+    same_number = await asyncio.gather(
+        attempt("a@example.test", "01-11111"), attempt("b@example.test", "0111111")
+    )
+    assert sorted(same_number) == ["created", "goc_number_taken"]
+    same_email = await asyncio.gather(
+        attempt("c@example.test", "01-22222"), attempt("C@example.test", "01-33333")
+    )
+    assert sorted(same_email) == ["created", "email_taken"]
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Registrant)) == 2

@@ -78,9 +78,10 @@ class Case:
 
 
 def new_account(role: str) -> dict[str, Any]:
+    n = next(_emails)  # one account per email and per GOC number
     return {
-        "email": f"new-{role}-{next(_emails)}@example.test", "password": f.PASSWORD,
-        "name": "New Person", "goc_number": "01-99999", "profession": "optometrist",
+        "email": f"new-{role}-{n}@example.test", "password": f.PASSWORD,
+        "name": "New Person", "goc_number": f"05-{n:06d}", "profession": "optometrist",
     }  # fmt: skip
 
 
@@ -90,6 +91,7 @@ M = "/api/moderation"
 REPLY = {"peer_took_part": True, "reflection": "We both did"}
 VOID = {"outcome": "void", "reason": "testing"}
 AWARD = {"award": True, "reason": "read the transcript"}
+FIX = {"goc_number": "01-1234", "reason": "as on the register"}
 CASES = [
     Case("GET", "/healthz", (200, 200, 200, 200)),
     # Registrants and session
@@ -131,6 +133,9 @@ CASES = [
     # (the discussion is open, not disputed: a moderator's decision is 409 not_disputed)
     Case("POST", f"{M}/discussions/{{discussion}}/decision", (401, 403, 403, 409), AWARD),
     Case("POST", f"{M}/discussions/{{discussion}}/close", (401, 403, 403, 200), VOID),
+    Case("GET", f"{M}/registrants?q=person", (401, 403, 403, 200)),
+    Case("PATCH", f"{M}/registrants/999999", (401, 403, 403, 404), FIX),
+    Case("POST", f"{M}/registrants/999999/disable", (401, 403, 403, 404), {"reason": "x"}),
     # Last: signing out ends every session of the account, these cookies included
     Case("DELETE", "/api/session", (204, 204, 204, 204)),
     Case("GET", "/api/me", (401, 401, 401, 401)),

@@ -100,3 +100,16 @@ def test_user_create_refuses_bad_fields(database_url: str) -> None:
     message = result["error"]["message"]
     for field in ("email", "password", "goc_number", "profession"):
         assert field in message
+
+
+def test_user_create_refuses_a_second_account_on_a_number_or_an_email(database_url: str) -> None:
+    def create(email: str, number: str, ok: bool = True) -> dict[str, Any]:
+        return peercet(
+            database_url, "user", "create", "--email", email, "--password", "a-long-pass-1",
+            "--name", "Pat Person", "--goc-number", number, "--profession", "optometrist", ok=ok,
+        )[0]  # fmt: skip
+
+    assert create("pat@example.test", "01 77777")["email"] == "pat@example.test"
+    taken = create("someone@example.test", "01-77777", ok=False)
+    assert taken["error"]["code"] == "goc_number_taken"
+    assert create("PAT@example.test", "01-88888", ok=False)["error"]["code"] == "email_taken"

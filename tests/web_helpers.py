@@ -59,7 +59,7 @@ def register(client: TestClient, profession: str = "optometrist", **kw: Any) -> 
         "email": kw.get("email", f"someone{n}-{profession}@example.test"),
         "password": kw.get("password", PASSWORD),
         "name": kw.get("name", "Ann Example"),
-        "goc_number": kw.get("goc_number", "01-12345"),
+        "goc_number": kw.get("goc_number", f"03-{n:06d}"),  # one account per number
         "profession": profession,
     }
     response = client.post("/api/registrants", json=body)

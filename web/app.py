@@ -28,6 +28,7 @@ from web import (
     api_discussions,
     api_matching,
     api_moderation,
+    api_moderation_accounts,
     health,
     live,
     pages_account,
@@ -35,6 +36,7 @@ from web import (
     pages_catalogue,
     pages_certificates,
     pages_moderation,
+    pages_moderation_accounts,
     ws,
 )
 from web.errors import EXCEPTION_HANDLERS
@@ -55,12 +57,14 @@ def all_routes() -> list[BaseRoute]:
         *api_discussions.routes,
         *api_matching.routes,
         *api_moderation.routes,
+        *api_moderation_accounts.routes,
         *ws.routes,
         *pages_accounts.routes,
         *pages_catalogue.routes,
         *pages_account.routes,
         *pages_certificates.routes,
         *pages_moderation.routes,
+        *pages_moderation_accounts.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 

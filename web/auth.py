@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
-from peercet import signing
+from peercet import accounts, signing
 from peercet.db import transaction
 from peercet.errors import Forbidden, NotSignedIn
 from peercet.tables import Registrant
-from web.resources import resources
+from web.resources import Resources, resources
 
 COOKIE = "peercet_session"
 MAX_AGE = 14 * 24 * 3600
@@ -66,16 +66,15 @@ def set_session(response: Response, conn: HTTPConnection, registrant: Registrant
 
 
 async def end_sessions(conn: HTTPConnection) -> None:
-    """Signing out ends every session of the account: its cookies, copies included."""
+    """Signing out ends every session of the account: its cookies, copies included,
+    and its open sockets on every web process (closed with 4401)."""
     registrant = await current_registrant(conn)
     if registrant is None:
         return
-    async with transaction(resources(conn).sessions) as session:
-        await session.execute(
-            update(Registrant)
-            .where(Registrant.id == registrant.id)
-            .values(session_epoch=Registrant.session_epoch + 1)
-        )
+    res = resources(conn)
+    async with transaction(res.sessions) as session:
+        _, outcome = await accounts.end_sessions(session, registrant.id)
+    await res.effects(outcome)
 
 
 def clear_session(response: Response) -> None:
@@ -92,10 +91,26 @@ async def current_registrant(conn: HTTPConnection) -> Registrant | None:
     if claim is not None:
         async with resources(conn).sessions() as session:
             registrant = await session.get(Registrant, claim[0])
-        if registrant is not None and registrant.session_epoch != claim[1]:
-            registrant = None  # signed out since this cookie was made
+        if registrant is not None and (
+            registrant.session_epoch != claim[1] or registrant.disabled_at is not None
+        ):
+            registrant = None  # signed out (or disabled) since this cookie was made
     conn.scope["registrant"] = registrant
     return registrant
+
+
+async def session_alive(res: Resources, registrant_id: int, epoch: int) -> bool:
+    """Asked again once a socket listens for the end of its session: a sign-out
+    between the handshake's check and then would otherwise go unheard."""
+    async with res.sessions() as session:
+        found = (
+            await session.execute(
+                select(Registrant.session_epoch, Registrant.disabled_at).where(
+                    Registrant.id == registrant_id
+                )
+            )
+        ).first()
+    return found is not None and found[0] == epoch and found[1] is None
 
 
 async def require_registrant(conn: HTTPConnection) -> Registrant:

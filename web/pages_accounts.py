@@ -45,7 +45,8 @@ async def register(request: Request) -> Response:
     try:
         new = check_registration(read_form(form, Registration).model_dump())
         async with transaction(res.sessions) as session:
-            registrant = await create_registrant(session, new, res.clock.now())
+            now, cost = res.clock.now(), res.settings.password_cost
+            registrant = await create_registrant(session, new, now, cost)
     except DomainError as exc:
         context = {"values": {k: values[k] for k in FIELDS}, "error": exc.message}
         return await render(request, "register.html", context, exc.status)

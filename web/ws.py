@@ -29,9 +29,10 @@ from discussion.actions import Post, Stored
 from discussion.frames import ClientFrame, FrameError, Join, Leave, Ping, Say, Typing, dumps, parse
 from discussion.reads import Access, Role, Who, authorise
 from peercet import keys
+from peercet.accounts import SESSIONS_ENDED
 from peercet.errors import DomainError
 from peercet.events import Event, Outcome
-from web.auth import current_registrant
+from web.auth import current_registrant, session_alive
 from web.live import FAREWELL_TIMEOUT, Live
 from web.origin import OriginCheck
 from web.resources import Resources, resources
@@ -50,6 +51,7 @@ INTERNAL = dumps(FrameError("internal", "the server could not handle this frame"
 CLOSE_OVERLOADED = 1013
 CLOSE_IDLE = 1001
 CLOSE_ERROR = 1011
+CLOSE_SESSION_ENDED = 4401  # signed out, password changed, account disabled
 log = logging.getLogger(__name__)
 
 
@@ -91,8 +93,9 @@ class Conn:
     The sender task exists only while there is something to send, and the queue is a
     plain deque: an idle socket costs little memory (see the idle benchmark)."""
 
-    __slots__ = ("access", "close_code", "inflight", "items", "joined", "live", "member",
-                 "registrant", "res", "rid", "sending", "stopping", "task", "ws")  # fmt: skip
+    __slots__ = ("access", "close_code", "epoch", "inflight", "items", "joined", "live",
+                 "member", "registrant", "res", "rid", "sending", "stopping", "task",
+                 "ws")  # fmt: skip
 
     def __init__(self, ws: WebSocket, registrant: Who, res: Resources) -> None:
         self.ws = ws
@@ -109,11 +112,15 @@ class Conn:
         self.inflight = asyncio.Semaphore(MAX_INFLIGHT)
         self.member = f"{self.rid}:{uuid.uuid4().hex[:12]}"
         self.close_code = 1000
+        self.epoch = 0  # the session's, from the cookie the handshake carried
 
     # -- called by the hub ---------------------------------------------------
     def route(self, frame: dict[str, Any], text: str) -> None:
         kind = frame.get("type")
-        if kind == "message":
+        if kind == SESSIONS_ENDED:  # for the server only: never sent on
+            if frame.get("epoch", 0) > self.epoch:
+                self.stop(CLOSE_SESSION_ENDED)
+        elif kind == "message":
             self.put(Msg(frame["discussion"], frame["seq"], text))
         elif kind != "typing" or frame.get("author") != self.rid:
             self.put(Text(text))
@@ -163,8 +170,16 @@ class Conn:
         elif isinstance(item, JoinReq):
             await self._join(item.frame)
         else:
-            for discussion_id, joined in list(self.joined.items()):
-                await self._fill(discussion_id, joined, math.inf)
+            await self._resync()
+
+    async def _resync(self) -> None:
+        """After a pub/sub outage: what was published meanwhile is lost, a session's
+        end included, so ask the database about both."""
+        if not await session_alive(self.res, self.rid, self.epoch):
+            self.stop(CLOSE_SESSION_ENDED)
+            return
+        for discussion_id, joined in list(self.joined.items()):
+            await self._fill(discussion_id, joined, math.inf)
 
     async def _deliver(self, msg: Msg) -> None:
         joined = self.joined.get(msg.discussion)
@@ -336,8 +351,11 @@ async def endpoint(websocket: WebSocket) -> None:
         await websocket.close(CLOSE_TOO_MANY, f"at most {MAX_SOCKETS} sockets open at once")
         return
     conn.task = asyncio.current_task()
+    conn.epoch = registrant.session_epoch
     conn.live.hub.add(keys.registrant_channel(conn.rid), conn)
     try:
+        if not await session_alive(conn.res, conn.rid, conn.epoch):  # ended meanwhile
+            conn.stop(CLOSE_SESSION_ENDED)
         await conn.receive_loop()
     except asyncio.CancelledError:
         if not conn.stopping:

@@ -1,13 +1,13 @@
 // One way for the pages' scripts to send JSON to the API: {ok: true, data} or {ok: false,
 // message} to show, whether the API refused, the answer was not JSON or the network was
 // down. The form's buttons are disabled meanwhile, so a double click sends it once.
-window.peercetPost = async function (path, body, form) {
+window.peercetPost = async function (path, body, form, method) {  // method: POST unless said
   "use strict";
   var buttons = form ? Array.from(form.querySelectorAll("button")) : [];
   buttons.forEach(function (b) { b.disabled = true; });
   try {
     var res = await fetch(path, {
-      method: "POST", credentials: "same-origin",
+      method: method || "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
     });
     var data = await res.json().catch(function () { return null; });

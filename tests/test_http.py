@@ -171,6 +171,11 @@ def test_the_app_names_the_field_and_never_echoes_a_surrogate(settings: Settings
             ("/api/notifications/read", b'{"ids": [' + b",".join([b"1"] * 501) + b"]}", "ids"),
             (f"/api/completions/{cid}/choice", b'{"mode": ["interactive"]}', "mode"),
             (f"/api/courses/{ref}/attempts", b'{"answers": {"\\ud800": 1}}', "answers"),
+            (
+                "/api/me/password",
+                b'{"current_password": [], "new_password": ""}',
+                "current_password",
+            ),
         ]
         for path, body, field in cases:
             response = client.post(path, content=body, headers={"content-type": "application/json"})

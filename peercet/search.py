@@ -1,4 +1,4 @@
-"""Catalogue search as pure rules (DOMAIN.md rule 10): parse the query, match, page.
+"""Catalogue search as pure rules (DOMAIN.md rule 10): the query, matching, paging.
 
 Matching runs in Python over the catalogue's few hundred rows: the same on SQLite
 and PostgreSQL, accent- and case-insensitive, and free of JSON-in-SQL dialects.
@@ -16,18 +16,20 @@ and PostgreSQL, accent- and case-insensitive, and free of JSON-in-SQL dialects.
   (peercet.competencies, any case), else 400.
 - `interactive`: `true` or `false`.
 - `page`: from 1, `PAGE_SIZE` courses a page, ordered by ref.
+
+The query string's types (text, a flag, a page number) are read at the edge
+(web/api_catalogue.py's schema); `course_query` judges what they say.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from peercet import competencies
 from peercet.catalogue import PROFESSIONS, may_take
 from peercet.errors import BadInput
-from peercet.numbers import whole
 from peercet.tables import Course
 
 PAGE_SIZE = 20
@@ -57,7 +59,8 @@ def read_profession(value: str) -> str | None:
     """A profession filter (`profession=`); empty means any."""
     profession = value.strip() or None
     if profession is not None and profession not in PROFESSIONS:
-        raise BadInput("'profession' must be one of " + ", ".join(PROFESSIONS), "bad_query")
+        problem = "'profession' must be one of " + ", ".join(PROFESSIONS)
+        raise BadInput(problem, "bad_query", "profession")
     return profession
 
 
@@ -72,40 +75,26 @@ def _competency(value: str) -> str | None:
         return None
     name = competencies.bundled().spelling(value)
     if name is None:
-        raise BadInput("'competency' must be a name from GET /api/competencies", "bad_query")
+        problem = "'competency' must be a name from GET /api/competencies"
+        raise BadInput(problem, "bad_query", "competency")
     return fold(name)
 
 
-def _bool(value: str, name: str) -> bool:
-    if value.lower() in ("true", "1", "yes"):
-        return True
-    if value.lower() in ("false", "0", "no"):
-        return False
-    raise BadInput(f"'{name}' must be true or false", "bad_query")
-
-
-def _page(value: str) -> int:
-    page = whole(value)
-    if page is None or page < 1:
-        raise BadInput("'page' must be a whole number from 1", "bad_query")
-    return page
-
-
-def parse_query(params: Mapping[str, str]) -> CourseQuery:
-    """The query string checked; empty values mean "any"."""
-    q = params.get("q", "").strip()
+def course_query(
+    q: str = "",
+    profession: str = "",
+    competency: str = "",
+    interactive: bool | None = None,
+    page: int = 1,
+) -> CourseQuery:
+    """The search asked for; empty values mean "any"."""
+    q = q.strip()
     if len(q) > MAX_QUERY:
-        raise BadInput(f"'q' must be at most {MAX_QUERY} characters", "bad_query")
-    profession = read_profession(params.get("profession", ""))
-    interactive = params.get("interactive", "").strip()
-    page = params.get("page", "").strip()
-    return CourseQuery(
-        words=words(q),
-        profession=profession,
-        competency=_competency(params.get("competency", "").strip()),
-        interactive=_bool(interactive, "interactive") if interactive else None,
-        page=_page(page) if page else 1,
-    )
+        raise BadInput(f"'q' must be at most {MAX_QUERY} characters", "bad_query", "q")
+    chosen = read_profession(profession), _competency(competency.strip())
+    if page < 1:
+        raise BadInput("'page' must be a whole number from 1", "bad_query", "page")
+    return CourseQuery(words(q), *chosen, interactive=interactive, page=page)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -52,32 +54,33 @@ CATALOGUE = search.index([
         ({"q": "glaucoma, interactive."}, ["C-10002"]),  # punctuation is not part of a word
         ({"q": "(interactive) ?"}, ["C-10002", "C-10003"]),
         ({"q": "non-interactive CET"}, ["C-10001", "C-10004"]),
-        ({"interactive": "false"}, ["C-10001", "C-10004"]),
+        ({"interactive": False}, ["C-10001", "C-10004"]),
         ({"profession": "optometrist"}, ["C-10002"]),
         ({"profession": "therapeutic_prescriber"}, ["C-10002", "C-10004"]),
         ({"profession": "contact_lens_optician"}, ["C-10001", "C-10003"]),
         ({"profession": "dispensing_optician", "q": "interactive"}, []),
     ],
 )
-def test_queries(params: dict[str, str], refs: list[str]) -> None:
-    found = search.search(CATALOGUE, search.parse_query(params))
+def test_queries(params: dict[str, Any], refs: list[str]) -> None:
+    found = search.search(CATALOGUE, search.course_query(**params))
     assert [c.ref for c in found.items] == refs and not found.has_next
 
 
 @pytest.mark.parametrize(
-    "params",
+    ("params", "field"),
     [
-        {"page": "0"},
-        {"page": "-1"},
-        {"interactive": "yes please"},
-        {"profession": "x"},
-        {"competency": "Ocular"},  # a whole name from the list, not part of one
-        {"competency": "Clinical management"},  # not a competency of any profession
+        ({"page": 0}, "page"),
+        ({"page": -1}, "page"),
+        ({"profession": "x"}, "profession"),
+        ({"q": "x" * 201}, "q"),
+        ({"competency": "Ocular"}, "competency"),  # a whole name from the list, not part of one
+        ({"competency": "Clinical management"}, "competency"),  # no profession's competency
     ],
 )
-def test_bad_queries(params: dict[str, str]) -> None:
-    with pytest.raises(BadInput):
-        search.parse_query(params)
+def test_bad_queries(params: dict[str, Any], field: str) -> None:
+    with pytest.raises(BadInput) as bad:
+        search.course_query(**params)
+    assert bad.value.field == field and bad.value.code == "bad_query"
 
 
 @pytest.mark.parametrize(

@@ -17,13 +17,36 @@ from peercet.passwords import passwords
 from peercet.tables import Registrant
 from web.auth import clear_session, end_sessions, require_registrant, set_session
 from web.clientaddr import client_address
-from web.http import read_json
+from web.fields import Text
+from web.http import Body, read_body
 from web.resources import Resources, resources
+
+
+class Registration(Body):
+    """Text fields; peercet.accounts.check_registration judges them (all problems at once)."""
+
+    email: Text | None = None
+    password: Text | None = None
+    name: Text | None = None
+    goc_number: Text | None = None
+    profession: Text | None = None
+
+
+class Credentials(Body):
+    email: Text
+    password: Text
+
+
+class PasswordChange(Body):
+    """peercet.accounts.password_problem judges the new one (`invalid_password`)."""
+
+    current_password: Text
+    new_password: Text
 
 
 async def register(request: Request) -> Response:
     res = resources(request)
-    new = check_registration(await read_json(request))
+    new = check_registration((await read_body(request, Registration)).model_dump())
     async with transaction(res.sessions) as session:
         registrant = await create_registrant(
             session, new, res.clock.now(), res.settings.password_cost
@@ -77,11 +100,8 @@ async def authenticate(request: Request, email: str, password: str) -> Registran
 
 
 async def sign_in(request: Request) -> Response:
-    data = await read_json(request)
-    email, password = data.get("email"), data.get("password")
-    if not isinstance(email, str) or not isinstance(password, str):
-        raise BadInput("email and password are required", "bad_input")
-    registrant = await authenticate(request, email, password)
+    given = await read_body(request, Credentials)
+    registrant = await authenticate(request, given.email, given.password)
     response = JSONResponse({"registrant": registrant_frame(registrant)})
     set_session(response, request, registrant)
     return response
@@ -98,10 +118,8 @@ async def change_password(request: Request) -> Response:
     """The registrant's new password: every other session ends, this one goes on
     with a fresh cookie. A wrong current password is 403 and counts as a failure."""
     registrant = await require_registrant(request)
-    data = await read_json(request)
-    current, new = data.get("current_password"), data.get("new_password")
-    if not isinstance(current, str) or not isinstance(new, str):
-        raise BadInput("current_password and new_password are required", "bad_input")
+    given = await read_body(request, PasswordChange)
+    current, new = given.current_password, given.new_password
     if problem := accounts.password_problem(new):
         raise BadInput(f"new_password {problem}", "invalid_password")
     if not await verified(request, registrant, registrant.email, current):

@@ -17,10 +17,37 @@ from peercet.db import transaction
 from peercet.frames import completion_frame
 from peercet.tables import Course, Registrant
 from web.auth import current_registrant, require_registrant
-from web.http import read_json
+from web.fields import Flag, Text, Whole
+from web.http import Body, Query, path_text, read_body, read_query
 from web.resources import Resources, resources
 
 CACHE = "catalogue"
+
+
+class CourseSearch(Query):
+    """GET /api/courses and the /courses page: see peercet/search.py."""
+
+    q: Text = ""
+    profession: Text = ""
+    competency: Text = ""
+    interactive: Flag | None = None
+    page: Whole = 1
+
+    def query(self) -> search.CourseQuery:
+        return search.course_query(**self.model_dump())
+
+
+class CompetencyList(Query):
+    """GET /api/competencies: one profession's list, or every one."""
+
+    profession: Text = ""
+
+
+class Attempt(Body):
+    """`{answers: {question_id: option_id}}`; peercet.exams checks them against the exam."""
+
+    error_code = "bad_answer"
+    answers: dict[Text, Whole]
 
 
 async def find_courses(res: Resources, query: search.CourseQuery) -> search.Page:
@@ -36,7 +63,7 @@ async def find_courses(res: Resources, query: search.CourseQuery) -> search.Page
 
 
 async def list_courses(request: Request) -> Response:
-    query = search.parse_query(request.query_params)
+    query = read_query(request, CourseSearch).query()
     found = await find_courses(resources(request), query)
     next_url = None
     if found.has_next:
@@ -102,7 +129,7 @@ def allowance_frame(left: attempts.Allowance | None) -> dict[str, Any]:
 async def get_course(request: Request) -> Response:
     res = resources(request)
     who = await current_registrant(request)
-    return JSONResponse(await course_detail(res, request.path_params["ref"], who))
+    return JSONResponse(await course_detail(res, path_text(request, "ref"), who))
 
 
 async def _attempt_once(
@@ -152,11 +179,9 @@ def exhausted_response(exc: exams.AttemptsExhausted) -> Response:
 
 async def post_attempt(request: Request) -> Response:
     who = await require_registrant(request)
-    data = await read_json(request)
+    answers = (await read_body(request, Attempt)).answers
     try:
-        result = await attempt(
-            resources(request), who, request.path_params["ref"], data.get("answers")
-        )
+        result = await attempt(resources(request), who, path_text(request, "ref"), answers)
     except exams.AttemptsExhausted as exc:
         return exhausted_response(exc)
     status = 201 if result.created else 200
@@ -165,7 +190,7 @@ async def post_attempt(request: Request) -> Response:
 
 async def list_competencies(request: Request) -> Response:
     """The competency list (a profession's, its base profession's included, or all)."""
-    profession = search.read_profession(request.query_params.get("profession", ""))
+    profession = search.read_profession(read_query(request, CompetencyList).profession)
     found = competencies.bundled().entries(profession)
     return JSONResponse(
         {"competencies": [{"name": c.name, "professions": list(c.professions)} for c in found]}

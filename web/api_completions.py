@@ -7,8 +7,9 @@ not revealed, nor anything in it.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -22,8 +23,22 @@ from peercet.lifecycle import InvalidTransition, Mode, State
 from peercet.rooms import pair_deadlines
 from peercet.tables import Completion, Course, PointRecord, Registrant
 from web.auth import require_registrant
-from web.http import path_int, read_json
+from web.fields import Id, Text
+from web.http import Body, path_int, read_body
 from web.resources import Resources, resources
+
+MAX_IDS = 500  # one statement's bound parameters stay far below the databases' limits
+
+
+class Choice(Body):
+    error_code = "bad_mode"
+    mode: Text | None = None
+
+
+class ReadNotes(Body):
+    """`{ids: [...]}`; without `ids`, every notification."""
+
+    ids: Annotated[list[Id], Field(max_length=MAX_IDS)] | None = None
 
 
 def detail_frame(
@@ -95,7 +110,7 @@ async def make_choice(
 async def post_choice(request: Request) -> Response:
     who = await require_registrant(request)
     res = resources(request)
-    mode = parse_mode((await read_json(request)).get("mode"))
+    mode = parse_mode((await read_body(request, Choice)).mode)
     completion, course, award = await make_choice(res, who, path_int(request, "id"), mode)
     return JSONResponse(detail_frame(res, completion, course, award))
 
@@ -128,21 +143,12 @@ async def list_notifications(request: Request) -> Response:
     return JSONResponse({"notifications": frames, "unread": unread})
 
 
-def parse_ids(data: dict[str, Any]) -> list[int] | None:
-    ids = data.get("ids")
-    if ids is None:
-        return None
-    if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
-        raise BadInput("'ids' must be a list of notification ids", "bad_input")
-    return ids
-
-
 async def read_notifications(request: Request) -> Response:
     """Mark notifications read: `{ids: [...]}`, or every one when `ids` is absent."""
     who = await require_registrant(request)
     res = resources(request)
     empty = request.headers.get("content-length", "0") == "0"
-    ids = None if empty else parse_ids(await read_json(request))
+    ids = None if empty else (await read_body(request, ReadNotes)).ids
     async with transaction(res.sessions) as session:
         count = await reads.mark_read(session, who.id, ids, res.clock.now())
     return JSONResponse({"read": count})

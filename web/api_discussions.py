@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -18,20 +20,50 @@ from discussion import actions, reads
 from discussion.reads import Role
 from peercet import guidance
 from peercet.db import transaction
-from peercet.errors import BadInput, Forbidden
+from peercet.errors import Forbidden
 from peercet.lifecycle import DiscussionState
-from peercet.numbers import is_id
 from peercet.quota import REPORTS
 from peercet.rooms import closing_time
 from peercet.tables import Registrant
 from web.auth import require_registrant
-from web.http import path_int, read_json
+from web.fields import Id, Prose, Remark, Whole
+from web.http import Body, Query, path_int, read_body, read_query
 from web.live import Live
 from web.resources import resources
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
-MAX_TEXT = 4000
+
+
+class Page(Query):
+    """`after` a seq; `limit` is brought within 1 to MESSAGES_MAX."""
+
+    after: Whole = 0
+    limit: Whole = reads.MESSAGES_DEFAULT
+
+
+class Validation(Body):
+    """A validation needs its `reflection`; a dispute (`peer_took_part: false`) its
+    `reason`, and then the reflection is optional (blank is missing)."""
+
+    peer_took_part: bool
+    reflection: Remark = Field("", validate_default=True)
+    reason: Remark = Field("", validate_default=True)
+
+    @field_validator("reflection", "reason")
+    @classmethod
+    def _needed(cls, value: str, info: ValidationInfo) -> str:
+        took_part = info.data.get("peer_took_part")
+        needed = "reflection" if took_part else "reason"
+        if info.field_name == needed and not value:
+            when = "true" if took_part else "false"
+            raise PydanticCustomError("needed", f"is required when `peer_took_part` is {when}")
+        return value
+
+
+class ReportBody(Body):
+    reason: Prose
+    seq: Id | None = None
 
 
 async def _access(request: Request) -> tuple[Registrant, reads.Access]:
@@ -47,42 +79,21 @@ async def get_discussion(request: Request) -> Response:
         return JSONResponse(await reads.discussion_view(session, access.discussion_id))
 
 
-def _query_int(request: Request, name: str, default: int, low: int, high: int) -> int:
-    raw = request.query_params.get(name)
-    try:
-        value = default if raw is None else int(raw)
-    except ValueError:
-        raise BadInput(f"`{name}` must be an integer") from None
-    return max(low, min(high, value))
-
-
 async def get_messages(request: Request) -> Response:
     _, access = await _access(request)
-    after = _query_int(request, "after", 0, 0, 2**62)
-    limit = _query_int(request, "limit", reads.MESSAGES_DEFAULT, 1, reads.MESSAGES_MAX)
+    page = read_query(request, Page)
+    after, limit = page.after, max(1, min(reads.MESSAGES_MAX, page.limit))
     async with resources(request).sessions() as session:
         messages = await reads.messages_after(session, access.discussion_id, after, limit)
     return JSONResponse({"messages": messages})
-
-
-def _text(data: dict[str, object], name: str, required: bool = True) -> str:
-    value = data.get(name, None if required else "")
-    if not isinstance(value, str) or (required and not value.strip()) or len(value) > MAX_TEXT:
-        raise BadInput(f"`{name}` must be text of 1 to {MAX_TEXT} characters")
-    return value.strip()
 
 
 async def post_validation(request: Request) -> Response:
     registrant, access = await _access(request)
     if access.role is not Role.PARTICIPANT:
         raise Forbidden("only participants validate", "not_participant")
-    data = await read_json(request)
-    peer_took_part = data.get("peer_took_part")
-    if not isinstance(peer_took_part, bool):
-        raise BadInput("`peer_took_part` must be true or false")
-    # A dispute needs its reason (blank is missing); a reflection is then optional.
-    reflection = _text(data, "reflection", required=peer_took_part)
-    reason = _text(data, "reason", required=not peer_took_part)
+    body = await read_body(request, Validation)
+    peer_took_part, reflection, reason = body.peer_took_part, body.reflection, body.reason
     res = resources(request)
     async with transaction(res.sessions) as session:
         outcome = await actions.validate(
@@ -100,11 +111,8 @@ async def post_validation(request: Request) -> Response:
 
 async def post_report(request: Request) -> Response:
     registrant, access = await _access(request)
-    data = await read_json(request)
-    reason = _text(data, "reason")
-    seq = data.get("seq")
-    if seq is not None and not is_id(seq):
-        raise BadInput("`seq` must be a message's seq or absent")
+    given = await read_body(request, ReportBody)
+    reason, seq = given.reason, given.seq
     res = resources(request)
     use = await REPORTS.take(res.redis, registrant.id, res.clock.now())  # 429 past the limit
     try:

@@ -24,9 +24,17 @@ from peercet.db import transaction
 from peercet.reads import own_completion
 from peercet.tables import Completion, Course, Registrant
 from web.auth import require_registrant
-from web.http import path_int, read_json
+from web.fields import Text
+from web.http import Body, path_int, read_body
 from web.resources import resources
 from web.templating import render
+
+
+class Invite(Body):
+    """`{email}` or `{goc_number}`; matching.invitations.parse_target judges which."""
+
+    email: Text | None = None
+    goc_number: Text | None = None
 
 
 async def _own_completion(session: AsyncSession, request: Request, who: Registrant) -> Completion:
@@ -38,7 +46,7 @@ async def _own_completion(session: AsyncSession, request: Request, who: Registra
 async def create_invitation(request: Request) -> Response:
     res = resources(request)
     who = await require_registrant(request)
-    target = parse_target(await read_json(request))
+    target = parse_target((await read_body(request, Invite)).model_dump())
     async with transaction(res.sessions) as session:
         completion = await _own_completion(session, request, who)
         invitation, outcome = await invite(session, who, completion, target, res.clock.now())

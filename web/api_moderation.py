@@ -9,14 +9,47 @@ from starlette.routing import Route
 from discussion import moderation
 from peercet.db import transaction
 from web.auth import require_moderator
-from web.http import path_int, read_json
+from web.fields import Flag, Text
+from web.http import Body, Query, path_int, read_body, read_query
 from web.resources import resources
+
+
+class Watch(Query):
+    """The console's filters: a discussion state (one that none is in finds none), and
+    only those reported."""
+
+    state: Text = ""
+    reported: Flag = False
+
+
+class Closing(Body):
+    """The checks of discussion.moderation (bad_outcome, reason_required) stand."""
+
+    outcome: Text = ""
+    reason: Text = ""
+
+
+class Decision(Body):
+    """`award` true or false; the reason is checked by discussion.moderation as every
+    moderator action's is (both with their documented codes)."""
+
+    field_codes = {"award": "bad_award", "reason": "reason_required"}
+    award: bool
+    reason: Text = ""
+
+
+class Notice(Body):
+    body: Text = ""
+
+
+class Resolution(Body):
+    outcome: Text = ""
 
 
 async def list_discussions(request: Request) -> Response:
     await require_moderator(request)
-    state = request.query_params.get("state") or None
-    reported = request.query_params.get("reported", "").lower() in ("true", "1", "yes")
+    watch = read_query(request, Watch)
+    state, reported = watch.state or None, watch.reported
     async with resources(request).sessions() as session:
         found = await moderation.discussions_under_watch(session, state, reported)
     return JSONResponse({"discussions": found})
@@ -25,11 +58,11 @@ async def list_discussions(request: Request) -> Response:
 async def close(request: Request) -> Response:
     moderator = await require_moderator(request)
     res = resources(request)
-    data = await read_json(request)
+    data = await read_body(request, Closing)
     did = path_int(request, "id")
     async with transaction(res.sessions) as session:
         outcome = await moderation.close(
-            session, moderator, did, data.get("outcome"), data.get("reason"), res.clock.now()
+            session, moderator, did, data.outcome, data.reason, res.clock.now()
         )
     await res.effects(outcome)
     async with res.sessions() as session:
@@ -41,11 +74,11 @@ async def decision(request: Request) -> Response:
     """A moderator's decision on a disputed discussion; answers the discussion as listed."""
     moderator = await require_moderator(request)
     res = resources(request)
-    data = await read_json(request)
+    data = await read_body(request, Decision)
     did = path_int(request, "id")
     async with transaction(res.sessions) as session:
         outcome = await moderation.decide(
-            session, moderator, did, data.get("award"), data.get("reason"), res.clock.now()
+            session, moderator, did, data.award, data.reason, res.clock.now()
         )
     await res.effects(outcome)
     async with res.sessions() as session:
@@ -63,10 +96,10 @@ async def detail(request: Request) -> Response:
 async def notice(request: Request) -> Response:
     moderator = await require_moderator(request)
     res = resources(request)
-    data = await read_json(request)
+    data = await read_body(request, Notice)
     async with transaction(res.sessions) as session:
         frame, outcome = await moderation.post_notice(
-            session, moderator, path_int(request, "id"), data.get("body"), res.clock.now()
+            session, moderator, path_int(request, "id"), data.body, res.clock.now()
         )
     await res.effects(outcome)
     return JSONResponse(frame, status_code=201)
@@ -90,10 +123,10 @@ async def audit_log(request: Request) -> Response:
 async def resolve_report(request: Request) -> Response:
     moderator = await require_moderator(request)
     res = resources(request)
-    data = await read_json(request)
+    data = await read_body(request, Resolution)
     async with transaction(res.sessions) as session:
         report = await moderation.resolve_report(
-            session, moderator, path_int(request, "id"), data.get("outcome"), res.clock.now()
+            session, moderator, path_int(request, "id"), data.outcome, res.clock.now()
         )
     return JSONResponse({"id": report.id, "outcome": report.outcome})
 

@@ -8,39 +8,61 @@ POST  /api/moderation/registrants/{id}/enable         {reason} -> registrant
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from peercet import registrant_moderation as accounts
 from peercet.db import transaction
-from peercet.errors import BadInput
 from web.auth import require_moderator
-from web.http import path_int, read_json
+from web.fields import Flag, Text
+from web.http import Body, Query, path_int, read_body, read_query
 from web.resources import resources
 
 MAX_QUERY = 200
 
 
+class AccountSearch(Query):
+    """By email, name or GOC number (any way of writing it); `flagged`: only accounts
+    sharing a number."""
+
+    q: Annotated[Text, Field(max_length=MAX_QUERY)] = ""
+    flagged: Flag = False
+
+
+class Correction(Body):
+    """peercet.registrant_moderation judges the number (`invalid_goc_number`) and
+    peercet.audit the reason (`reason_required`), as for every moderator action."""
+
+    field_codes = {"goc_number": "invalid_goc_number", "reason": "reason_required"}
+    goc_number: Text = ""
+    reason: Text = ""
+
+
+class Reason(Body):
+    field_codes = {"reason": "reason_required"}
+    reason: Text = ""
+
+
 async def search(request: Request) -> Response:
     await require_moderator(request)
-    q = request.query_params.get("q", "")
-    if len(q) > MAX_QUERY:
-        raise BadInput(f"q is at most {MAX_QUERY} characters", "bad_input")
-    flagged = request.query_params.get("flagged", "").lower() in ("true", "1", "yes")
+    asked = read_query(request, AccountSearch)
     async with resources(request).sessions() as session:
-        found = await accounts.find(session, q, flagged)
+        found = await accounts.find(session, asked.q, asked.flagged)
     return JSONResponse({"registrants": found})
 
 
 async def correct(request: Request) -> Response:
     moderator = await require_moderator(request)
     res = resources(request)
-    data = await read_json(request)
+    data = await read_body(request, Correction)
     rid = path_int(request, "id")
     async with transaction(res.sessions) as session:
         registrant = await accounts.correct_goc_number(
-            session, moderator, rid, data.get("goc_number"), data.get("reason"), res.clock.now()
+            session, moderator, rid, data.goc_number, data.reason, res.clock.now()
         )
         shared = registrant.goc_number in await accounts.shared_numbers(session)
     return JSONResponse(accounts.moderator_frame(registrant, shared))
@@ -49,11 +71,11 @@ async def correct(request: Request) -> Response:
 async def _set_disabled(request: Request, disabled: bool) -> Response:
     moderator = await require_moderator(request)
     res = resources(request)
-    data = await read_json(request)
+    data = await read_body(request, Reason)
     rid = path_int(request, "id")
     async with transaction(res.sessions) as session:
         registrant, outcome = await accounts.set_disabled(
-            session, moderator, rid, disabled, data.get("reason"), res.clock.now()
+            session, moderator, rid, disabled, data.reason, res.clock.now()
         )
         shared = registrant.goc_number in await accounts.shared_numbers(session)
     await res.effects(outcome)

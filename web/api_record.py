@@ -16,10 +16,22 @@ from peercet.record_pdf import RecordOwner, render_pdf
 from peercet.settings import Settings
 from peercet.tables import Registrant
 from web.auth import require_moderator, require_registrant
-from web.http import path_int, read_json
+from web.fields import Text
+from web.http import Body, Query, path_int, read_body, read_query
 from web.resources import Resources, resources
 
 FORMATS = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
+
+
+class RecordQuery(Query):
+    """`cycle` and `format` are checked by their own rules below (the cycles configured)."""
+
+    cycle: Text | None = None
+    format: Text | None = None
+
+
+class Revocation(Body):
+    reason: Text = ""  # required: checked as every moderator action's reason is
 
 
 def parse_cycle(res: Resources, value: str | None) -> str:
@@ -56,8 +68,8 @@ async def my_record(request: Request) -> Response:
     """Every completed CET of the cycle, as CSV (default) or PDF, the same rows."""
     who = await require_registrant(request)
     res = resources(request)
-    cycle = parse_cycle(res, request.query_params.get("cycle"))
-    fmt = parse_format(request.query_params.get("format"))
+    query = read_query(request, RecordQuery)
+    cycle, fmt = parse_cycle(res, query.cycle), parse_format(query.format)
     async with res.sessions() as session:
         rows = await record.record_rows(session, who.id, cycle)
     tz = res.settings.timezone
@@ -72,12 +84,10 @@ async def my_record(request: Request) -> Response:
 async def revoke_certificate(request: Request) -> Response:
     moderator = await require_moderator(request)
     res = resources(request)
-    data = await read_json(request)
     cid = path_int(request, "id")
+    body = await read_body(request, Revocation)
     async with transaction(res.sessions) as session:
-        row = await certificates.revoke(
-            session, moderator, cid, data.get("reason"), res.clock.now()
-        )
+        row = await certificates.revoke(session, moderator, cid, body.reason, res.clock.now())
     return JSONResponse(
         {
             "completion_id": row.completion_id,

@@ -23,8 +23,16 @@ HTTP_CODES = {
 }
 
 
-def error_response(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+def sendable(text: str) -> str:
+    """Text that quotes a client's input keeps no lone surrogate (it could not be sent)."""
+    return text.encode("utf-8", "replace").decode()
+
+
+def error_response(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
+    error = {"code": code, "message": sendable(message)}
+    if field is not None:
+        error["field"] = field
+    return JSONResponse({"error": error}, status_code=status)
 
 
 def wants_html(request: Request) -> bool:
@@ -40,7 +48,8 @@ async def html_error(request: Request, status: int, message: str) -> Response:
     if status == 401:
         target = quote(request.url.path if request.method == "GET" else "/account")
         return RedirectResponse(f"/signin?next={target}", status_code=303)
-    return await render(request, "error.html", {"status": status, "message": message}, status)
+    context = {"status": status, "message": sendable(message)}
+    return await render(request, "error.html", context, status)
 
 
 async def domain_error(request: Request, exc: Exception) -> Response:
@@ -48,7 +57,7 @@ async def domain_error(request: Request, exc: Exception) -> Response:
     if wants_html(request):
         status = 401 if isinstance(exc, NotSignedIn) else exc.status
         return await html_error(request, status, exc.message)
-    response = error_response(exc.status, exc.code, exc.message)
+    response = error_response(exc.status, exc.code, exc.message, exc.field)
     retry_after = getattr(exc, "retry_after", None)
     if isinstance(retry_after, int):
         response.headers["retry-after"] = str(retry_after)

@@ -22,9 +22,10 @@ from peercet.pending import pending_of
 from peercet.rooms import pair_deadlines
 from peercet.tables import Completion, Course, Notification, PointRecord, Registrant
 from web import csrf
-from web.api_completions import make_choice, parse_mode
+from web.api_completions import Choice, make_choice, parse_mode
 from web.auth import require_registrant
-from web.http import path_int
+from web.fields import Whole
+from web.http import Query, path_int, read_form, read_query
 from web.resources import Resources, resources
 from web.templating import render
 
@@ -94,18 +95,25 @@ async def _completion_page(
     return response
 
 
+class Passed(Query):
+    """`?score=&total=` after a pass: the page says how it went."""
+
+    score: Whole | None = None
+    total: Whole | None = None
+
+
 async def completion(request: Request) -> Response:
     who = await require_registrant(request)
-    params = request.query_params
-    passed = {"score": params.get("score"), "total": params.get("total")}
-    return await _completion_page(request, who, {"passed": passed if passed["score"] else None})
+    passed = read_query(request, Passed)
+    shown = passed.model_dump() if passed.score is not None else None
+    return await _completion_page(request, who, {"passed": shown})
 
 
 async def choice(request: Request) -> Response:
     who = await require_registrant(request)
     form = await csrf.checked_form(request)
     try:
-        mode = parse_mode(form.get("mode"))
+        mode = parse_mode(read_form(form, Choice).mode)
         await make_choice(resources(request), who, path_int(request, "id"), mode)
     except Conflict as exc:
         return await _completion_page(request, who, {"error": exc.message}, exc.status)

@@ -11,8 +11,9 @@ from peercet.accounts import check_registration, create_registrant
 from peercet.db import transaction
 from peercet.errors import DomainError
 from web import csrf
-from web.api_accounts import authenticate
+from web.api_accounts import Credentials, Registration, authenticate
 from web.auth import clear_session, end_sessions, set_session
+from web.http import read_form
 from web.resources import resources
 from web.templating import render
 
@@ -42,7 +43,7 @@ async def register(request: Request) -> Response:
     res = resources(request)
     values = {k: _text(form, k) for k in (*FIELDS, "password")}
     try:
-        new = check_registration(values)
+        new = check_registration(read_form(form, Registration).model_dump())
         async with transaction(res.sessions) as session:
             now, cost = res.clock.now(), res.settings.password_cost
             registrant = await create_registrant(session, new, now, cost)
@@ -63,7 +64,8 @@ async def sign_in(request: Request) -> Response:
     form = await csrf.checked_form(request)
     email, target = _text(form, "email"), safe_next(form.get("next"))
     try:
-        registrant = await authenticate(request, email, _text(form, "password"))
+        given = read_form(form, Credentials)
+        registrant = await authenticate(request, given.email, given.password)
     except DomainError as exc:
         context = {"next": target, "email": email, "error": exc.message}
         return await render(request, "signin.html", context, exc.status)

@@ -10,15 +10,16 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from peercet import competencies, search
+from peercet import competencies
 from peercet.catalogue import may_take
 from peercet.errors import BadInput
 from peercet.exams import AttemptsExhausted
 from peercet.numbers import whole
 from peercet.tables import Registrant
 from web import csrf
-from web.api_catalogue import attempt, course_detail, find_courses
+from web.api_catalogue import Attempt, CourseSearch, attempt, course_detail, find_courses
 from web.auth import current_registrant, require_registrant
+from web.http import path_text, read_form, read_query
 from web.resources import resources
 from web.templating import render
 
@@ -38,7 +39,7 @@ async def courses(request: Request) -> Response:
     params = request.query_params
     choices = competency_choices(await current_registrant(request), params.get("competency", ""))
     try:
-        query = search.parse_query(params)
+        query = read_query(request, CourseSearch).query()
     except BadInput as exc:
         problem: dict[str, Any] = {
             "params": params, "courses": [], "error": exc.message, **choices,
@@ -72,7 +73,7 @@ async def _course_page(
 
 
 async def course(request: Request) -> Response:
-    ref = request.path_params["ref"]
+    ref = path_text(request, "ref")
     return await _course_page(request, ref, await current_registrant(request), {})
 
 
@@ -88,9 +89,10 @@ def form_answers(form: FormData) -> dict[str, str]:
 async def take_exam(request: Request) -> Response:
     who = await require_registrant(request)
     form = await csrf.checked_form(request)
-    ref = request.path_params["ref"]
+    ref = path_text(request, "ref")
+    answers = read_form({"answers": form_answers(form)}, Attempt).answers
     try:
-        result = await attempt(resources(request), who, ref, form_answers(form))
+        result = await attempt(resources(request), who, ref, answers)
     except AttemptsExhausted:  # the page says until when; nothing was marked
         return await _course_page(request, ref, who, {}, 429)
     if result.completion is None:

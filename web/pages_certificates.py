@@ -13,6 +13,7 @@ from peercet.lifecycle import COMPLETED_STATES, State
 from peercet.tables import Certificate as CertificateRow
 from peercet.tables import Completion
 from web.api_completions import certificate_pdf
+from web.http import path_text
 from web.resources import Resources, resources
 from web.templating import render
 
@@ -21,7 +22,7 @@ async def signed_certificate(request: Request) -> Response:
     """GET /certificates/{token}.pdf: the PDF, for whoever holds the unexpired link."""
     res = resources(request)
     keys = res.settings.secret_keys
-    cid = links.read_download_token(keys, request.path_params["token"], res.clock)
+    cid = links.read_download_token(keys, path_text(request, "token"), res.clock)
     async with res.sessions() as session:
         completion = None if cid is None else await session.get(Completion, cid)
     if completion is None:
@@ -51,7 +52,7 @@ async def verify(request: Request) -> Response:
     """GET /verify/{code}: the certificate's facts when genuine (200), plainly revoked
     (410) or unknown (404)."""
     res = resources(request)
-    token = request.path_params["code"]
+    token = path_text(request, "code")
     async with res.sessions() as session:
         row = await certificates.by_code(session, token)
     row = row or await _legacy(res, token)

@@ -20,8 +20,9 @@ from starlette.routing import Route
 from discussion import moderation
 from peercet import guidance
 from peercet.lifecycle import DiscussionState
+from web.api_moderation import Watch
 from web.auth import require_moderator
-from web.http import path_int
+from web.http import path_int, read_query
 from web.resources import resources
 from web.templating import render
 
@@ -43,9 +44,9 @@ def ago(then: datetime | str | None, now: datetime) -> str:
 
 async def console(request: Request) -> Response:
     await require_moderator(request)
-    state = request.query_params.get("state", "")
-    state = state if state in STATES else ""
-    reported = request.query_params.get("reported", "") in ("true", "1", "on")
+    watch = read_query(request, Watch)
+    state = watch.state if watch.state in STATES else ""
+    reported = watch.reported
     res = resources(request)
     async with res.sessions() as session:
         found = await moderation.discussions_under_watch(session, state or None, reported)

@@ -9,15 +9,25 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from peercet import registrant_moderation
+from web.api_moderation_accounts import MAX_QUERY
 from web.auth import require_moderator
+from web.fields import Flag, Text
+from web.http import Query, read_query
 from web.resources import resources
 from web.templating import render
 
 
+class Listing(Query):
+    """The page's search form: as the API's, a longer `q` cut rather than refused."""
+
+    q: Text = ""
+    flagged: Flag = False
+
+
 async def accounts(request: Request) -> Response:
     await require_moderator(request)
-    q = request.query_params.get("q", "")[:200]
-    flagged = request.query_params.get("flagged", "") in ("true", "1", "on")
+    asked = read_query(request, Listing)
+    q, flagged = asked.q[:MAX_QUERY], asked.flagged  # a longer search is cut, not refused
     async with resources(request).sessions() as session:
         found = await registrant_moderation.find(session, q, flagged)
     found.sort(key=lambda r: not r["goc_number_shared"])  # what needs sorting out first

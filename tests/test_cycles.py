@@ -170,6 +170,7 @@ OLD_COMPLETIONS = table(
 OLD_REGISTRANTS = table(
     "registrants",
     *[column(n) for n in ("id", "email", "password_hash", "name", "goc_number", "profession")],
+    column("role"),
     column("created_at", UTCDateTime()),
 )
 OLD_COURSES = table(
@@ -191,7 +192,7 @@ def _old_rows(url: str) -> None:
                 await conn.execute(insert(OLD_REGISTRANTS), [
                     {"id": i, "email": f"{n}@example.test", "password_hash": "x", "name": n,
                      "goc_number": f"01-0000{i}", "profession": "optometrist",
-                     "created_at": f.T0} for i, n in [(1, "Ann"), (2, "Bo")]
+                     "role": "registrant", "created_at": f.T0} for i, n in [(1, "Ann"), (2, "Bo")]
                 ])  # fmt: skip
                 await conn.execute(insert(OLD_COURSES), [
                     {"id": 1, "ref": "C-1", "title": "T", "summary": "", "professions": [],

@@ -40,7 +40,9 @@ def parse_cycle(res: Resources, value: str | None) -> str:
     if value is None or value == "":
         return cycles.label(cet_year(res.clock.now(), tz))
     if len(value) > 20 or cycles.years_of(value) is None:
-        raise BadInput(f"'cycle' must be a CET cycle such as {cycles.label(2025)}", "bad_input")
+        raise BadInput(
+            f"`cycle` must be a CET cycle such as {cycles.label(2025)}", "bad_query", field="cycle"
+        )
     return value
 
 
@@ -48,7 +50,7 @@ def parse_format(value: str | None) -> str:
     if value is None or value == "":
         return "csv"
     if value not in FORMATS:
-        raise BadInput("'format' must be csv or pdf", "bad_input")
+        raise BadInput("`format` must be csv or pdf", "bad_query", field="format")
     return value
 
 

@@ -8,7 +8,7 @@ from starlette.routing import Route
 
 from peercet import certificates, links
 from peercet.db import transaction
-from peercet.errors import Conflict
+from peercet.errors import Conflict, NotFound
 from peercet.lifecycle import COMPLETED_STATES, State
 from peercet.tables import Certificate as CertificateRow
 from peercet.tables import Completion
@@ -52,7 +52,10 @@ async def verify(request: Request) -> Response:
     """GET /verify/{code}: the certificate's facts when genuine (200), plainly revoked
     (410) or unknown (404)."""
     res = resources(request)
-    token = path_text(request, "code")
+    try:
+        token = path_text(request, "code")
+    except NotFound:  # a code that could not even be stored is simply unknown
+        return await render(request, "verify.html", {"cert": None}, 404)
     async with res.sessions() as session:
         row = await certificates.by_code(session, token)
     row = row or await _legacy(res, token)

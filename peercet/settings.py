@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from peercet.lifecycle import Cycles
+from peercet.requirements import Requirements, bundled_requirements, load
 
 MAKE_A_KEY = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
 NO_SECRET_KEYS = (
@@ -62,6 +63,8 @@ class Settings:
     # failed attempts at one course's exam allowed in any 24 hours (peercet.attempts)
     exam_attempts: int = 2
     cycles: Cycles = field(default_factory=Cycles)
+    # each profession's cycle requirements (CET_REQUIREMENTS, read and checked at start-up)
+    cet_requirements: Requirements = field(default_factory=bundled_requirements)
 
     @property
     def is_sqlite(self) -> bool:
@@ -100,7 +103,13 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         frame_burst=float(environ.get("FRAME_BURST", Settings.frame_burst)),
         exam_attempts=_at_least_one(environ.get("EXAM_ATTEMPTS", "2").strip(), "EXAM_ATTEMPTS"),
         cycles=_cycles(environ),
+        cet_requirements=_requirements(environ),
     )
+
+
+def _requirements(environ: dict[str, str]) -> Requirements:
+    path = environ.get("CET_REQUIREMENTS", "").strip()
+    return load(Path(path)) if path else bundled_requirements()
 
 
 def _cycles(environ: dict[str, str]) -> Cycles:

@@ -70,7 +70,8 @@ async def _courses_import(args: argparse.Namespace, settings: Settings) -> dict[
 
 
 async def _demo(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
-    return dict(await _with_session(settings, lambda s: demo.load(s, SystemClock().now())))
+    now = parse_now(args.now, settings.timezone)
+    return dict(await _with_session(settings, lambda s: demo.load(s, now)))
 
 
 async def _user_create(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
@@ -162,7 +163,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="group", required=True)
     db = sub.add_parser("db", help="database").add_subparsers(dest="action", required=True)
     db.add_parser("upgrade", help="apply migrations").set_defaults(run=_db_upgrade)
-    sub.add_parser("demo", help="load the demo catalogue and accounts").set_defaults(run=_demo)
+    demo_ = sub.add_parser("demo", help="load the demo catalogue, accounts and history")
+    demo_.add_argument("--now", help="the history's present, ISO 8601 (scheme time)")
+    demo_.set_defaults(run=_demo)
     courses = sub.add_parser("courses").add_subparsers(dest="action", required=True)
     imp = courses.add_parser("import", help="load or update courses from a catalogue file")
     imp.add_argument("file")

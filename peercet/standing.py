@@ -108,14 +108,12 @@ async def standing_of(
     return Standing(found, [(s, by_ref[s.ref]) for s in offered], open_)
 
 
-def _tally(t: Tally) -> dict[str, int]:
-    return {
-        "points": t.points,
-        "interactive": t.interactive,
-        "non_interactive": t.non_interactive,
-        "specialty_points": t.specialty_points,
-        "general_points": t.general_points,
-    }
+def _tally(t: Tally, earned: bool = True) -> dict[str, int]:
+    """Points of each kind (`non_interactive` only of points earned)."""
+    kinds = {"points": t.points, "interactive": t.interactive}
+    if earned:
+        kinds["non_interactive"] = t.non_interactive
+    return {**kinds, "specialty_points": t.specialty_points, "general_points": t.general_points}
 
 
 def _requirement(p: Progress) -> dict[str, Any]:
@@ -147,8 +145,8 @@ def standing_frame(standing: Standing) -> dict[str, Any]:
         "suggestions": [
             {**course_frame(course), "covers": list(s.covers)} for s, course in standing.suggestions
         ],
-        "missing": {**_tally(p.missing), "competencies": list(p.missing_competencies)},
-        "target": {**_tally(p.target), "competencies": p.target_competencies},
+        "missing": {**_tally(p.missing, False), "competencies": list(p.missing_competencies)},
+        "target": {**_tally(p.target, False), "competencies": p.target_competencies},
         "status": p.status.value,
         "on_track": p.on_track,
         "in_progress": [c.ref for c in standing.in_progress],

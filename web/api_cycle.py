@@ -1,0 +1,25 @@
+"""GET /api/me/cycle: the registrant's progress towards a cycle's requirements."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from peercet.standing import cycle_of, standing_frame, standing_of
+from web.auth import require_registrant
+from web.resources import resources
+
+
+async def my_cycle(request: Request) -> Response:
+    """`?cycle=2025-2027`, by default the current cycle by the clock; 400 `bad_cycle`."""
+    who = await require_registrant(request)
+    res = resources(request)
+    now = res.clock.now()
+    label, years = cycle_of(res.settings, request.query_params.get("cycle"), now)
+    async with res.sessions() as session:
+        standing = await standing_of(session, who, label, years, now)
+    return JSONResponse(standing_frame(standing))
+
+
+routes = [Route("/api/me/cycle", my_cycle, methods=["GET"])]

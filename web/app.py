@@ -35,6 +35,7 @@ from web import (
     pages_accounts,
     pages_catalogue,
     pages_certificates,
+    pages_cycle,
     pages_moderation,
     ws,
 )
@@ -61,6 +62,7 @@ def all_routes() -> list[BaseRoute]:
         *pages_accounts.routes,
         *pages_catalogue.routes,
         *pages_account.routes,
+        *pages_cycle.routes,
         *pages_certificates.routes,
         *pages_moderation.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),

@@ -32,8 +32,8 @@ def pct(part: int, whole: int) -> int:
 
 def _year_scale(frame: dict[str, Any]) -> int:
     """Per-year bars are drawn against a year's even share of the points (or the most)."""
-    share = -(-frame["requirement"]["points"] // len(frame["years"]))
-    return max([share, 1] + [y["points"] for y in frame["per_year"]])
+    share = -(-int(frame["requirement"]["points"]) // len(frame["years"]))
+    return max([share, 1] + [int(y["points"]) for y in frame["per_year"]])
 
 
 async def my_cycle(request: Request) -> Response:

@@ -1,4 +1,5 @@
-"""GET /api/me/cycle: the registrant's progress towards a cycle's requirements."""
+"""GET /api/me/cycle: the registrant's progress towards a cycle's requirements; and
+GET /api/moderation/cycle: every registrant's, in aggregate (moderators only)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from peercet.cycle_report import cycle_report
 from peercet.standing import cycle_of, standing_frame, standing_of
-from web.auth import require_registrant
+from web.auth import require_moderator, require_registrant
 from web.resources import resources
 
 
@@ -22,4 +24,17 @@ async def my_cycle(request: Request) -> Response:
     return JSONResponse(standing_frame(standing))
 
 
-routes = [Route("/api/me/cycle", my_cycle, methods=["GET"])]
+async def all_cycles(request: Request) -> Response:
+    """The report of `peercet report cycle`, for `?cycle=` (default: the current)."""
+    await require_moderator(request)
+    res = resources(request)
+    now = res.clock.now()
+    label, years = cycle_of(res.settings, request.query_params.get("cycle"), now)
+    async with res.sessions() as session:
+        return JSONResponse(await cycle_report(session, label, years, now))
+
+
+routes = [
+    Route("/api/me/cycle", my_cycle, methods=["GET"]),
+    Route("/api/moderation/cycle", all_cycles, methods=["GET"]),
+]

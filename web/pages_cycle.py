@@ -1,6 +1,6 @@
-"""The cycle dashboard: /account/cycle, the registrant's progress as pictures and words.
-
-The same frame as `GET /api/me/cycle` (peercet.standing), so page and API agree."""
+"""The cycle dashboard: /account/cycle, the registrant's progress as pictures and words
+(the same frame as `GET /api/me/cycle`, so page and API agree); and the moderators'
+/moderation/cycle, everyone's in aggregate (the report of `peercet report cycle`)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from peercet.cycle_report import cycle_report
 from peercet.pending import pending_of
 from peercet.progress import Status
 from peercet.standing import cycle_of, standing_frame, standing_of
-from web.auth import require_registrant
+from web.auth import require_moderator, require_registrant
 from web.resources import resources
 from web.templating import render
 
@@ -59,4 +60,23 @@ async def my_cycle(request: Request) -> Response:
     return await render(request, "cycle.html", context)
 
 
-routes = [Route("/account/cycle", my_cycle, methods=["GET"])]
+async def all_cycles(request: Request) -> Response:
+    await require_moderator(request)
+    res = resources(request)
+    now = res.clock.now()
+    label, years = cycle_of(res.settings, request.query_params.get("cycle"), now)
+    async with res.sessions() as session:
+        report = await cycle_report(session, label, years, now)
+    context = {
+        "r": report,
+        "pct": pct,
+        "previous": res.settings.cycles.label(years[0] - 1),
+        "following": res.settings.cycles.label(years[-1] + 1),
+    }
+    return await render(request, "moderation_cycle.html", context)
+
+
+routes = [
+    Route("/account/cycle", my_cycle, methods=["GET"]),
+    Route("/moderation/cycle", all_cycles, methods=["GET"]),
+]

@@ -97,6 +97,7 @@ CASES = [
     Case("POST", "/api/session", (401, 401, 401, 401), {"password": "wrong-password"}),
     Case("POST", "/api/session", (200, 200, 200, 200), {"password": f.PASSWORD}),
     Case("GET", "/api/me", (401, 200, 200, 200)),
+    Case("GET", "/api/me/cycle", (401, 200, 200, 200)),
     # Catalogue and exams
     Case("GET", "/api/courses", (200, 200, 200, 200)),
     Case("GET", "/api/courses/{course}", (200, 200, 200, 200)),
@@ -126,6 +127,7 @@ CASES = [
     Case("GET", f"{M}/discussions/999999", (401, 403, 403, 404)),
     Case("GET", f"{M}/at-risk", (401, 403, 403, 200)),
     Case("GET", f"{M}/audit", (401, 403, 403, 200)),
+    Case("GET", f"{M}/cycle", (401, 403, 403, 200)),
     Case("POST", f"{M}/discussions/{{discussion}}/notices", (401, 403, 403, 201), {"body": "Hi"}),
     Case("POST", f"{M}/reports/{{report}}/resolve", (401, 403, 403, 200), {"outcome": "ok"}),
     # (the discussion is open, not disputed: a moderator's decision is 409 not_disputed)

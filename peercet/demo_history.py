@@ -14,7 +14,7 @@ already has in its cycle is left alone; an entry that would end after `now` is l
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
@@ -66,9 +66,9 @@ def passed_at(entry: Entry, now: datetime, tz: ZoneInfo) -> datetime:
     year = lifecycle.cet_year(now, tz)
     if entry.month_day is not None:
         month, day = entry.month_day
-        return datetime(year - 1, month, day, 10, 0, tzinfo=tz)
+        return datetime(year - 1, month, day, 10, 0, tzinfo=tz).astimezone(UTC)
     began = lifecycle.cutoff(year - 1, tz)
-    return max(now - timedelta(days=entry.days_ago), began + HOUR)
+    return max(now - timedelta(days=entry.days_ago), began + HOUR).astimezone(UTC)
 
 
 async def _person(session: AsyncSession, email: str) -> Registrant | None:
@@ -159,7 +159,9 @@ async def _already(session: AsyncSession, people: list[Registrant], course: Cour
 
 
 async def load_history(session: AsyncSession, now: datetime) -> int:
-    """Make whatever of HISTORY is missing; how many entries were made."""
+    """Make whatever of HISTORY is missing; how many entries were made. Times in UTC, as
+    the clock gives them (14 x 24 hours is not 14 days of wall clock across summer time)."""
+    now = now.astimezone(UTC)
     who, peer = await _person(session, WHO), await _person(session, PEER)
     if who is None or peer is None:
         return 0

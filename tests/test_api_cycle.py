@@ -163,3 +163,27 @@ def test_a_contact_lens_optician_earns_specialty_points(settings: Settings) -> N
     assert got["per_year"][1]["specialty_points"] == 3
     assert len(got["requirement"]["competencies"]) == 12  # the DO's and the specialty's own
     assert got["not_uploaded"] == 5
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.usefixtures("demo_loaded")
+def test_the_page_shows_what_the_api_says(settings: Settings) -> None:
+    with app_client(settings, FixedClock(NOW), follow_redirects=False) as client:
+        anonymous = client.get("/account/cycle")
+        assert anonymous.status_code == 303
+        assert anonymous.headers["location"] == "/signin?next=/account/cycle"
+        olivia(client)
+        page = client.get("/account/cycle").text
+        bad = client.get("/account/cycle?cycle=2026-2028")
+        other = client.get("/account/cycle?cycle=2028-2030").text
+        account = client.get("/account").text
+    assert '<span class="figure">6 of 36</span>' in page
+    assert '<span class="figure">2 of 18</span>' in page
+    assert "bar-specialty" not in page  # an optometrist has no specialty
+    assert 'width="17%"' in page  # 6 of 36, drawn
+    assert "missing: Professional conduct, Optical appliances." in page
+    assert 'href="/api/me/record?cycle=2025-2027&amp;format=pdf"' in page
+    assert " style=" not in page and "<script>" not in page  # the CSP allows neither
+    assert bad.status_code == 400 and "cycle such as" in bad.text
+    assert "My CET cycle 2028-2030" in other and '<span class="figure">0 of 36</span>' in other
+    assert 'href="/account/cycle"' in account

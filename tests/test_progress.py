@@ -6,7 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from peercet.professions import may_take
 from peercet.progress import (
     Credit,
     Offer,
@@ -208,3 +211,39 @@ def test_specialty_courses_first_when_specialty_points_are_short() -> None:
         offer("C-2", False, "Contact lens aftercare", professions=("contact_lens_optician",)),
     ]
     assert [s.ref for s in suggestions(found, offers, {"A"})] == ["C-2"]
+
+
+NAMES = st.sampled_from([*OPTOM.competencies, "Low vision", "Contact lens fitting"])
+CREDITS = st.lists(
+    st.builds(
+        Credit, st.sampled_from(["C-1", "C-2", "C-3"]), st.integers(0, 12), st.booleans(),
+        st.sampled_from(YEARS), st.lists(NAMES, max_size=3).map(tuple),
+    ),
+    max_size=12,
+)  # fmt: skip
+
+
+@given(CREDITS, st.integers(2024, 2029), st.sampled_from([OPTOM, CLO, TP]))
+def test_totals_agree_whatever_the_records(
+    credits: list[Credit], year: int, requirement: Requirement
+) -> None:
+    found = progress("2025-2027", YEARS, requirement, credits, year, NOW)
+    years = [t for _, t in found.per_year]
+    assert found.earned.points == sum(t.points for t in years) == sum(c.points for c in credits)
+    assert found.earned.interactive == sum(t.interactive for t in years)
+    assert found.earned.specialty_points + found.earned.general_points == (
+        found.earned.points if requirement.specialty_name else found.earned.specialty_points
+    )
+    wanted = found.wanted
+    for kind in ("points", "interactive", "specialty_points", "general_points"):
+        earned, short = getattr(found.earned, kind), getattr(found.missing, kind)
+        assert short == max(getattr(wanted, kind) - earned, 0)
+        assert getattr(found.target, kind) <= getattr(wanted, kind)
+    assert (found.status is Status.MET) == (not found.missing and not found.missing_competencies)
+    if year < YEARS[-1] + 1:
+        assert found.status is not Status.NOT_MET
+    if year == YEARS[0]:
+        assert found.on_track  # nothing is due in the first year
+    offers = {o.ref: o for o in CATALOGUE}
+    for s in suggestions(found, CATALOGUE, set()):  # never a course the profession may not take
+        assert may_take(requirement.profession, list(offers[s.ref].professions))

@@ -21,12 +21,14 @@ from peercet import demo, migrate
 from peercet.accounts import check_registration, create_registrant
 from peercet.catalogue import import_catalogue
 from peercet.clock import SystemClock
+from peercet.cycle_report import THIN, cycle_report
 from peercet.db import create_engine, session_factory, transaction
 from peercet.deadlines import apply_due
 from peercet.effects import ByTheWorker, Effects
 from peercet.errors import DomainError
 from peercet.events import RedisPublisher
 from peercet.settings import MissingSecretKeys, Settings, load_settings, require_secret_keys
+from peercet.standing import cycle_of
 from peercet.uploads import run_upload
 from workers.jobs import Upkeep, run_duties
 
@@ -70,7 +72,8 @@ async def _courses_import(args: argparse.Namespace, settings: Settings) -> dict[
 
 
 async def _demo(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
-    return dict(await _with_session(settings, lambda s: demo.load(s, SystemClock().now())))
+    now = parse_now(args.now, settings.timezone)
+    return dict(await _with_session(settings, lambda s: demo.load(s, now)))
 
 
 async def _user_create(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
@@ -158,12 +161,32 @@ async def _sweep(args: argparse.Namespace, settings: Settings) -> dict[str, Any]
     return done
 
 
+async def _report_cycle(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+    """How registrants stand in a cycle, by profession, and the competencies the
+    catalogue covers poorly (peercet.cycle_report); a line each, then JSON."""
+    now = parse_now(args.now, settings.timezone)
+    label, years = cycle_of(settings, args.cycle, now)
+    report = await _with_session(
+        settings, lambda s: cycle_report(s, label, years, now, args.fewer_than)
+    )
+    for p in report["by_profession"]:
+        print(
+            f"{p['profession']}: {p['registrants']} registrants, {p['on_track_total']} on track "
+            f"({p['met']} met), {p['behind']} behind, {p['not_met']} not met"
+        )
+    for thin in report["poorly_covered"]:
+        print(f"poorly covered: {thin['profession']} {thin['competency']} ({thin['courses']})")
+    return dict(report)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="peercet", description=__doc__)
     sub = parser.add_subparsers(dest="group", required=True)
     db = sub.add_parser("db", help="database").add_subparsers(dest="action", required=True)
     db.add_parser("upgrade", help="apply migrations").set_defaults(run=_db_upgrade)
-    sub.add_parser("demo", help="load the demo catalogue and accounts").set_defaults(run=_demo)
+    demo_ = sub.add_parser("demo", help="load the demo catalogue, accounts and history")
+    demo_.add_argument("--now", help="the history's present, ISO 8601 (scheme time)")
+    demo_.set_defaults(run=_demo)
     courses = sub.add_parser("courses").add_subparsers(dest="action", required=True)
     imp = courses.add_parser("import", help="load or update courses from a catalogue file")
     imp.add_argument("file")
@@ -182,6 +205,12 @@ def _parser() -> argparse.ArgumentParser:
     up = upload.add_parser("run", help="write the GOC batch of everything not yet uploaded")
     up.add_argument("--now", help="ISO 8601; without an offset, scheme time")
     up.set_defaults(run=_upload_run)
+    report = sub.add_parser("report").add_subparsers(dest="action", required=True)
+    cycle = report.add_parser("cycle", help="registrants against a cycle's requirements")
+    cycle.add_argument("--cycle", help="a cycle label such as 2025-2027 (default: the current)")
+    cycle.add_argument("--now", help="ISO 8601; without an offset, scheme time")
+    cycle.add_argument("--fewer-than", type=int, default=THIN, help="poorly covered below this")
+    cycle.set_defaults(run=_report_cycle)
     sweep = sub.add_parser("sweep", help="run every periodic duty of the worker once, at --now")
     sweep.add_argument("--now", help="ISO 8601; without an offset, scheme time")
     sweep.set_defaults(run=_sweep)

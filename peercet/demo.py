@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peercet.accounts import NewRegistrant, create_registrant
 from peercet.catalogue import import_catalogue
+from peercet.demo_history import load_history
 from peercet.tables import Registrant
 
 CATALOGUE = Path(__file__).with_name("demo") / "catalogue.json"
@@ -33,7 +34,8 @@ def catalogue() -> Any:
 
 
 async def load(session: AsyncSession, now: datetime) -> dict[str, Any]:
-    """Idempotent: courses are upserted by ref, accounts created only when missing."""
+    """Idempotent: courses are upserted by ref, accounts created only when missing, and
+    the demo registrant's history (peercet.demo_history) made once, as of `now`."""
     courses = await import_catalogue(session, catalogue(), now)
     created = 0
     for account in ACCOUNTS:
@@ -43,9 +45,11 @@ async def load(session: AsyncSession, now: datetime) -> dict[str, Any]:
         if exists is None:
             await create_registrant(session, account, now)
             created += 1
+    history = await load_history(session, now)
     return {
         "courses": courses,
         "accounts_created": created,
+        "history": history,
         "accounts": [
             {"email": a.email, "password": a.password, "role": a.role, "profession": a.profession}
             for a in ACCOUNTS

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from peercet.lifecycle import Cycles
 from peercet.passwords import Cost
+from peercet.requirements import Requirements, bundled_requirements, load
 
 MAKE_A_KEY = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
 NO_SECRET_KEYS = (
@@ -65,6 +66,8 @@ class Settings:
     exam_attempts: int = 2
     cycles: Cycles = field(default_factory=Cycles)
     password_cost: Cost = field(default_factory=Cost)  # argon2id; tests make it cheap
+    # each profession's cycle requirements (CET_REQUIREMENTS, read and checked at start-up)
+    cet_requirements: Requirements = field(default_factory=bundled_requirements)
 
     @property
     def is_sqlite(self) -> bool:
@@ -104,6 +107,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         frame_burst=float(environ.get("FRAME_BURST", Settings.frame_burst)),
         exam_attempts=_at_least_one(environ.get("EXAM_ATTEMPTS", "2").strip(), "EXAM_ATTEMPTS"),
         cycles=_cycles(environ),
+        cet_requirements=_requirements(environ),
         password_cost=_password_cost(environ),
     )
 
@@ -116,6 +120,11 @@ def _password_cost(environ: dict[str, str]) -> Cost:
         memory_kib=int(environ.get("PASSWORD_MEMORY_KIB", default.memory_kib)),
         parallelism=int(environ.get("PASSWORD_PARALLELISM", default.parallelism)),
     )
+
+
+def _requirements(environ: dict[str, str]) -> Requirements:
+    path = environ.get("CET_REQUIREMENTS", "").strip()
+    return load(Path(path)) if path else bundled_requirements()
 
 
 def _cycles(environ: dict[str, str]) -> Cycles:

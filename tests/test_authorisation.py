@@ -102,6 +102,7 @@ CASES = [
     Case("GET", "/api/me", (401, 200, 200, 200)),
     Case("GET", "/api/me/record", (401, 200, 200, 200)),
     Case("GET", "/api/me/record?format=pdf", (401, 200, 200, 200)),
+    Case("GET", "/api/me/cycle", (401, 200, 200, 200)),
     # Catalogue and exams
     Case("GET", "/api/courses", (200, 200, 200, 200)),
     Case("GET", "/api/courses/{course}", (200, 200, 200, 200)),
@@ -131,6 +132,7 @@ CASES = [
     Case("GET", f"{M}/discussions/999999", (401, 403, 403, 404)),
     Case("GET", f"{M}/at-risk", (401, 403, 403, 200)),
     Case("GET", f"{M}/audit", (401, 403, 403, 200)),
+    Case("GET", f"{M}/cycle", (401, 403, 403, 200)),
     Case("POST", f"{M}/discussions/{{discussion}}/notices", (401, 403, 403, 201), {"body": "Hi"}),
     Case("POST", f"{M}/reports/{{report}}/resolve", (401, 403, 403, 200), {"outcome": "ok"}),
     # (the completion is in its discussion: it has no certificate to revoke yet)

@@ -18,7 +18,7 @@ from tests import factories as f
 from tests.web_helpers import app_client, run_db
 from web.pages_moderation import ago
 
-PAGES = ["/moderation", "/moderation/at-risk", "/moderation/audit"]
+PAGES = ["/moderation", "/moderation/at-risk", "/moderation/audit", "/moderation/cycle"]
 
 
 @dataclass

@@ -179,8 +179,8 @@ def test_bad_parameters_are_400_naming_them(
     headers = {"Cookie": cookie(settings, history.registrant, FixedClock(f.T0))}
     with app_client(settings) as client:
         response = client.get(f"/api/me/record?{query}", headers=headers)
-    assert response.status_code == 400 and error_code(response) == "bad_query"
-    assert response.json()["error"]["field"] == named
+    assert response.status_code == 400 and response.json()["error"]["field"] == named
+    assert error_code(response) == {"cycle": "bad_cycle", "format": "bad_query"}[named]
 
 
 def test_anonymous_is_401(settings: Settings) -> None:

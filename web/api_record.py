@@ -10,40 +10,24 @@ from starlette.routing import Route
 from peercet import certificates, record
 from peercet.db import transaction
 from peercet.errors import BadInput
-from peercet.lifecycle import cet_year
 from peercet.professions import profession_name
 from peercet.record_pdf import RecordOwner, render_pdf
 from peercet.settings import Settings
 from peercet.tables import Registrant
 from web.auth import require_moderator, require_registrant
 from web.fields import Text
-from web.http import Body, Query, path_int, read_body, read_query
+from web.http import Body, CycleQuery, asked_cycle, path_int, read_body, read_query
 from web.resources import Resources, resources
 
 FORMATS = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
 
 
-class RecordQuery(Query):
-    """`cycle` and `format` are checked by their own rules below (the cycles configured)."""
-
-    cycle: Text | None = None
+class RecordQuery(CycleQuery):
     format: Text | None = None
 
 
 class Revocation(Body):
     reason: Text = ""  # required: checked as every moderator action's reason is
-
-
-def parse_cycle(res: Resources, value: str | None) -> str:
-    """The cycle asked for, or the current one by the injected clock."""
-    cycles, tz = res.settings.cycles, res.settings.timezone
-    if value is None or value == "":
-        return cycles.label(cet_year(res.clock.now(), tz))
-    if len(value) > 20 or cycles.years_of(value) is None:
-        raise BadInput(
-            f"`cycle` must be a CET cycle such as {cycles.label(2025)}", "bad_query", field="cycle"
-        )
-    return value
 
 
 def parse_format(value: str | None) -> str:
@@ -71,7 +55,7 @@ async def my_record(request: Request) -> Response:
     who = await require_registrant(request)
     res = resources(request)
     query = read_query(request, RecordQuery)
-    cycle, fmt = parse_cycle(res, query.cycle), parse_format(query.format)
+    (cycle, _), fmt = asked_cycle(request, query), parse_format(query.format)
     async with res.sessions() as session:
         rows = await record.record_rows(session, who.id, cycle)
     tz = res.settings.timezone

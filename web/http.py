@@ -29,7 +29,10 @@ from starlette.requests import Request
 
 from peercet.errors import BadInput, NotFound, TooLarge
 from peercet.numbers import is_id, whole
+from peercet.standing import cycle_of
 from peercet.text import storable
+from web.fields import Text
+from web.resources import resources
 
 MAX_BODY = 64 * 1024
 MAX_DEPTH = 32
@@ -186,3 +189,16 @@ def path_text(request: Request, name: str) -> str:
     if not isinstance(value, str) or not storable(value):
         raise NotFound(f"no such {name}")
     return value
+
+
+class CycleQuery(Query):
+    """`?cycle=2025-2027`: one of the configured cycles (peercet.standing.cycle_of)."""
+
+    cycle: Text | None = None
+
+
+def asked_cycle(request: Request, query: CycleQuery | None = None) -> tuple[str, list[int]]:
+    """The cycle a request asks for (label and CET years), the current one by default."""
+    query = query or read_query(request, CycleQuery)
+    res = resources(request)
+    return cycle_of(res.settings, query.cycle, res.clock.now())

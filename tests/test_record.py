@@ -186,3 +186,29 @@ def test_bad_parameters_are_400_naming_them(
 def test_anonymous_is_401(settings: Settings) -> None:
     with app_client(settings) as client:
         assert client.get("/api/me/record").status_code == 401
+
+
+def test_the_record_has_the_same_rows_as_the_dashboard(
+    settings: Settings, history: History
+) -> None:
+    """What the record lists is what `GET /api/me/cycle` counts: the same points, of the
+    same kinds, in the same CET years, and the same courses behind the competencies."""
+    clock = FixedClock(datetime(2026, 12, 4, 9, tzinfo=UTC))
+    headers = {"Cookie": cookie(settings, history.registrant, clock)}
+    with app_client(settings, clock) as client:
+        rows = _csv(client.get("/api/me/record?cycle=2025-2027", headers=headers).text)
+        pdf = client.get("/api/me/record?cycle=2025-2027&format=pdf", headers=headers)
+        cycle = client.get("/api/me/cycle?cycle=2025-2027", headers=headers).json()
+    interactive = sum(int(r["points"]) for r in rows if r["kind"] == "interactive")
+    assert cycle["earned"]["points"] == sum(int(r["points"]) for r in rows)
+    assert cycle["earned"]["interactive"] == interactive
+    per_year = {y["year"]: (y["points"], y["interactive"]) for y in cycle["per_year"]}
+    for year, (points, inter) in per_year.items():
+        mine = [r for r in rows if r["cet_year"] == str(year)]
+        assert points == sum(int(r["points"]) for r in mine)
+        assert inter == sum(int(r["points"]) for r in mine if r["kind"] == "interactive")
+    behind = {ref for c in cycle["competencies"] for ref in c["courses"]}
+    listed = {r["course_ref"] for r in rows if r["competencies"]}
+    assert behind <= {r["course_ref"] for r in rows} and listed >= behind
+    text = text_of(pdf.content)
+    assert all(r["course_ref"] in text for r in rows)

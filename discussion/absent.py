@@ -19,10 +19,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from discussion import rules
-from peercet.lifecycle import DiscussionState
-from peercet.notify import Notice, scheme_time, send_email, session_tz
-from peercet.rooms import closing_time
-from peercet.tables import Course, Discussion, OutgoingEmail, Participant, Registrant
+from discussion.opening import closing_time
+from peercet.completions.lifecycle import DiscussionState
+from peercet.core.tables import Course, Discussion, OutgoingEmail, Participant, Registrant
+from peercet.notify.notices import Notice, scheme_time, send_email, session_tz
 
 HOUR = 3600
 

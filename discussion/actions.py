@@ -20,12 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from discussion import disputes, reads, rules
 from discussion.frames import MessageRow, message_frame
 from discussion.rules import Step
-from peercet.completions import complete_interactive, notify_completed
-from peercet.errors import BadInput, Conflict, Forbidden
-from peercet.events import Event, Outcome
-from peercet.frames import completion_event
-from peercet.lifecycle import DiscussionState
-from peercet.tables import (
+from peercet.completions.actions import complete_interactive, notify_completed
+from peercet.completions.frames import completion_event
+from peercet.completions.lifecycle import DiscussionState
+from peercet.core.errors import BadInput, Conflict, Forbidden
+from peercet.core.events import Event, Outcome
+from peercet.core.tables import (
     Course,
     Discussion,
     Message,
@@ -123,7 +123,7 @@ def store_batch(db: Connection, posts: Sequence[Post], now: datetime) -> list[St
     """Store a batch (group commit); a repeated client_msg_id returns the stored one.
 
     Synchronous Core, four statements per batch whatever its size: this is the hot
-    path, run in one thread hop on SQLite (see web.live.Writer)."""
+    path, run in one thread hop on SQLite (see web.ws.live.Writer)."""
     existing = _existing(db, posts)
     first_of: dict[Key, int] = {}
     fresh = [
@@ -177,7 +177,7 @@ def _result(
 
 def message_events(stored: Sequence[Stored]) -> list[Event]:
     """New messages as events on their discussion's channel (a notice, say); the
-    writer's batches take a faster path of their own (web.live)."""
+    writer's batches take a faster path of their own (web.ws.live)."""
     return [
         Event(s.frame, discussion_id=s.frame["discussion"])
         for s in stored

@@ -3,7 +3,7 @@
 A dispute leaves its discussion `disputed`: read-only, the disputer back in the queue
 at once (keeping their deadline, so ahead of later ones), the other still in it and
 able to validate, until a moderator decides or the other's deadline falls it back
-(`dispute_expired`, in `peercet.completions`). A decision locks the participants'
+(`dispute_expired`, in `peercet.completions.actions`). A decision locks the participants'
 completions in id order, then the discussion, as validation and the fallback do, so of
 a decision, a validation and a deadline exactly one sees the discussion disputed.
 """
@@ -16,21 +16,21 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from discussion import opening as rooms
 from discussion import reads, rules
 from discussion.rules import Verdict
-from peercet import audit, rooms
-from peercet.completions import complete_interactive, fall_back, notify_completed
-from peercet.errors import Conflict, Forbidden, NotFound
-from peercet.events import Event, Outcome
-from peercet.frames import completion_event
-from peercet.lifecycle import (
+from peercet.completions.actions import complete_interactive, fall_back, notify_completed
+from peercet.completions.frames import completion_event
+from peercet.completions.lifecycle import (
     DISPUTE_AWARDED,
     DISPUTE_REFUSED,
     DISPUTED_BY_BOTH,
     DiscussionState,
 )
-from peercet.notify import Notice, notify
-from peercet.tables import (
+from peercet.core import audit
+from peercet.core.errors import Conflict, Forbidden, NotFound
+from peercet.core.events import Event, Outcome
+from peercet.core.tables import (
     Completion,
     Course,
     Discussion,
@@ -39,6 +39,7 @@ from peercet.tables import (
     Registrant,
     Validation,
 )
+from peercet.notify.notices import Notice, notify
 
 ACTIONS = {True: "dispute_award", False: "dispute_refuse"}
 CLOSED_AS = {True: DISPUTE_AWARDED, False: DISPUTE_REFUSED}

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from peercet.numbers import MAX_ID, is_id
+from peercet.core.numbers import MAX_ID, is_id
 
 # Characters in one client text frame: room for a 4,000-character body however its
 # JSON is written (every character escaped, as "\ud83d\ude00" for one emoji, is 48,000).

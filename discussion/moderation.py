@@ -9,16 +9,17 @@ from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from discussion import disputes, reads
+from discussion import opening as rooms
 from discussion.actions import Post, message_events, store_messages
 from discussion.frames import MAX_BODY
-from peercet import audit, rooms
-from peercet.audit import check_reason
-from peercet.completions import OPEN, awards_of, courses_by_id
-from peercet.errors import BadInput, Conflict, NotFound
-from peercet.events import Outcome
-from peercet.frames import completion_frame
-from peercet.lifecycle import UNDECIDED_DISCUSSIONS, DiscussionState, State
-from peercet.tables import (
+from peercet.completions.actions import OPEN, awards_of, courses_by_id
+from peercet.completions.frames import completion_frame
+from peercet.completions.lifecycle import UNDECIDED_DISCUSSIONS, DiscussionState, State
+from peercet.core import audit
+from peercet.core.audit import check_reason
+from peercet.core.errors import BadInput, Conflict, NotFound
+from peercet.core.events import Outcome
+from peercet.core.tables import (
     AuditEntry,
     Completion,
     Course,

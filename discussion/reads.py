@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from discussion import rules
 from discussion.frames import message_frame
-from peercet.errors import Forbidden, NotFound
-from peercet.rooms import closing_time
-from peercet.tables import (
+from discussion.opening import closing_time
+from peercet.core.errors import Forbidden, NotFound
+from peercet.core.tables import (
     Course,
     Discussion,
     DiscussionPrompt,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from peercet.lifecycle import (
+from peercet.completions.lifecycle import (
     DISPUTE_AWARDED,
     DISPUTE_REFUSED,
     UNDECIDED_DISCUSSIONS,

@@ -23,12 +23,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.invitations import PENDING, accept_pairing, hold_invitee, naming
-from peercet.catalogue import may_take
-from peercet.completions import choose
-from peercet.errors import Conflict, Forbidden, NotFound
-from peercet.events import Outcome
-from peercet.lifecycle import Mode, State
-from peercet.tables import Completion, Course, Invitation, Registrant
+from peercet.catalogue.loading import may_take
+from peercet.completions.actions import choose
+from peercet.completions.lifecycle import Mode, State
+from peercet.core.errors import Conflict, Forbidden, NotFound
+from peercet.core.events import Outcome
+from peercet.core.tables import Completion, Course, Invitation, Registrant
 
 
 async def standing_for(

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peercet.notify import Notice, notify, scheme_time, send_email, session_tz
-from peercet.tables import Completion, Course, Invitation, Registrant
+from peercet.core.tables import Completion, Course, Invitation, Registrant
+from peercet.notify.notices import Notice, notify, scheme_time, send_email, session_tz
 
 
 def _invite_notice(

@@ -9,7 +9,7 @@
 - Nobody invites themselves, by email (case and surrounding spaces ignored) or by GOC
   number (case and any whitespace ignored).
 - An invitee answers only if their profession can take the course
-  (`peercet.catalogue.may_take`); the inviter is never told either way.
+  (`peercet.catalogue.loading.may_take`); the inviter is never told either way.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from peercet.accounts import EMAIL, GOC_NUMBER
-from peercet.errors import BadInput
+from peercet.accounts.registrants import EMAIL, GOC_NUMBER
+from peercet.core.errors import BadInput
 
 LIFETIME = timedelta(hours=72)
 DAILY_LIMIT = 10

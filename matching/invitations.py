@@ -19,18 +19,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.expression import ColumnElement
 
+from discussion.opening import open_discussion
 from matching import invitation_rules as rules
 from matching.invitation_notices import email_stranger, tell_expired, tell_invitee
 from matching.invitation_rules import Target, parse_target
-from peercet.catalogue import may_take
-from peercet.db import transaction
-from peercet.deadlines import AfterCommit
-from peercet.errors import BadInput, Conflict, NotFound, RateLimited
-from peercet.events import Outcome
-from peercet.frames import completion_event
-from peercet.lifecycle import State
-from peercet.rooms import open_discussion
-from peercet.tables import Completion, Course, Invitation, Registrant
+from peercet.catalogue.loading import may_take
+from peercet.completions.deadlines import AfterCommit
+from peercet.completions.frames import completion_event
+from peercet.completions.lifecycle import State
+from peercet.core.db import transaction
+from peercet.core.errors import BadInput, Conflict, NotFound, RateLimited
+from peercet.core.events import Outcome
+from peercet.core.tables import Completion, Course, Invitation, Registrant
 
 __all__ = ["Target", "cancel", "expire_due", "invitation_frame", "invite", "parse_target"]
 

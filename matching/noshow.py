@@ -6,7 +6,7 @@ who has not *taken part* (written at least one message on every prompt:
 discussion.rules.took_part) is a no-show, and the open discussion is closed as
 `no_show`. Both not taken part: both are no-shows; one has: the other is. A discussion
 in which both have taken part is never a no-show (it waits for the validations, until
-it closes at the pair's earlier deadline). Closing it (`peercet.rooms.close_discussions`)
+it closes at the pair's earlier deadline). Closing it (`discussion.opening.close_discussions`)
 sends every participant still within their deadline back to the queue at their old
 place (scored by their deadline, so ahead of later deadlines), whether they took part
 or not, and tells them; the two are never paired together again this CET year. Nobody
@@ -24,11 +24,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peercet.db import transaction
-from peercet.events import Outcome
-from peercet.lifecycle import DiscussionState
-from peercet.rooms import close_discussions
-from peercet.tables import Discussion, DiscussionPrompt, Message, Participant
+from discussion.opening import close_discussions
+from peercet.completions.lifecycle import DiscussionState
+from peercet.core.db import transaction
+from peercet.core.events import Outcome
+from peercet.core.tables import Discussion, DiscussionPrompt, Message, Participant
 
 NO_SHOW_PERIOD = timedelta(hours=48)
 BATCH = 500

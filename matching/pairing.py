@@ -1,12 +1,12 @@
 """Pairing: from the atomic Redis step to one committed discussion.
 
-`Matcher` is the `queue_sync` of `peercet.effects.Effects`: after an edge commits,
+`Matcher` is the `queue_sync` of `peercet.core.effects.Effects`: after an edge commits,
 it takes completions out of the queues (`Outcome.dequeue`) and puts them in
 (`Outcome.requeue`), pairs an invitee with their inviter ahead of the queue, then
 pairs each touched course while a pair can be made. The events of the pairings it
 makes are appended to the outcome, so the edge publishes them after its own.
 
-A pair taken from Redis is committed through `peercet.rooms.open_discussion`, which
+A pair taken from Redis is committed through `discussion.opening.open_discussion`, which
 moves both completions only if both are still seeking a peer: the database decides,
 exactly once. If that write fails, whoever still waits goes back in the queue. The
 pair it names as met (`Outcome.met`), made here or by an edge's invitation, joins the
@@ -26,16 +26,16 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.expression import ColumnElement, Exists
 
+from discussion.opening import open_discussion
 from matching import invitations
 from matching.queue import Entry, Queues
-from peercet.clock import Clock
-from peercet.db import transaction
-from peercet.effects import Effects, JobQueue
-from peercet.errors import Conflict
-from peercet.events import Outcome, RedisPublisher
-from peercet.lifecycle import State, cet_year
-from peercet.rooms import open_discussion
-from peercet.tables import Completion, Invitation
+from peercet.completions.lifecycle import State, cet_year
+from peercet.core.clock import Clock
+from peercet.core.db import transaction
+from peercet.core.effects import Effects, JobQueue
+from peercet.core.errors import Conflict
+from peercet.core.events import Outcome, RedisPublisher
+from peercet.core.tables import Completion, Invitation
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from redis.asyncio import Redis
 
 from matching.order import WINDOW, Waiting
-from peercet import keys
-from peercet.events import Met
+from peercet.core import keys
+from peercet.core.events import Met
 
 # Who met whom matters for one CET year; the key outlives it a little, then goes.
 MET_TTL = 400 * 24 * 3600

@@ -27,11 +27,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from matching.pairing import Matcher, in_public_queue
 from matching.queue import Entry, Queues
-from peercet import keys
-from peercet.clock import Clock, FixedClock, SystemClock
-from peercet.events import Met, RedisPublisher
-from peercet.lifecycle import cet_year
-from peercet.tables import Completion, Participant
+from peercet.completions.lifecycle import cet_year
+from peercet.core import keys
+from peercet.core.clock import Clock, FixedClock, SystemClock
+from peercet.core.events import Met, RedisPublisher
+from peercet.core.tables import Completion, Participant
 
 log = logging.getLogger(__name__)
 BATCH = 5000

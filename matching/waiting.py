@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from discussion.opening import closing_time
 from matching.invitations import PENDING, invitation_frame
 from matching.pairing import invited_out
-from peercet.lifecycle import State
-from peercet.rooms import closing_time
-from peercet.tables import Completion, Invitation
+from peercet.completions.lifecycle import State
+from peercet.core.tables import Completion, Invitation
 
 
 async def waiting_view(

@@ -39,14 +39,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from matching.pairing import Matcher
 from matching.queue import Queues
 from matching.rebuild import rebuild_index
-from peercet import keys, migrate
-from peercet.clock import FixedClock
-from peercet.completions import choose
-from peercet.db import create_engine, session_factory, transaction
-from peercet.effects import Effects
-from peercet.events import Outcome, RedisPublisher
-from peercet.lifecycle import Mode
-from peercet.tables import Completion, Course, CoursePrompt, Registrant
+from peercet.completions.actions import choose
+from peercet.completions.lifecycle import Mode
+from peercet.core import keys, migrate
+from peercet.core.clock import FixedClock
+from peercet.core.db import create_engine, session_factory, transaction
+from peercet.core.effects import Effects
+from peercet.core.events import Outcome, RedisPublisher
+from peercet.core.tables import Completion, Course, CoursePrompt, Registrant
 from tests.services import postgres_database, redis_server
 
 LONDON = ZoneInfo("Europe/London")

@@ -43,10 +43,10 @@ from websockets.exceptions import ConnectionClosed
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from peercet import migrate  # noqa: E402
-from peercet.db import create_engine  # noqa: E402
-from peercet.settings import Settings  # noqa: E402
-from peercet.tables import (  # noqa: E402
+from peercet.core import migrate  # noqa: E402
+from peercet.core.db import create_engine  # noqa: E402
+from peercet.core.settings import Settings  # noqa: E402
+from peercet.core.tables import (  # noqa: E402
     Completion,
     Course,
     CoursePrompt,
@@ -62,7 +62,7 @@ from web.auth import COOKIE  # noqa: E402
 def session_token(rid: int) -> str:
     """A session cookie's value, signed as the service signs it."""
     try:
-        from peercet import signing  # type: ignore[attr-defined, unused-ignore]
+        from peercet.core import signing  # type: ignore[attr-defined, unused-ignore]
 
         return str(signing.dumps([KEY], signing.SESSION, {"rid": rid}))
     except ImportError:

@@ -30,11 +30,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peercet import lifecycle, migrate
-from peercet.catalogue import CourseSpec, QuestionSpec, upsert_course
-from peercet.db import create_engine, session_factory, transaction
-from peercet.lifecycle import State
-from peercet.tables import Completion, Course, Discussion
+from peercet.catalogue.loading import CourseSpec, QuestionSpec, upsert_course
+from peercet.completions import lifecycle
+from peercet.completions.lifecycle import State
+from peercet.core import migrate
+from peercet.core.db import create_engine, session_factory, transaction
+from peercet.core.tables import Completion, Course, Discussion
 from tests import bulk
 from tests.services import postgres_database, redis_server
 
@@ -89,9 +90,9 @@ async def seed(url: str, n: int) -> None:
 async def run(url: str, redis_url: str, upload_dir: str, outbox_dir: str) -> dict[str, object]:
     from arq.connections import RedisSettings, create_pool
 
-    from peercet.clock import FixedClock
-    from peercet.deadlines import apply_due
-    from peercet.settings import load_settings
+    from peercet.completions.deadlines import apply_due
+    from peercet.core.clock import FixedClock
+    from peercet.core.settings import load_settings
     from workers import jobs
     from workers.context import open_resources
 

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peercet import lifecycle
-from peercet.lifecycle import Mode, State
-from peercet.tables import Completion, Course, PointRecord, Registrant
+from peercet.completions import lifecycle
+from peercet.completions.lifecycle import Mode, State
+from peercet.core.tables import Completion, Course, PointRecord, Registrant
 
 _serial = itertools.count(1)
 CHUNK = 5000

@@ -13,10 +13,10 @@ from aiosmtpd.controller import Controller
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peercet import migrate
-from peercet.db import create_engine, session_factory
-from peercet.settings import Settings, load_settings
-from peercet.tables import Base
+from peercet.core import migrate
+from peercet.core.db import create_engine, session_factory
+from peercet.core.settings import Settings, load_settings
+from peercet.core.tables import Base
 from tests.factories import CHEAP_PASSWORDS
 from tests.services import Inbox, free_port, postgres_database, redis_server
 

@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peercet.catalogue import CourseSpec, QuestionSpec, upsert_course
-from peercet.completions import choose, record_pass
-from peercet.lifecycle import Mode
-from peercet.passwords import Cost, passwords
-from peercet.rooms import open_discussion
-from peercet.tables import Completion, Course, Registrant
+from discussion.opening import open_discussion
+from peercet.accounts.passwords import Cost, passwords
+from peercet.catalogue.loading import CourseSpec, QuestionSpec, upsert_course
+from peercet.completions.actions import choose, record_pass
+from peercet.completions.lifecycle import Mode
+from peercet.core.tables import Completion, Course, Registrant
 
 LONDON = ZoneInfo("Europe/London")
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.testclient import TestClient
 
 from discussion import actions
-from peercet.rooms import open_discussion
+from discussion.opening import open_discussion
 from tests import factories as f
 from tests import hostile
 from web.app import all_routes

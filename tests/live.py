@@ -24,13 +24,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from websockets.asyncio.client import ClientConnection, connect
 
-from peercet import signing
-from peercet.clock import Clock
-from peercet.completions import choose
-from peercet.lifecycle import Mode
-from peercet.rooms import open_discussion
-from peercet.settings import Settings
-from peercet.tables import Course, DiscussionPrompt, Registrant
+from discussion.opening import open_discussion
+from peercet.completions.actions import choose
+from peercet.completions.lifecycle import Mode
+from peercet.core import signing
+from peercet.core.clock import Clock
+from peercet.core.settings import Settings
+from peercet.core.tables import Course, DiscussionPrompt, Registrant
 from tests import factories as f
 from tests.services import ROOT, free_port, wait_for_port
 from web.app import create_app
@@ -154,7 +154,7 @@ async def someone(sessions: async_sessionmaker[AsyncSession], role: str = "regis
 
 async def course_of(sessions: async_sessionmaker[AsyncSession], discussion: int) -> Course:
     async with sessions() as session:
-        from peercet.tables import Discussion
+        from peercet.core.tables import Discussion
 
         d = await session.get_one(Discussion, discussion)
         return await session.get_one(Course, d.course_id)

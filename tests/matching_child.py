@@ -7,9 +7,9 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from peercet.clock import FixedClock
-from peercet.events import RedisPublisher
-from peercet.lifecycle import Mode
+from peercet.completions.lifecycle import Mode
+from peercet.core.clock import FixedClock
+from peercet.core.events import RedisPublisher
 from tests import factories as f
 from tests.matching_support import choose_and_sync, engine_world
 

@@ -16,14 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from matching.invitations import Target, invite
 from matching.pairing import Matcher
-from peercet import keys
-from peercet.clock import FixedClock
-from peercet.completions import choose, record_pass
-from peercet.db import create_engine, session_factory, transaction
-from peercet.effects import Effects
-from peercet.events import MemoryPublisher, Outcome, Publisher
-from peercet.lifecycle import Mode
-from peercet.tables import Completion, Course, Registrant
+from peercet.completions.actions import choose, record_pass
+from peercet.completions.lifecycle import Mode
+from peercet.core import keys
+from peercet.core.clock import FixedClock
+from peercet.core.db import create_engine, session_factory, transaction
+from peercet.core.effects import Effects
+from peercet.core.events import MemoryPublisher, Outcome, Publisher
+from peercet.core.tables import Completion, Course, Registrant
 from tests import factories as f
 
 LONDON = ZoneInfo("Europe/London")

@@ -42,7 +42,7 @@ def run_peercet(
         "REDIS_URL": redis_url,
     }
     proc = subprocess.run(
-        [sys.executable, "-m", "peercet.cli", *args], env=env, capture_output=True, text=True
+        [sys.executable, "-m", "peercet.cli.main", *args], env=env, capture_output=True, text=True
     )
     assert (proc.returncode == 0) is ok, proc.stderr
     last: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])

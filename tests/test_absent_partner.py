@@ -17,17 +17,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from discussion import rules
 from discussion.absent import Happened
 from discussion.actions import Post, store_messages
-from peercet.clock import FixedClock
-from peercet.db import create_engine, session_factory, transaction
-from peercet.effects import Effects
-from peercet.events import MemoryPublisher
-from peercet.settings import Settings
-from peercet.tables import OutgoingEmail, Registrant
+from peercet.core.clock import FixedClock
+from peercet.core.db import create_engine, session_factory, transaction
+from peercet.core.effects import Effects
+from peercet.core.events import MemoryPublisher
+from peercet.core.settings import Settings
+from peercet.core.tables import OutgoingEmail, Registrant
 from tests import factories as f
 from tests.live import TIMEOUT, Pair, client, cookie, pair, serve
-from web.absent import AbsentPartners
-from web.live import Presence
 from web.resources import Resources
+from web.ws.absent import AbsentPartners
+from web.ws.live import Presence
 
 Sessions = async_sessionmaker[AsyncSession]
 HOUR = timedelta(hours=1)

@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peercet.accounts import check_registration, create_registrant
-from peercet.clock import FixedClock
-from peercet.db import transaction
-from peercet.errors import Conflict
-from peercet.settings import Settings
-from peercet.tables import Registrant
+from peercet.accounts.registrants import check_registration, create_registrant
+from peercet.core.clock import FixedClock
+from peercet.core.db import transaction
+from peercet.core.errors import Conflict
+from peercet.core.settings import Settings
+from peercet.core.tables import Registrant
 from tests import factories as f
 from tests.web_helpers import PASSWORD, app_client, error_code, register
 from web.auth import COOKIE

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.testclient import TestClient
 
-from peercet.clock import FixedClock
-from peercet.settings import Settings
-from peercet.tables import ExamAttempt
+from peercet.core.clock import FixedClock
+from peercet.core.settings import Settings
+from peercet.core.tables import ExamAttempt
 from tests.factories import T0
 from tests.web_helpers import (
     PASSWORD,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from peercet.settings import Settings
+from peercet.core.settings import Settings
 from tests.web_helpers import app_client, error_code, make_course
 
 

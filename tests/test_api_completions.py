@@ -8,9 +8,9 @@ from datetime import timedelta
 from redis import Redis
 from starlette.testclient import TestClient
 
-from peercet import keys
-from peercet.clock import FixedClock
-from peercet.settings import Settings
+from peercet.core import keys
+from peercet.core.clock import FixedClock
+from peercet.core.settings import Settings
 from tests import factories as f
 from tests.pdfs import fonts_of, link_uris, text_of
 from tests.web_helpers import app_client, error_code, make_course, pass_exam, register, run_db

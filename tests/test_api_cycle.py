@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.testclient import TestClient
 
-from peercet import demo
-from peercet.clock import FixedClock
-from peercet.settings import Settings
+from peercet.cli import demo
+from peercet.core.clock import FixedClock
+from peercet.core.settings import Settings
 from tests.web_helpers import app_client, error_code, make_course, pass_exam, register, run_db
 
 LONDON = ZoneInfo("Europe/London")

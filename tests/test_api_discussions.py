@@ -8,8 +8,8 @@ import httpx2
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from discussion.actions import Post, store_messages
-from peercet.clock import Clock, FixedClock
-from peercet.settings import Settings
+from peercet.core.clock import Clock, FixedClock
+from peercet.core.settings import Settings
 from tests import factories as f
 from tests.live import Pair, client, cookie, pair, serve
 
@@ -90,7 +90,7 @@ async def test_dual_validation_over_http_pushes_validation_and_completion(
 async def test_reports_are_limited_per_registrant_per_hour(
     settings: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    """10 reports in any hour (peercet.quota.REPORTS); a refused or failed report does
+    """10 reports in any hour (peercet.core.quota.REPORTS); a refused or failed report does
     not count; the limit is the reporter's alone; an hour after the first, a place frees."""
     p = await pair(sessions)
     clock = FixedClock(f.T0 + timedelta(days=1))

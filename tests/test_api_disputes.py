@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peercet.clock import FixedClock
-from peercet.settings import Settings
+from peercet.core.clock import FixedClock
+from peercet.core.settings import Settings
 from tests import factories as f
 from tests.live import client, pair, serve, someone
 from tests.test_api_discussions import chat, http

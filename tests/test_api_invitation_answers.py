@@ -14,12 +14,12 @@ from starlette.testclient import TestClient
 
 from matching.invitation_rules import LIFETIME
 from matching.invitations import Target, invite
-from peercet.clock import FixedClock
-from peercet.completions import choose
-from peercet.db import create_engine, session_factory, transaction
-from peercet.lifecycle import Mode
-from peercet.settings import Settings
-from peercet.tables import Completion, Course, Registrant
+from peercet.completions.actions import choose
+from peercet.completions.lifecycle import Mode
+from peercet.core.clock import FixedClock
+from peercet.core.db import create_engine, session_factory, transaction
+from peercet.core.settings import Settings
+from peercet.core.tables import Completion, Course, Registrant
 from tests import factories as f
 from tests.live import cookie
 from tests.matching_support import passed, quick_registrant

@@ -12,13 +12,13 @@ from redis import Redis
 from sqlalchemy import update
 from starlette.testclient import TestClient
 
-from peercet import keys
-from peercet.clock import FixedClock
-from peercet.completions import choose
-from peercet.db import create_engine, session_factory, transaction
-from peercet.lifecycle import DISCUSSION_WINDOW, Mode
-from peercet.settings import Settings
-from peercet.tables import Course, Registrant
+from peercet.completions.actions import choose
+from peercet.completions.lifecycle import DISCUSSION_WINDOW, Mode
+from peercet.core import keys
+from peercet.core.clock import FixedClock
+from peercet.core.db import create_engine, session_factory, transaction
+from peercet.core.settings import Settings
+from peercet.core.tables import Course, Registrant
 from tests import factories as f
 from tests.matching_support import passed, quick_registrant
 from web.app import create_app

@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.testclient import TestClient
 
 from discussion import moderation
-from peercet.clock import FixedClock
-from peercet.db import create_engine, session_factory
-from peercet.settings import Settings
+from peercet.core.clock import FixedClock
+from peercet.core.db import create_engine, session_factory
+from peercet.core.settings import Settings
 from tests import factories as f
 from tests.web_helpers import run_db
 from web.app import create_app

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.testclient import TestClient
 
-from peercet.settings import Settings
+from peercet.core.settings import Settings
 from tests import factories as f
 from tests.web_helpers import PASSWORD, app_client, error_code, run_db
 from web.auth import COOKIE

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from peercet.attempts import WINDOW, Allowance, allowance
-from peercet.settings import load_settings
+from peercet.catalogue.attempts import WINDOW, Allowance, allowance
+from peercet.core.settings import load_settings
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 H = timedelta(hours=1)

@@ -19,9 +19,9 @@ from starlette.websockets import WebSocketDisconnect
 
 from discussion.actions import Post, report, store_messages
 from matching.invitations import invite, parse_target
-from peercet.clock import FixedClock
-from peercet.settings import Settings
-from peercet.tables import Registrant
+from peercet.core.clock import FixedClock
+from peercet.core.settings import Settings
+from peercet.core.tables import Registrant
 from tests import factories as f
 from tests.live import cookie
 from tests.web_helpers import app_client, run_db

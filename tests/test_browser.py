@@ -17,10 +17,10 @@ import uvicorn
 from playwright.sync_api import Page, expect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peercet import demo
-from peercet.catalogue import may_take
-from peercet.demo_history import HISTORY
-from peercet.settings import Settings
+from peercet.catalogue.loading import may_take
+from peercet.cli import demo
+from peercet.cli.demo_history import HISTORY
+from peercet.core.settings import Settings
 from tests import factories as f
 from tests.axe import assert_accessible
 from tests.browsers import chromium, watch_csp
@@ -142,7 +142,7 @@ def test_a_registrant_does_it_all_in_a_real_browser(served: str, tmp_path: Path)
 
 
 def sign_in_as_olivia(page: Page, base: str) -> None:
-    """The demo's optometrist (peercet.demo.ACCOUNTS)."""
+    """The demo's optometrist (peercet.cli.demo.ACCOUNTS)."""
     page.goto(f"{base}/signin")
     page.get_by_label("Email").fill("olivia@demo.peercet.test")
     page.get_by_label("Password").fill("olivia-demo-1")

@@ -15,9 +15,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peercet import demo
-from peercet.clock import FixedClock
-from peercet.settings import Settings
+from peercet.cli import demo
+from peercet.core.clock import FixedClock
+from peercet.core.settings import Settings
 from tests.axe import assert_accessible
 from tests.browsers import chromium, csp_violations, watch_csp
 from tests.live import serve

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from discussion.actions import Post, store_messages
-from peercet.clock import FixedClock
-from peercet.settings import Settings
-from peercet.tables import DiscussionPrompt
+from peercet.core.clock import FixedClock
+from peercet.core.settings import Settings
+from peercet.core.tables import DiscussionPrompt
 from tests import factories as f
 from tests.axe import assert_accessible
 from tests.browsers import chromium

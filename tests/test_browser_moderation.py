@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peercet.settings import Settings
+from peercet.core.settings import Settings
 from tests import factories as f
 from tests.browsers import chromium, csp_violations, watch_csp
 from tests.live import cookie, serve

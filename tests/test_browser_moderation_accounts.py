@@ -11,8 +11,8 @@ from playwright.sync_api import Browser, expect
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peercet.settings import Settings
-from peercet.tables import Registrant
+from peercet.core.settings import Settings
+from peercet.core.tables import Registrant
 from tests import factories as f
 from tests.axe import assert_accessible
 from tests.browsers import chromium

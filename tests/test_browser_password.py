@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peercet.settings import Settings
+from peercet.core.settings import Settings
 from tests import factories as f
 from tests.axe import assert_accessible
 from tests.browsers import chromium

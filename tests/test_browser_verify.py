@@ -15,9 +15,9 @@ import pytest
 from playwright.sync_api import Browser, expect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peercet import certificates, verification
-from peercet.certificate_pdf import render_pdf
-from peercet.settings import Settings
+from peercet.core.settings import Settings
+from peercet.goc import certificates, verification
+from peercet.goc.certificate_pdf import render_pdf
 from tests import factories as f
 from tests.axe import assert_accessible
 from tests.browsers import chromium, csp_violations, watch_csp

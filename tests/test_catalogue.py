@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peercet import demo
-from peercet.catalogue import check_catalogue, import_catalogue, may_take
-from peercet.content import word_count
-from peercet.errors import BadInput
-from peercet.tables import Course, CoursePrompt, ExamQuestion
+from peercet.catalogue.content import word_count
+from peercet.catalogue.loading import check_catalogue, import_catalogue, may_take
+from peercet.cli import demo
+from peercet.core.errors import BadInput
+from peercet.core.tables import Course, CoursePrompt, ExamQuestion
 from tests import factories as f
 
 GOOD: dict[str, Any] = {

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from peercet import certificate_pdf, pdf, verification
-from peercet.certificate_pdf import render_pdf
-from peercet.certificates import Certificate
+from peercet.core import pdf
+from peercet.goc import certificate_pdf, verification
+from peercet.goc.certificate_pdf import render_pdf
+from peercet.goc.certificates import Certificate
 from tests.pdfs import fonts_of, link_uris, poppler_text, qr_codes, squeezed, text_of
 
 CODE = "7KQ2M9XD4HPAZ3WE"

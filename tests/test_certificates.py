@@ -17,13 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.testclient import TestClient
 
-from peercet import certificates, links, verification
-from peercet.clock import FixedClock
-from peercet.db import transaction
-from peercet.errors import Conflict
-from peercet.settings import Settings, load_settings
-from peercet.tables import AuditEntry, Completion, OutgoingEmail, Registrant
-from peercet.tables import Certificate as CertificateRow
+from peercet.core.clock import FixedClock
+from peercet.core.db import transaction
+from peercet.core.errors import Conflict
+from peercet.core.settings import Settings, load_settings
+from peercet.core.tables import AuditEntry, Completion, OutgoingEmail, Registrant
+from peercet.core.tables import Certificate as CertificateRow
+from peercet.goc import certificates, links, verification
 from tests import factories as f
 from tests.live import cookie
 from tests.pdfs import link_uris, qr_codes, text_of

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peercet.cli import parse_now
-from peercet.tables import Course
+from peercet.cli.main import parse_now
+from peercet.core.tables import Course
 from tests.services import run_peercet
 from tests.web_helpers import run_db
 

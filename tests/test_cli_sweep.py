@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peercet import links
-from peercet.clock import FixedClock
-from peercet.db import transaction
-from peercet.rooms import open_discussion
-from peercet.tables import OutgoingEmail
+from discussion.opening import open_discussion
+from peercet.core.clock import FixedClock
+from peercet.core.db import transaction
+from peercet.core.tables import OutgoingEmail
+from peercet.goc import links
 from tests import factories as f
 from tests.services import TEST_SECRET_KEYS, run_peercet
 
@@ -85,7 +85,7 @@ def test_sweep_prints_what_each_duty_did(database_url: str, redis_url: str) -> N
     import sys
 
     done = subprocess.run(
-        [sys.executable, "-m", "peercet.cli", "sweep", "--now", "2026-01-05T10:00"],
+        [sys.executable, "-m", "peercet.cli.main", "sweep", "--now", "2026-01-05T10:00"],
         env={"SECRET_KEYS": TEST_SECRET_KEYS, "DATABASE_URL": database_url,
              "REDIS_URL": redis_url, "PATH": "/usr/bin:/bin"},
         capture_output=True, text=True, check=True,

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from peercet import competencies
-from peercet.competencies import Framework, competencies_of
-from peercet.professions import PROFESSIONS
-from peercet.settings import Settings
+from peercet.catalogue import competencies
+from peercet.catalogue.competencies import Framework, competencies_of
+from peercet.catalogue.professions import PROFESSIONS
+from peercet.core.settings import Settings
 from tests.web_helpers import app_client, error_code
 
 TINY = Framework({

@@ -1,15 +1,15 @@
 """Completion actions against real databases: the choice under a changed catalogue and
-under a double click (peercet/completions.py)."""
+under a double click (peercet/completions/actions.py)."""
 
 from __future__ import annotations
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peercet.completions import choose
-from peercet.errors import Conflict
-from peercet.lifecycle import InvalidTransition, Mode, State
-from peercet.tables import Completion, Course, PointRecord
+from peercet.completions.actions import choose
+from peercet.completions.lifecycle import InvalidTransition, Mode, State
+from peercet.core.errors import Conflict
+from peercet.core.tables import Completion, Course, PointRecord
 from tests import factories as f
 
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peercet.tables import Completion, PointRecord
+from peercet.core.tables import Completion, PointRecord
 from tests import factories as f
 
 pytestmark = pytest.mark.slow
@@ -32,7 +32,7 @@ async def _process(*args: str, env: dict[str, str] | None = None) -> dict[str, i
 
 async def _deadlines_process(database_url: str, now: str) -> int:
     env = {"DATABASE_URL": database_url, "REDIS_URL": "redis://127.0.0.1:1/0", "SECRET_KEYS": "k"}
-    result = await _process("-m", "peercet.cli", "deadlines", "run", "--now", now, env=env)
+    result = await _process("-m", "peercet.cli.main", "deadlines", "run", "--now", now, env=env)
     return result["fallbacks"]
 
 

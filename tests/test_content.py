@@ -1,4 +1,4 @@
-"""The course's own text (peercet/content.py): raw HTML shown as text, no link that runs
+"""The course's own text (peercet/catalogue/content.py): raw HTML shown as text, no link that runs
 script, nothing that needs inline style, and the reading time."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from peercet.content import reading_minutes, to_html, word_count
+from peercet.catalogue.content import reading_minutes, to_html, word_count
 
 
 @pytest.mark.parametrize(

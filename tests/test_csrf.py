@@ -7,8 +7,8 @@ import pytest
 from starlette.requests import Request
 from starlette.types import Message
 
-from peercet.errors import Forbidden, TooLarge
-from peercet.settings import Settings
+from peercet.core.errors import Forbidden, TooLarge
+from peercet.core.settings import Settings
 from tests.test_pages import token
 from tests.web_helpers import app_client
 from web import csrf

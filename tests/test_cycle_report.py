@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peercet.clock import FixedClock
-from peercet.cycle_report import cycle_report
-from peercet.db import create_engine, session_factory, transaction
-from peercet.requirements import BUNDLED, parse
-from peercet.settings import Settings
+from peercet.core.clock import FixedClock
+from peercet.core.db import create_engine, session_factory, transaction
+from peercet.core.settings import Settings
+from peercet.cycles.report import cycle_report
+from peercet.cycles.requirements import BUNDLED, parse
 from tests import factories as f
 from tests.services import run_peercet
 from tests.web_helpers import app_client, run_db

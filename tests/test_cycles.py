@@ -16,12 +16,13 @@ from sqlalchemy import JSON, column, func, insert, select, table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peercet import completions, uploads
-from peercet.completions import record_pass
-from peercet.db import create_engine, session_factory, transaction
-from peercet.lifecycle import Cycles
-from peercet.settings import Settings
-from peercet.tables import Completion, Course, PointRecord, Registrant, UTCDateTime
+from peercet.completions import actions as completions
+from peercet.completions.actions import record_pass
+from peercet.completions.lifecycle import Cycles
+from peercet.core.db import create_engine, session_factory, transaction
+from peercet.core.settings import Settings
+from peercet.core.tables import Completion, Course, PointRecord, Registrant, UTCDateTime
+from peercet.goc import uploads
 from tests import factories as f
 
 CUT_2026 = datetime(2026, 12, 30, 12, 0, tzinfo=UTC)  # noon in London (GMT)
@@ -241,7 +242,7 @@ def test_the_migration_gives_every_completion_its_cycle_and_keeps_earlier_repeat
 ) -> None:
     from alembic import command
 
-    from peercet.migrate import alembic_config
+    from peercet.core.migrate import alembic_config
     from tests.services import postgres_database
 
     def migrate(url: str) -> dict[int, tuple[str, int]]:

@@ -7,9 +7,9 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peercet.deadlines import apply_due
-from peercet.lifecycle import State
-from peercet.tables import AuditEntry, Completion, Notification, OutgoingEmail, PointRecord
+from peercet.completions.deadlines import apply_due
+from peercet.completions.lifecycle import State
+from peercet.core.tables import AuditEntry, Completion, Notification, OutgoingEmail, PointRecord
 from tests import factories as f
 
 

@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peercet import demo, lifecycle
-from peercet.tables import (
+from peercet.cli import demo
+from peercet.completions import lifecycle
+from peercet.core.tables import (
     Completion,
     Course,
     Discussion,

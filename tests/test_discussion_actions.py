@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from discussion import reads
 from discussion.actions import Post, message_events, store_messages, validate
-from peercet.deadlines import apply_due
-from peercet.errors import Conflict, Forbidden
-from peercet.lifecycle import State
-from peercet.tables import Completion, Discussion, PointRecord
+from peercet.completions.deadlines import apply_due
+from peercet.completions.lifecycle import State
+from peercet.core.errors import Conflict, Forbidden
+from peercet.core.tables import Completion, Discussion, PointRecord
 from tests import factories as f
 from tests.live import Pair, pair, someone
 

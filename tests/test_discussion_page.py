@@ -14,10 +14,10 @@ from playwright.async_api import Browser, Page, WebSocketRoute, expect
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peercet.clock import Clock, FixedClock
-from peercet.events import RedisPublisher
-from peercet.rooms import close_discussions
-from peercet.settings import Settings
+from discussion.opening import close_discussions
+from peercet.core.clock import Clock, FixedClock
+from peercet.core.events import RedisPublisher
+from peercet.core.settings import Settings
 from tests import factories as f
 from tests.browsers import async_chromium, csp_violations, watch_csp
 from tests.live import client, cookie, pair, serve

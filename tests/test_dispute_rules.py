@@ -10,8 +10,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from discussion import rules
 from discussion.rules import Step, Verdict
-from peercet import lifecycle
-from peercet.lifecycle import DiscussionState, State
+from peercet.completions import lifecycle
+from peercet.completions.lifecycle import DiscussionState, State
 
 OPEN, DISPUTED, CLOSED = "open", "disputed", "closed"
 

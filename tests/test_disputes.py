@@ -18,13 +18,13 @@ from discussion.actions import Post, store_messages, validate
 from matching.noshow import run_no_shows
 from matching.pairing import matching_effects
 from matching.queue import Entry, Queues
-from peercet import keys
-from peercet.clock import FixedClock
-from peercet.deadlines import apply_due
-from peercet.errors import BadInput, Conflict, Forbidden
-from peercet.events import Met, Outcome
-from peercet.lifecycle import State, cet_year
-from peercet.tables import (
+from peercet.completions.deadlines import apply_due
+from peercet.completions.lifecycle import State, cet_year
+from peercet.core import keys
+from peercet.core.clock import FixedClock
+from peercet.core.errors import BadInput, Conflict, Forbidden
+from peercet.core.events import Met, Outcome
+from peercet.core.tables import (
     AuditEntry,
     Completion,
     Course,

@@ -9,10 +9,10 @@ import pytest
 from arq.connections import ArqRedis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from peercet import keys
-from peercet.effects import DEADLINE_JOB, Effects
-from peercet.events import MemoryPublisher, Outcome
-from peercet.settings import Settings
+from peercet.core import keys
+from peercet.core.effects import DEADLINE_JOB, Effects
+from peercet.core.events import MemoryPublisher, Outcome
+from peercet.core.settings import Settings
 from web.app import create_app
 from web.resources import Resources
 

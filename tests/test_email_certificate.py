@@ -9,10 +9,10 @@ from urllib.parse import urlsplit
 
 from starlette.testclient import TestClient
 
-from peercet import mailer
-from peercet.clock import FixedClock
-from peercet.db import create_engine, session_factory, transaction
-from peercet.settings import Settings
+from peercet.core.clock import FixedClock
+from peercet.core.db import create_engine, session_factory, transaction
+from peercet.core.settings import Settings
+from peercet.notify import mailer
 from tests import factories as f
 from tests.services import Inbox, parts
 from web.app import create_app

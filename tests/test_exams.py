@@ -8,14 +8,14 @@ import asyncio
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peercet import exams
-from peercet.clock import FixedClock
-from peercet.effects import Effects
-from peercet.events import MemoryPublisher
-from peercet.settings import Settings
-from peercet.tables import Completion, ExamAttempt
+from peercet.catalogue import exams
+from peercet.core.clock import FixedClock
+from peercet.core.effects import Effects
+from peercet.core.events import MemoryPublisher
+from peercet.core.settings import Settings
+from peercet.core.tables import Completion, ExamAttempt
 from tests import factories as f
-from web.api_catalogue import attempt
+from web.api.catalogue import attempt
 from web.resources import Resources
 
 

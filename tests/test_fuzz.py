@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from starlette.testclient import TestClient
 
-from peercet.settings import Settings
+from peercet.core.settings import Settings
 from tests import fuzz_support as fz
 from tests.web_helpers import app_client, run_db
 

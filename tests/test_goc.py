@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from peercet import goc
+from peercet.goc import batch as goc
 from tests.factories import LONDON
 
 

@@ -1,10 +1,10 @@
-"""GOC numbers read loosely, kept in one form (peercet.gocnumbers)."""
+"""GOC numbers read loosely, kept in one form (peercet.accounts.gocnumbers)."""
 
 from __future__ import annotations
 
 import pytest
 
-from peercet.gocnumbers import normalise_goc_number
+from peercet.accounts.gocnumbers import normalise_goc_number
 
 WRITTEN = [
     ("01-12345", "01-12345"),

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from peercet import guidance
-from peercet.lifecycle import State
+from peercet.completions import guidance
+from peercet.completions.lifecycle import State
 from tests.factories import LONDON
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)

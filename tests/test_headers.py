@@ -17,9 +17,9 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 from websockets.exceptions import InvalidStatus
 
-from peercet import keys
-from peercet.clock import FixedClock
-from peercet.settings import Settings, load_settings
+from peercet.core import keys
+from peercet.core.clock import FixedClock
+from peercet.core.settings import Settings, load_settings
 from tests import factories as f
 from tests.live import client as ws_client
 from tests.live import serve, web_process

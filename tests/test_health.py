@@ -6,7 +6,7 @@ import dataclasses
 
 from starlette.testclient import TestClient
 
-from peercet.settings import Settings
+from peercet.core.settings import Settings
 from web.app import create_app
 
 

@@ -8,11 +8,11 @@ from typing import Annotated, Any
 import pytest
 from pydantic import Field
 
-from peercet.errors import BadInput
-from peercet.settings import Settings
-from peercet.text import text_problem
+from peercet.core.errors import BadInput
+from peercet.core.settings import Settings
+from peercet.core.text import text_problem
 from tests.web_helpers import app_client, make_course, pass_exam, register
-from web.api_discussions import Validation
+from web.api.discussions import Validation
 from web.fields import Flag, Id, Prose, Text, Whole
 from web.http import MAX_DEPTH, Body, Query, checked, decode_json
 

@@ -10,10 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from matching.invitation_rules import LIFETIME
 from matching.invitations import Target, expire_due
-from peercet import keys
-from peercet.db import transaction
-from peercet.lifecycle import DISCUSSION_WINDOW, State
-from peercet.tables import Course, Invitation, Notification, Registrant
+from peercet.completions.lifecycle import DISCUSSION_WINDOW, State
+from peercet.core import keys
+from peercet.core.db import transaction
+from peercet.core.tables import Course, Invitation, Notification, Registrant
 from tests import factories as f
 from tests.matching_support import World, passed, quick_registrant, world
 

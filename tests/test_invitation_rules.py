@@ -17,7 +17,7 @@ from matching.invitation_rules import (
     parse_target,
     retry_after,
 )
-from peercet.errors import BadInput
+from peercet.core.errors import BadInput
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 H = timedelta(hours=1)

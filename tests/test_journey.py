@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from peercet import demo
+from peercet.cli import demo
 from tests.axe import assert_accessible
 from tests.browsers import chromium, csp_violations, watch_csp
 from tests.journey_service import Service, started

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from peercet import lifecycle
-from peercet.lifecycle import Event, InvalidTransition, Mode, State
+from peercet.completions import lifecycle
+from peercet.completions.lifecycle import Event, InvalidTransition, Mode, State
 
 LONDON = ZoneInfo("Europe/London")
 

@@ -9,8 +9,8 @@ import pytest
 from redis.asyncio import Redis
 
 from tests.services import free_port
-from web import limits
-from web.limits import BURST, LEASE, LEASE_TTL, Limiter, LocalLimiter
+from web.ws import limits
+from web.ws.limits import BURST, LEASE, LEASE_TTL, Limiter, LocalLimiter
 
 
 async def spend(limiter: Limiter, registrant: int, frames: int) -> int:

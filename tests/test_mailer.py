@@ -12,12 +12,12 @@ from email.policy import default
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peercet import mailer
-from peercet.clock import FixedClock
-from peercet.db import transaction
-from peercet.notify import Notice, notify
-from peercet.settings import Settings
-from peercet.tables import OutgoingEmail
+from peercet.core.clock import FixedClock
+from peercet.core.db import transaction
+from peercet.core.settings import Settings
+from peercet.core.tables import OutgoingEmail
+from peercet.notify import mailer
+from peercet.notify.notices import Notice, notify
 from tests import factories as f
 from tests.services import Inbox, free_port, parts
 

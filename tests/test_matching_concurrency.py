@@ -17,9 +17,9 @@ from redis.asyncio.client import PubSub
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peercet import keys
-from peercet.db import transaction
-from peercet.tables import Completion, Notification, Participant
+from peercet.core import keys
+from peercet.core.db import transaction
+from peercet.core.tables import Completion, Notification, Participant
 from tests import factories as f
 from tests import matching_child
 from tests.matching_support import passed

@@ -13,10 +13,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from matching.invitations import Target, cancel, invite
 from matching.noshow import NO_SHOW_PERIOD, run_no_shows
 from matching.rebuild import rebuild_queues
-from peercet.db import transaction
-from peercet.errors import BadInput, Conflict
-from peercet.lifecycle import State
-from peercet.tables import Completion, Discussion, Invitation, Message, OutgoingEmail, Registrant
+from peercet.completions.lifecycle import State
+from peercet.core.db import transaction
+from peercet.core.errors import BadInput, Conflict
+from peercet.core.tables import (
+    Completion,
+    Discussion,
+    Invitation,
+    Message,
+    OutgoingEmail,
+    Registrant,
+)
 from tests import factories as f
 from tests.matching_support import LONDON, no_sync, passed, quick_registrant, world
 

@@ -10,8 +10,8 @@ from redis.asyncio import Redis
 
 from matching.order import Waiting, met_from, next_pair, queue_order
 from matching.queue import Entry, Queues, met_member
-from peercet import keys
-from peercet.events import Met
+from peercet.core import keys
+from peercet.core.events import Met
 
 NOBODY_MET: set[tuple[int, int]] = set()
 

@@ -9,16 +9,16 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from discussion.opening import close_discussions
 from matching import pairing
 from matching.queue import Entry
 from matching.rebuild import rebuild_index, rebuild_queues
 from matching.waiting import waiting_view
-from peercet.completions import fall_back
-from peercet.db import transaction
-from peercet.events import Event, Outcome
-from peercet.lifecycle import InvalidTransition, Mode, State
-from peercet.rooms import close_discussions
-from peercet.tables import (
+from peercet.completions.actions import fall_back
+from peercet.completions.lifecycle import InvalidTransition, Mode, State
+from peercet.core.db import transaction
+from peercet.core.events import Event, Outcome
+from peercet.core.tables import (
     Completion,
     Discussion,
     DiscussionPrompt,

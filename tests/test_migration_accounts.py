@@ -12,11 +12,12 @@ import pytest
 from alembic import command
 from sqlalchemy import column, insert, select, table
 
-from peercet import migrate, registrant_moderation
-from peercet.accounts import check_registration, create_registrant
-from peercet.db import create_engine, session_factory, transaction
-from peercet.errors import Conflict
-from peercet.tables import Registrant
+from peercet.accounts import moderation as registrant_moderation
+from peercet.accounts.registrants import check_registration, create_registrant
+from peercet.core import migrate
+from peercet.core.db import create_engine, session_factory, transaction
+from peercet.core.errors import Conflict
+from peercet.core.tables import Registrant
 from tests import factories as f
 from tests.conftest import BACKENDS
 from tests.services import postgres_database

@@ -9,10 +9,10 @@ import sqlalchemy as sa
 from alembic import command
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peercet.catalogue import upsert_course
-from peercet.db import transaction
-from peercet.migrate import alembic_config
-from peercet.tables import Course, ExamQuestion
+from peercet.catalogue.loading import upsert_course
+from peercet.core.db import transaction
+from peercet.core.migrate import alembic_config
+from peercet.core.tables import Course, ExamQuestion
 from tests import factories as f
 
 

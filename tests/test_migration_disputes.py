@@ -9,8 +9,8 @@ from alembic import command
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peercet.migrate import alembic_config
-from peercet.tables import Discussion, Dispute, Validation
+from peercet.core.migrate import alembic_config
+from peercet.core.tables import Discussion, Dispute, Validation
 from tests import factories as f
 
 

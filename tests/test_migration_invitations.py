@@ -10,9 +10,9 @@ from alembic import command
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from matching.invitation_rules import LIFETIME
-from peercet.db import create_engine, transaction
-from peercet.migrate import alembic_config
-from peercet.tables import Invitation, UTCDateTime
+from peercet.core.db import create_engine, transaction
+from peercet.core.migrate import alembic_config
+from peercet.core.tables import Invitation, UTCDateTime
 from tests import factories as f
 from tests.matching_support import passed
 

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from discussion import moderation
-from peercet.errors import BadInput, Conflict
-from peercet.lifecycle import State
-from peercet.tables import Completion, Discussion, Registrant
+from peercet.completions.lifecycle import State
+from peercet.core.errors import BadInput, Conflict
+from peercet.core.tables import Completion, Discussion, Registrant
 from tests import factories as f
 
 

@@ -16,12 +16,19 @@ from discussion import moderation
 from discussion.actions import report
 from matching.pairing import matching_effects
 from matching.queue import Entry, Queues
-from peercet import keys
-from peercet.clock import FixedClock
-from peercet.db import transaction
-from peercet.events import Met
-from peercet.lifecycle import State, cet_year
-from peercet.tables import Completion, Discussion, Message, Participant, PointRecord, Registrant
+from peercet.completions.lifecycle import State, cet_year
+from peercet.core import keys
+from peercet.core.clock import FixedClock
+from peercet.core.db import transaction
+from peercet.core.events import Met
+from peercet.core.tables import (
+    Completion,
+    Discussion,
+    Message,
+    Participant,
+    PointRecord,
+    Registrant,
+)
 from tests import factories as f
 
 LONDON = ZoneInfo("Europe/London")

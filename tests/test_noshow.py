@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from discussion import reads
 from discussion.actions import Post, store_messages
 from matching.noshow import NO_SHOW_PERIOD, no_show_ids, no_shows, run_no_shows
-from peercet.db import transaction
-from peercet.lifecycle import State
-from peercet.tables import Discussion, Notification
+from peercet.completions.lifecycle import State
+from peercet.core.db import transaction
+from peercet.core.tables import Discussion, Notification
 from tests import factories as f
 from tests.live import pair
 from tests.matching_support import passed, world

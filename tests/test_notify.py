@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from peercet.notify import scheme_time
+from peercet.notify.notices import scheme_time
 from tests.factories import LONDON
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peercet.notify import Addressed, Notice, notify, notify_many
-from peercet.settings import Settings
-from peercet.tables import OutgoingEmail
+from peercet.core.settings import Settings
+from peercet.core.tables import OutgoingEmail
+from peercet.notify.notices import Addressed, Notice, notify, notify_many
 from tests import factories as f
 
 

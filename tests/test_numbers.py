@@ -1,14 +1,14 @@
 """Numbers written by clients: ASCII digits only, ids that fit INTEGER; every way in
-answers a clear 400 or 404, never a 500 (peercet/numbers.py)."""
+answers a clear 400 or 404, never a 500 (peercet/core/numbers.py)."""
 
 from __future__ import annotations
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peercet.clock import FixedClock
-from peercet.numbers import MAX_ID, is_id, whole
-from peercet.settings import Settings
+from peercet.core.clock import FixedClock
+from peercet.core.numbers import MAX_ID, is_id, whole
+from peercet.core.settings import Settings
 from tests import factories as f
 from tests.live import cookie
 from tests.web_helpers import app_client, error_code, make_course, register, run_db

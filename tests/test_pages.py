@@ -7,7 +7,7 @@ import re
 
 from starlette.testclient import TestClient
 
-from peercet.settings import Settings
+from peercet.core.settings import Settings
 from tests.web_helpers import PASSWORD, app_client, make_course, register
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -140,7 +140,7 @@ def test_unknown_pages_and_other_peoples_completions_are_404_pages(settings: Set
 
 
 def test_sign_in_only_sends_you_on_to_this_site() -> None:
-    from web.pages_accounts import safe_next
+    from web.pages.registration import safe_next
 
     assert safe_next("/courses/C-10421?x=1") == "/courses/C-10421?x=1"
     for bad in ("//evil.test", "/\\evil.test", "https://evil.test", "evil", "/a\\b", "/\nx", None):

@@ -8,9 +8,9 @@ from datetime import timedelta
 import httpx2
 from starlette.testclient import TestClient
 
-from peercet import competencies
-from peercet.clock import FixedClock
-from peercet.settings import Settings
+from peercet.catalogue import competencies
+from peercet.core.clock import FixedClock
+from peercet.core.settings import Settings
 from tests.factories import T0
 from tests.test_pages import TOKEN
 from tests.web_helpers import app_client, make_course, register

@@ -11,12 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.testclient import TestClient
 
 from discussion.actions import Post, report, store_messages, validate
-from peercet.clock import FixedClock
-from peercet.settings import Settings
-from peercet.tables import DiscussionPrompt
+from peercet.core.clock import FixedClock
+from peercet.core.settings import Settings
+from peercet.core.tables import DiscussionPrompt
 from tests import factories as f
 from tests.web_helpers import app_client, run_db
-from web.pages_moderation import ago
+from web.pages.moderation import ago
 
 PAGES = ["/moderation", "/moderation/at-risk", "/moderation/audit", "/moderation/cycle"]
 

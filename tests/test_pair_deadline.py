@@ -11,16 +11,16 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from discussion import moderation
+from discussion.opening import closing_time, open_discussion
 from discussion.reads import discussion_view
 from matching.waiting import waiting_view
-from peercet.db import transaction
-from peercet.guidance import when
-from peercet.lifecycle import State
-from peercet.notify import scheme_time
-from peercet.reminders import send_reminders
-from peercet.rooms import closing_time, open_discussion
-from peercet.settings import Settings
-from peercet.tables import Completion, Notification, OutgoingEmail
+from peercet.completions.guidance import when
+from peercet.completions.lifecycle import State
+from peercet.core.db import transaction
+from peercet.core.settings import Settings
+from peercet.core.tables import Completion, Notification, OutgoingEmail
+from peercet.notify.notices import scheme_time
+from peercet.notify.reminders import send_reminders
 from tests import factories as f
 from tests.live import client, cookie, serve
 

@@ -11,13 +11,13 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peercet import pending
-from peercet.clock import FixedClock
-from peercet.db import transaction
-from peercet.pending import Reminder
-from peercet.settings import Settings
-from peercet.tables import Completion, Notification, OutgoingEmail, Registrant
-from peercet.uploads import run_upload
+from peercet.core.clock import FixedClock
+from peercet.core.db import transaction
+from peercet.core.settings import Settings
+from peercet.core.tables import Completion, Notification, OutgoingEmail, Registrant
+from peercet.cycles import pending
+from peercet.cycles.pending import Reminder
+from peercet.goc.uploads import run_upload
 from tests import factories as f
 from tests.web_helpers import answers, app_client, make_course, register, run_db
 from tests.worker_helpers import ctx, worker_resources

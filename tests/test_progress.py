@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from peercet.professions import may_take
-from peercet.progress import (
+from peercet.catalogue.professions import may_take
+from peercet.cycles.progress import (
     Credit,
     Offer,
     Status,
@@ -19,7 +19,7 @@ from peercet.progress import (
     share,
     suggestions,
 )
-from peercet.requirements import Requirement, bundled_requirements
+from peercet.cycles.requirements import Requirement, bundled_requirements
 
 YEARS = [2025, 2026, 2027]
 NOW = datetime(2026, 12, 4, 12, tzinfo=UTC)

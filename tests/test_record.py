@@ -13,13 +13,13 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peercet.clock import FixedClock
-from peercet.completions import choose, complete_interactive, fall_back
-from peercet.lifecycle import Mode
-from peercet.record import HEADER, RecordRow, record_rows
-from peercet.rooms import open_discussion
-from peercet.settings import Settings
-from peercet.tables import Completion
+from discussion.opening import open_discussion
+from peercet.completions.actions import choose, complete_interactive, fall_back
+from peercet.completions.lifecycle import Mode
+from peercet.core.clock import FixedClock
+from peercet.core.settings import Settings
+from peercet.core.tables import Completion
+from peercet.cycles.record import HEADER, RecordRow, record_rows
 from tests import factories as f
 from tests.live import cookie
 from tests.pdfs import text_of

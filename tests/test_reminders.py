@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peercet.db import transaction
-from peercet.lifecycle import State, deadline
-from peercet.reminders import due_reminder, send_reminders
-from peercet.tables import Notification, OutgoingEmail
+from peercet.completions.lifecycle import State, deadline
+from peercet.core.db import transaction
+from peercet.core.tables import Notification, OutgoingEmail
+from peercet.notify.reminders import due_reminder, send_reminders
 from tests import bulk
 from tests import factories as f
 

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from peercet import requirements
-from peercet.competencies import competencies_of
-from peercet.requirements import BadRequirements
-from peercet.settings import load_settings
+from peercet.catalogue.competencies import competencies_of
+from peercet.core.settings import load_settings
+from peercet.cycles import requirements
+from peercet.cycles.requirements import BadRequirements
 
 
 def bundled_data() -> Any:

@@ -1,4 +1,4 @@
-"""The migrations build the schema that peercet/tables.py describes, on both databases:
+"""The migrations build the schema that peercet/core/tables.py describes, on both databases:
 a model changed without its migration (or the other way round) fails here."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection
 
-from peercet.db import create_engine
-from peercet.tables import Base
+from peercet.core.db import create_engine
+from peercet.core.tables import Base
 
 
 def _differences(conn: Connection) -> list[Any]:

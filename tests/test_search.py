@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from peercet import search
-from peercet.errors import BadInput
-from peercet.tables import Course
+from peercet.catalogue import search
+from peercet.core.errors import BadInput
+from peercet.core.tables import Course
 
 
 def course(ref: str, title: str, professions: list[str], competencies: list[str],

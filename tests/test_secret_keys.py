@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from peercet.settings import MAKE_A_KEY, Settings, load_settings
+from peercet.core.settings import MAKE_A_KEY, Settings, load_settings
 from tests.live import procfile_command
 from tests.services import free_port, run_peercet
 

@@ -14,17 +14,17 @@ from starlette.requests import HTTPConnection
 from starlette.websockets import WebSocketDisconnect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from peercet import accounts
-from peercet.db import transaction
-from peercet.events import RedisPublisher
-from peercet.settings import Settings
-from peercet.tables import Registrant
+from peercet.accounts import registrants as accounts
+from peercet.core.db import transaction
+from peercet.core.events import RedisPublisher
+from peercet.core.settings import Settings
+from peercet.core.tables import Registrant
 from tests.live import Client, client, cookie, pair, serve, someone, web_process
 from tests.web_helpers import PASSWORD, app_client, register
-from web import ws
 from web.auth import COOKIE
 from web.resources import resources
-from web.ws import CLOSE_SESSION_ENDED
+from web.ws import endpoint as ws
+from web.ws.endpoint import CLOSE_SESSION_ENDED
 
 Ending = Callable[[str, Settings, int], Awaitable[None]]
 

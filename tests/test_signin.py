@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peercet import throttle
-from peercet.clock import FixedClock
-from peercet.passwords import Cost, Passwords, passwords, scrypt_hash
-from peercet.settings import Settings
-from peercet.tables import Registrant
+from peercet.accounts import throttle
+from peercet.accounts.passwords import Cost, Passwords, passwords, scrypt_hash
+from peercet.core.clock import FixedClock
+from peercet.core.settings import Settings
+from peercet.core.tables import Registrant
 from tests import factories as f
 from tests.web_helpers import PASSWORD, app_client, error_code, register, run_db
 from web.auth import COOKIE

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peercet.db import transaction
-from peercet.lifecycle import State
-from peercet.settings import Settings
-from peercet.tables import Completion
-from peercet.uploads import flag_overdue, run_upload
+from peercet.completions.lifecycle import State
+from peercet.core.db import transaction
+from peercet.core.settings import Settings
+from peercet.core.tables import Completion
+from peercet.goc.uploads import flag_overdue, run_upload
 from tests import bulk
 from tests import factories as f
 
@@ -41,7 +41,7 @@ async def test_a_late_upload_is_flagged_once_and_logged_loudly(
 ) -> None:
     ids = await _two(sessions)
     assert await _flag(sessions, LAST_DAY) == []
-    with caplog.at_level(logging.ERROR, logger="peercet.uploads"):
+    with caplog.at_level(logging.ERROR, logger="peercet.goc.uploads"):
         assert sorted(await _flag(sessions, DAY_AFTER)) == sorted(ids)
     assert any("GOC UPLOAD OVERDUE" in r.message for r in caplog.records)
     assert await _flag(sessions, DAY_AFTER) == []  # flagged once

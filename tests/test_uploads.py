@@ -15,13 +15,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peercet import certificates, uploads
-from peercet.completions import complete_interactive
-from peercet.db import create_engine, session_factory, transaction
-from peercet.deadlines import apply_due
-from peercet.lifecycle import State
-from peercet.settings import Settings
-from peercet.tables import Completion, Notification, OutgoingEmail, UploadBatch
+from peercet.completions.actions import complete_interactive
+from peercet.completions.deadlines import apply_due
+from peercet.completions.lifecycle import State
+from peercet.core.db import create_engine, session_factory, transaction
+from peercet.core.settings import Settings
+from peercet.core.tables import Completion, Notification, OutgoingEmail, UploadBatch
+from peercet.goc import certificates, uploads
 from tests import bulk
 from tests import factories as f
 
@@ -275,7 +275,7 @@ async def test_the_cli_prints_the_file_and_row_count_and_two_at_once_upload_once
 
     async def run() -> dict[str, object]:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "peercet.cli", "upload", "run", "--now", "2026-03-13T09:00",
+            sys.executable, "-m", "peercet.cli.main", "upload", "run", "--now", "2026-03-13T09:00",
             env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
         out, err = await proc.communicate()

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from peercet.workdays import add_working_days, is_working_day, upload_due_on, upload_overdue
+from peercet.goc.workdays import add_working_days, is_working_day, upload_due_on, upload_overdue
 from tests.factories import LONDON
 
 

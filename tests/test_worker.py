@@ -11,16 +11,17 @@ from redis.asyncio import Redis
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from discussion.opening import open_discussion
 from matching.invitation_rules import LIFETIME
 from matching.invitations import Target, invite
 from matching.queue import Queues
-from peercet import keys, lifecycle
-from peercet.completions import record_pass
-from peercet.db import transaction
-from peercet.lifecycle import State
-from peercet.rooms import open_discussion
-from peercet.settings import Settings
-from peercet.tables import (
+from peercet.completions import lifecycle
+from peercet.completions.actions import record_pass
+from peercet.completions.lifecycle import State
+from peercet.core import keys
+from peercet.core.db import transaction
+from peercet.core.settings import Settings
+from peercet.core.tables import (
     Completion,
     Course,
     Discussion,

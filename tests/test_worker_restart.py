@@ -15,13 +15,13 @@ from arq.constants import in_progress_key_prefix
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peercet import keys
-from peercet.completions import record_pass
-from peercet.db import transaction
-from peercet.events import Outcome
-from peercet.lifecycle import State
-from peercet.settings import Settings
-from peercet.tables import (
+from peercet.completions.actions import record_pass
+from peercet.completions.lifecycle import State
+from peercet.core import keys
+from peercet.core.db import transaction
+from peercet.core.events import Outcome
+from peercet.core.settings import Settings
+from peercet.core.tables import (
     AuditEntry,
     Base,
     Completion,

@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from websockets.exceptions import InvalidStatus
 
-from peercet import keys
-from peercet.clock import FixedClock
-from peercet.rooms import close_discussions
-from peercet.settings import Settings
-from peercet.tables import Message
+from discussion.opening import close_discussions
+from peercet.core import keys
+from peercet.core.clock import FixedClock
+from peercet.core.settings import Settings
+from peercet.core.tables import Message
 from tests import factories as f
 from tests.live import client, cookie, pair, serve, someone
 from tests.web_helpers import app_client, run_db
@@ -302,7 +302,7 @@ async def test_a_frame_the_server_fails_on_is_answered_internal_and_the_socket_s
 ) -> None:
     """The last resort: an exception no check foresaw ends neither the socket nor the
     frames after it."""
-    from web import ws
+    from web.ws import endpoint as ws
 
     async def broken(self: ws.Conn, frame: object) -> None:
         raise RuntimeError("a bug")

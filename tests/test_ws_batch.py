@@ -1,4 +1,4 @@
-"""One participant's bad message never fails another's (web.live.Writer's group commit),
+"""One participant's bad message never fails another's (web.ws.live.Writer's group commit),
 on both databases with a real Redis."""
 
 from __future__ import annotations
@@ -21,16 +21,16 @@ from sqlalchemy.exc import (
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from discussion.actions import Post, Stored
-from peercet.clock import FixedClock
-from peercet.db import create_engine, create_sync_sqlite_engine, session_factory
-from peercet.effects import Effects
-from peercet.events import RedisPublisher
-from peercet.settings import Settings
-from peercet.tables import Message
+from peercet.core.clock import FixedClock
+from peercet.core.db import create_engine, create_sync_sqlite_engine, session_factory
+from peercet.core.effects import Effects
+from peercet.core.events import RedisPublisher
+from peercet.core.settings import Settings
+from peercet.core.tables import Message
 from tests import factories as f
 from tests.live import Client, client, pair, serve
-from web.live import Hub, Writer, unavailable
 from web.resources import Resources
+from web.ws.live import Hub, Writer, unavailable
 
 POISON = "poison"  # a body the database refuses (a trigger), for no reason a frame shows
 SQLITE_POISON = [

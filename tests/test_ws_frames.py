@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from websockets.exceptions import ConnectionClosed
 
-from peercet.settings import Settings
-from peercet.tables import Message
+from peercet.core.settings import Settings
+from peercet.core.tables import Message
 from tests.hostile_frames import HOSTILE, say
 from tests.live import Client, client, pair, web_process
 

@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from peercet.events import Event, RedisPublisher
-from peercet.settings import Settings
+from peercet.core.events import Event, RedisPublisher
+from peercet.core.settings import Settings
 from tests.live import client, cookie, pair, serve
-from web import ws
+from web.ws import endpoint as ws
 
 
 async def test_a_client_that_cannot_keep_up_is_disconnected_and_others_go_on(

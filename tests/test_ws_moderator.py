@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peercet.settings import Settings
+from peercet.core.settings import Settings
 from tests.live import Client, client, pair, serve, someone
 
 

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from websockets.exceptions import ConnectionClosed
 
-from peercet.settings import Settings
-from peercet.tables import Message
+from peercet.core.settings import Settings
+from peercet.core.tables import Message
 from tests.live import Client, client, pair, web_process
 
 pytestmark = pytest.mark.slow
@@ -90,7 +90,7 @@ async def test_chat_across_processes_survives_a_killed_process(
 async def test_a_registrant_on_two_processes_has_one_frame_budget(
     settings: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    """40 frames in a burst, whichever web processes carry them (web.limits)."""
+    """40 frames in a burst, whichever web processes carry them (web.ws.limits)."""
     p = await pair(sessions)
     settings = replace(settings, frame_rate=0.01)  # no refill worth a frame while it runs
     with web_process(settings) as (one, _), web_process(settings) as (two, _):

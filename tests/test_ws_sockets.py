@@ -1,4 +1,4 @@
-"""At most 20 sockets per registrant (web.sockets): across web processes, freed at a
+"""At most 20 sockets per registrant (web.ws.sockets): across web processes, freed at a
 close, and never lost for good to a process that died."""
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from websockets.exceptions import ConnectionClosed
 
-from peercet import keys
-from peercet.settings import Settings
+from peercet.core import keys
+from peercet.core.settings import Settings
 from tests.live import Client, client, serve, someone, web_process
-from web.sockets import LEASE_TTL, MAX_SOCKETS, SocketLeases
+from web.ws.sockets import LEASE_TTL, MAX_SOCKETS, SocketLeases
 
 
 async def open_sockets(

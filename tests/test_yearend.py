@@ -10,13 +10,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peercet.completions import record_pass
-from peercet.db import transaction
-from peercet.lifecycle import State
-from peercet.rooms import open_discussion
-from peercet.settings import Settings
-from peercet.tables import Completion, Course, UploadBatch
-from peercet.uploads import run_upload
+from discussion.opening import open_discussion
+from peercet.completions.actions import record_pass
+from peercet.completions.lifecycle import State
+from peercet.core.db import transaction
+from peercet.core.settings import Settings
+from peercet.core.tables import Completion, Course, UploadBatch
+from peercet.goc.uploads import run_upload
 from tests import factories as f
 from tests.worker_helpers import ctx, waiting, worker_resources
 from workers import jobs

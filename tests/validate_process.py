@@ -7,9 +7,9 @@ import json
 import sys
 from datetime import datetime
 
-from peercet.completions import complete_interactive
-from peercet.db import create_engine, session_factory
-from peercet.errors import Conflict
+from peercet.completions.actions import complete_interactive
+from peercet.core.db import create_engine, session_factory
+from peercet.core.errors import Conflict
 
 
 async def main(url: str, pairs: list[list[int]], now: datetime) -> int:

@@ -11,9 +11,9 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.testclient import TestClient
 
-from peercet.clock import FixedClock
-from peercet.db import create_engine, session_factory, transaction
-from peercet.settings import Settings
+from peercet.core.clock import FixedClock
+from peercet.core.db import create_engine, session_factory, transaction
+from peercet.core.settings import Settings
 from tests import factories as f
 from web.app import create_app
 

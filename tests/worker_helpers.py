@@ -11,12 +11,12 @@ from arq.connections import ArqRedis, RedisSettings, create_pool
 from arq.worker import Worker
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peercet.clock import FixedClock
-from peercet.completions import choose, record_pass
-from peercet.lifecycle import Mode
-from peercet.mailer import FileTransport
-from peercet.settings import Settings
-from peercet.tables import Completion, Course, Registrant
+from peercet.completions.actions import choose, record_pass
+from peercet.completions.lifecycle import Mode
+from peercet.core.clock import FixedClock
+from peercet.core.settings import Settings
+from peercet.core.tables import Completion, Course, Registrant
+from peercet.notify.mailer import FileTransport
 from tests import factories as f
 from workers.context import KEY, WorkerResources, open_resources
 from workers.settings import FUNCTIONS

@@ -19,10 +19,10 @@ from arq.connections import RedisSettings, create_pool
 from arq.worker import Worker
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peercet import deadlines
-from peercet.clock import FixedClock
-from peercet.events import Outcome
-from peercet.settings import load_settings
+from peercet.completions import deadlines
+from peercet.core.clock import FixedClock
+from peercet.core.events import Outcome
+from peercet.core.settings import load_settings
 from workers.context import KEY, open_resources
 from workers.settings import FUNCTIONS
 

@@ -18,35 +18,33 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from matching.pairing import matching_effects
 from matching.rebuild import start_queues
-from peercet.clock import Clock, SystemClock
-from peercet.db import create_engine, session_factory
-from peercet.settings import Settings, load_settings, require_secret_keys
-from web import (
-    api_accounts,
-    api_catalogue,
-    api_completions,
-    api_cycle,
-    api_discussions,
-    api_matching,
-    api_moderation,
-    api_moderation_accounts,
-    api_record,
-    health,
-    live,
-    pages_account,
-    pages_accounts,
-    pages_catalogue,
-    pages_certificates,
-    pages_cycle,
-    pages_moderation,
-    pages_moderation_accounts,
-    ws,
-)
+from peercet.core.clock import Clock, SystemClock
+from peercet.core.db import create_engine, session_factory
+from peercet.core.settings import Settings, load_settings, require_secret_keys
+from web import health
+from web.api import accounts as api_accounts
+from web.api import catalogue as api_catalogue
+from web.api import completions as api_completions
+from web.api import cycle as api_cycle
+from web.api import discussions as api_discussions
+from web.api import matching as api_matching
+from web.api import moderation as api_moderation
+from web.api import moderation_accounts as api_moderation_accounts
+from web.api import record as api_record
 from web.errors import EXCEPTION_HANDLERS
 from web.headers import SecurityHeaders
 from web.origin import OriginCheck, allowed_origins
+from web.pages import account as pages_account
+from web.pages import catalogue as pages_catalogue
+from web.pages import certificates as pages_certificates
+from web.pages import cycle as pages_cycle
+from web.pages import moderation as pages_moderation
+from web.pages import moderation_accounts as pages_moderation_accounts
+from web.pages import registration as pages_accounts
 from web.resources import Resources
 from web.templating import STATIC_DIR
+from web.ws import endpoint as ws
+from web.ws import live
 
 log = logging.getLogger("peercet")
 

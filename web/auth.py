@@ -14,10 +14,11 @@ from sqlalchemy import select
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
-from peercet import accounts, signing
-from peercet.db import transaction
-from peercet.errors import Forbidden, NotSignedIn
-from peercet.tables import Registrant
+from peercet.accounts import registrants as accounts
+from peercet.core import signing
+from peercet.core.db import transaction
+from peercet.core.errors import Forbidden, NotSignedIn
+from peercet.core.tables import Registrant
 from web.resources import Resources, resources
 
 COOKIE = "peercet_session"

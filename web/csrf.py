@@ -22,8 +22,8 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.types import Message
 
-from peercet import signing
-from peercet.errors import BadInput, Forbidden, TooLarge
+from peercet.core import signing
+from peercet.core.errors import BadInput, Forbidden, TooLarge
 from web.auth import MAX_AGE, set_cookie
 from web.resources import resources
 

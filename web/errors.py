@@ -8,7 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from peercet.errors import DomainError, NotSignedIn
+from peercet.core.errors import DomainError, NotSignedIn
 from web.templating import render
 
 HTTP_CODES = {

@@ -4,7 +4,7 @@ Each says what a client may send and fails with a message a person can act on;
 web/http.py names the field. Bodies are strict (JSON's `true` is not a number,
 `1.0` is not a whole number); query strings and forms arrive as text, so their
 numbers and flags are read from text here, by the project's own rules
-(peercet/numbers.py), not by a library's idea of "lax".
+(peercet/core/numbers.py), not by a library's idea of "lax".
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
-from peercet.numbers import MAX_DIGITS, MAX_ID, whole
-from peercet.text import text_problem
+from peercet.core.numbers import MAX_DIGITS, MAX_ID, whole
+from peercet.core.text import text_problem
 
 FLAGS = {"true": True, "1": True, "yes": True, "on": True,
          "false": False, "0": False, "no": False, "off": False}  # fmt: skip

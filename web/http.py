@@ -27,10 +27,10 @@ from pydantic_core import ErrorDetails
 from starlette.datastructures import FormData
 from starlette.requests import Request
 
-from peercet.errors import BadInput, NotFound, TooLarge
-from peercet.numbers import is_id, whole
-from peercet.standing import cycle_of
-from peercet.text import storable
+from peercet.core.errors import BadInput, NotFound, TooLarge
+from peercet.core.numbers import is_id, whole
+from peercet.core.text import storable
+from peercet.cycles.standing import cycle_of
 from web.resources import resources
 
 MAX_BODY = 64 * 1024
@@ -191,7 +191,7 @@ def path_text(request: Request, name: str) -> str:
 
 
 class CycleQuery(Query):
-    """`?cycle=2025-2027`: one of the configured cycles (peercet.standing.cycle_of)."""
+    """`?cycle=2025-2027`: one of the configured cycles (peercet.cycles.standing.cycle_of)."""
 
     cycle: str | None = None  # any text: cycle_of refuses what names no cycle
 

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from peercet.settings import Settings
+from peercet.core.settings import Settings
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 REFUSAL = json.dumps(

@@ -9,9 +9,9 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.requests import HTTPConnection
 
-from peercet.clock import Clock
-from peercet.effects import Effects
-from peercet.settings import Settings
+from peercet.core.clock import Clock
+from peercet.core.effects import Effects
+from peercet.core.settings import Settings
 
 
 @dataclass

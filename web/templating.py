@@ -14,8 +14,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
-from peercet import guidance
-from peercet.catalogue import PROFESSIONS
+from peercet.catalogue.loading import PROFESSIONS
+from peercet.completions import guidance
 from web import csrf
 from web.auth import current_registrant
 from web.resources import resources

@@ -9,11 +9,11 @@ from arq.connections import ArqRedis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from matching.pairing import matching_effects
-from peercet.clock import Clock
-from peercet.db import create_engine, session_factory
-from peercet.effects import Effects
-from peercet.mailer import Transport, transport_for
-from peercet.settings import Settings
+from peercet.core.clock import Clock
+from peercet.core.db import create_engine, session_factory
+from peercet.core.effects import Effects
+from peercet.core.settings import Settings
+from peercet.notify.mailer import Transport, transport_for
 
 KEY = "resources"
 

@@ -17,13 +17,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from matching import invitations, noshow, rebuild
-from peercet.db import transaction
-from peercet.deadlines import AfterCommit, apply_due, apply_one
-from peercet.mailer import drain
-from peercet.pending import send_pending_reminders
-from peercet.reminders import send_reminders
-from peercet.settings import Settings
-from peercet.uploads import UploadResult, any_uploadable, final_due, flag_overdue, run_upload
+from peercet.completions.deadlines import AfterCommit, apply_due, apply_one
+from peercet.core.db import transaction
+from peercet.core.settings import Settings
+from peercet.cycles.pending import send_pending_reminders
+from peercet.goc.uploads import UploadResult, any_uploadable, final_due, flag_overdue, run_upload
+from peercet.notify.mailer import drain
+from peercet.notify.reminders import send_reminders
 from workers.context import WorkerResources, resources
 from workers.schedule import last_cutoff_year, last_weekly_run
 

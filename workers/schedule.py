@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from peercet.lifecycle import cutoff
+from peercet.completions.lifecycle import cutoff
 
 FRIDAY = 4
 

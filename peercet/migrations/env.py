@@ -10,9 +10,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from peercet.db import create_engine
-from peercet.settings import load_settings
-from peercet.tables import Base
+from peercet.core.db import create_engine
+from peercet.core.settings import load_settings
+from peercet.core.tables import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-from peercet.settings import load_settings
+from peercet.core.settings import load_settings
 
 revision: str = "0005"
 down_revision: str | None = "0004"

@@ -1,6 +1,6 @@
 """registrants: one account per GOC number, and accounts a moderator can disable
 
-Every GOC number is rewritten in its canonical form (peercet.gocnumbers). Accounts
+Every GOC number is rewritten in its canonical form (peercet.accounts.gocnumbers). Accounts
 that already share a number are all kept, never merged: the oldest keeps
 `goc_number_duplicate = 0`, each later one gets 1, 2, ... and moderators see them
 flagged until they correct the numbers. The unique index on (goc_number,
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from peercet.gocnumbers import normalise_goc_number
+from peercet.accounts.gocnumbers import normalise_goc_number
 
 revision: str = "0006"
 down_revision: str | None = "0005"

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from matching.invitation_rules import expires_at
-from peercet.tables import UTCDateTime
+from peercet.core.tables import UTCDateTime
 
 revision: str = "0010"
 down_revision: str | None = "0007"

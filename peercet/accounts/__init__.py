@@ -1,0 +1,5 @@
+"""Registrant accounts: registration, passwords, GOC numbers, sign-in throttling,
+ending sessions, and moderators correcting or disabling an account.
+
+May import `core` and `catalogue` (professions).
+"""

@@ -1,0 +1,152 @@
+"""The discussion endpoints of API.md and the discussion page.
+
+Thin: authorise (discussion.reads.authorise, the one place that decides), open a
+short transaction, call one action, commit, then publish.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from discussion import actions, reads
+from discussion.opening import closing_time
+from discussion.reads import Role
+from peercet.completions import guidance
+from peercet.completions.lifecycle import DiscussionState
+from peercet.core.db import transaction
+from peercet.core.errors import Forbidden
+from peercet.core.quota import REPORTS
+from peercet.core.tables import Registrant
+from web.auth import require_registrant
+from web.fields import Id, Prose, Remark, Whole
+from web.http import Body, Query, path_int, read_body, read_query
+from web.resources import resources
+from web.ws.live import Live
+
+HERE = Path(__file__).parent.parent
+templates = Jinja2Templates(directory=HERE / "templates")
+
+
+class Page(Query):
+    """`after` a seq; `limit` is brought within 1 to MESSAGES_MAX."""
+
+    after: Whole = 0
+    limit: Whole = reads.MESSAGES_DEFAULT
+
+
+class Validation(Body):
+    """A validation needs its `reflection`; a dispute (`peer_took_part: false`) its
+    `reason`, and then the reflection is optional (blank is missing)."""
+
+    peer_took_part: bool
+    reflection: Remark = Field("", validate_default=True)
+    reason: Remark = Field("", validate_default=True)
+
+    @field_validator("reflection", "reason")
+    @classmethod
+    def _needed(cls, value: str, info: ValidationInfo) -> str:
+        took_part = info.data.get("peer_took_part")
+        needed = "reflection" if took_part else "reason"
+        if info.field_name == needed and not value:
+            when = "true" if took_part else "false"
+            raise PydanticCustomError("needed", f"is required when `peer_took_part` is {when}")
+        return value
+
+
+class ReportBody(Body):
+    reason: Prose
+    seq: Id | None = None
+
+
+async def _access(request: Request) -> tuple[Registrant, reads.Access]:
+    registrant = await require_registrant(request)
+    async with resources(request).sessions() as session:
+        access = await reads.authorise(session, registrant, path_int(request, "id"))
+    return registrant, access
+
+
+async def get_discussion(request: Request) -> Response:
+    _, access = await _access(request)
+    async with resources(request).sessions() as session:
+        return JSONResponse(await reads.discussion_view(session, access.discussion_id))
+
+
+async def get_messages(request: Request) -> Response:
+    _, access = await _access(request)
+    page = read_query(request, Page)
+    after, limit = page.after, max(1, min(reads.MESSAGES_MAX, page.limit))
+    async with resources(request).sessions() as session:
+        messages = await reads.messages_after(session, access.discussion_id, after, limit)
+    return JSONResponse({"messages": messages})
+
+
+async def post_validation(request: Request) -> Response:
+    registrant, access = await _access(request)
+    if access.role is not Role.PARTICIPANT:
+        raise Forbidden("only participants validate", "not_participant")
+    body = await read_body(request, Validation)
+    peer_took_part, reflection, reason = body.peer_took_part, body.reflection, body.reason
+    res = resources(request)
+    async with transaction(res.sessions) as session:
+        outcome = await actions.validate(
+            session, registrant.id, access.discussion_id, peer_took_part, reflection,
+            res.clock.now(), reason,
+        )  # fmt: skip
+    await res.effects(outcome)
+    async with res.sessions() as session:
+        view = await reads.discussion_view(session, access.discussion_id)
+    if view["state"] == DiscussionState.OPEN:  # the first validation: the partner may be away
+        live: Live = res.extras["live"]
+        await live.absent.validated(access.discussion_id, registrant.id)
+    return JSONResponse(view)
+
+
+async def post_report(request: Request) -> Response:
+    registrant, access = await _access(request)
+    given = await read_body(request, ReportBody)
+    reason, seq = given.reason, given.seq
+    res = resources(request)
+    use = await REPORTS.take(res.redis, registrant.id, res.clock.now())  # 429 past the limit
+    try:
+        async with transaction(res.sessions) as session:
+            row = await actions.report(
+                session, registrant.id, access.discussion_id, reason, seq, res.clock.now()
+            )
+    except Exception:
+        await use.give_back()  # no report was filed: it does not count
+        raise
+    body = {"id": row.id, "discussion": access.discussion_id, "seq": seq, "reason": reason}
+    return JSONResponse(body, status_code=201)
+
+
+async def page(request: Request) -> Response:
+    registrant = await require_registrant(request)  # signed out: to /signin, then back here
+    _, access = await _access(request)
+    res = resources(request)
+    async with res.sessions() as session:
+        closes_at = await closing_time(session, access.discussion_id)
+    context = {
+        "discussion_id": access.discussion_id, "me": registrant, "role": access.role,
+        "closes_at": closes_at, "tz": res.settings.timezone,
+        "when": lambda at: guidance.when(at, res.settings.timezone),
+        "time_left": lambda at: guidance.time_left(at, res.clock.now()),
+    }  # fmt: skip
+    return templates.TemplateResponse(request, "discussion.html", context)
+
+
+routes = [
+    Route("/api/discussions/{id}", get_discussion, methods=["GET"]),
+    Route("/api/discussions/{id}/messages", get_messages, methods=["GET"]),
+    Route("/api/discussions/{id}/validation", post_validation, methods=["POST"]),
+    Route("/api/discussions/{id}/reports", post_report, methods=["POST"]),
+    Route("/discussions/{id}", page, methods=["GET"]),
+    Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+]

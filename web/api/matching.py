@@ -1,0 +1,121 @@
+"""Invitations and the waiting view: thin endpoints over `matching/`.
+
+POST   /api/completions/{id}/invitations                  {email} | {goc_number} -> 201
+DELETE /api/completions/{id}/invitations/{invitation_id}  -> 204, back to the queue
+GET    /api/completions/{id}/waiting                      -> {waiting_since, others_waiting, ...}
+GET    /completions/{id}/waiting                          -> the waiting page (live on /ws)
+GET    /api/invitations                                   -> {invitations: [...]} naming me
+POST   /api/invitations/{invitation_id}/accept            -> 200 {invitation, discussion_id}
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from matching import answering
+from matching.invitations import cancel, invitation_frame, invite, parse_target
+from matching.waiting import waiting_view
+from peercet.completions.own import own_completion
+from peercet.core.db import transaction
+from peercet.core.tables import Completion, Course, Registrant
+from web.auth import require_registrant
+from web.fields import Text
+from web.http import Body, path_int, read_body
+from web.resources import resources
+from web.templating import render
+
+
+class Invite(Body):
+    """`{email}` or `{goc_number}`; matching.invitations.parse_target judges which."""
+
+    email: Text | None = None
+    goc_number: Text | None = None
+
+
+async def _own_completion(session: AsyncSession, request: Request, who: Registrant) -> Completion:
+    """Someone else's completion is "not found", as everywhere: its existence is not told."""
+    completion, _ = await own_completion(session, who.id, path_int(request, "completion_id"))
+    return completion
+
+
+async def create_invitation(request: Request) -> Response:
+    res = resources(request)
+    who = await require_registrant(request)
+    target = parse_target((await read_body(request, Invite)).model_dump())
+    async with transaction(res.sessions) as session:
+        completion = await _own_completion(session, request, who)
+        invitation, outcome = await invite(session, who, completion, target, res.clock.now())
+        frame = invitation_frame(invitation)
+    await res.effects(outcome)
+    return JSONResponse(frame, status_code=201)
+
+
+async def delete_invitation(request: Request) -> Response:
+    res = resources(request)
+    who = await require_registrant(request)
+    invitation_id = path_int(request, "invitation_id")
+    async with transaction(res.sessions) as session:
+        completion = await _own_completion(session, request, who)
+        outcome = await cancel(session, completion, invitation_id, res.clock.now())
+    await res.effects(outcome)
+    return Response(status_code=204)
+
+
+async def my_invitations(request: Request) -> Response:
+    res = resources(request)
+    who = await require_registrant(request)
+    async with res.sessions() as session:
+        standing = await answering.standing_for(session, who, res.clock.now())
+    return JSONResponse({"invitations": standing})
+
+
+async def accept_invitation(request: Request) -> Response:
+    res = resources(request)
+    who = await require_registrant(request)
+    invitation_id = path_int(request, "invitation_id")
+    async with transaction(res.sessions) as session:
+        now = res.clock.now()
+        invitation, mine, outcome = await answering.accept(session, who, invitation_id, now)
+        answer = {"invitation": invitation_frame(invitation), "discussion_id": mine.discussion_id}
+    await res.effects(outcome)
+    return JSONResponse(answer)
+
+
+async def waiting(request: Request) -> Response:
+    res = resources(request)
+    who = await require_registrant(request)
+    async with res.sessions() as session:
+        completion = await _own_completion(session, request, who)
+        view = await waiting_view(session, completion, res.clock.now())
+    return JSONResponse(view)
+
+
+async def waiting_page(request: Request) -> Response:
+    res = resources(request)
+    who = await require_registrant(request)
+    async with res.sessions() as session:
+        completion = await _own_completion(session, request, who)
+        view = await waiting_view(session, completion, res.clock.now())
+        course = await session.get(Course, completion.course_id)
+    closes = datetime.fromisoformat(view["closes_at"]) if view["closes_at"] else None
+    context = {"view": view, "c": completion, "course": course, "live": True, "closes": closes}
+    return await render(request, "waiting.html", context)
+
+
+routes = [
+    Route("/api/completions/{completion_id}/invitations", create_invitation, methods=["POST"]),
+    Route(
+        "/api/completions/{completion_id}/invitations/{invitation_id}",
+        delete_invitation,
+        methods=["DELETE"],
+    ),
+    Route("/api/completions/{completion_id}/waiting", waiting, methods=["GET"]),
+    Route("/api/invitations", my_invitations, methods=["GET"]),
+    Route("/api/invitations/{invitation_id}/accept", accept_invitation, methods=["POST"]),
+    Route("/completions/{completion_id}/waiting", waiting_page, methods=["GET"]),
+]

@@ -1,0 +1,1 @@
+"""Server-rendered pages: each module parses a request, calls a flow and renders a template."""

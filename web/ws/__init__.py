@@ -1,0 +1,2 @@
+"""GET /ws and the process-wide machinery behind it: fan-out, the message writer,
+presence, per-registrant frame limits and socket counts, telling an absent partner."""

@@ -47,7 +47,7 @@ from peercet.core.db import create_engine, session_factory, transaction
 from peercet.core.effects import Effects
 from peercet.core.events import Outcome, RedisPublisher
 from peercet.core.tables import Completion, Course, CoursePrompt, Registrant
-from tests.services import postgres_database, redis_server
+from tests.support.services import postgres_database, redis_server
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 3, 16, 12, 0, tzinfo=UTC)

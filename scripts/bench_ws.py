@@ -55,7 +55,7 @@ from peercet.core.tables import (  # noqa: E402
     Participant,
     Registrant,
 )
-from tests.services import free_port, postgres_database, redis_server, wait_for_port  # noqa: E402
+from tests.support.services import free_port, postgres_database, redis_server, wait_for_port  # noqa: E402
 from web.auth import COOKIE  # noqa: E402
 
 

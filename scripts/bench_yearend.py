@@ -36,8 +36,8 @@ from peercet.completions.lifecycle import State
 from peercet.core import migrate
 from peercet.core.db import create_engine, session_factory, transaction
 from peercet.core.tables import Completion, Course, Discussion
-from tests import bulk
-from tests.services import postgres_database, redis_server
+from tests.support import bulk
+from tests.support.services import postgres_database, redis_server
 
 TZ = ZoneInfo("Europe/London")
 YEAR = 2026

@@ -17,10 +17,19 @@ from peercet.core import migrate
 from peercet.core.db import create_engine, session_factory
 from peercet.core.settings import Settings, load_settings
 from peercet.core.tables import Base
-from tests.factories import CHEAP_PASSWORDS
-from tests.services import Inbox, free_port, postgres_database, redis_server
+from tests.support.factories import CHEAP_PASSWORDS
+from tests.support.services import Inbox, free_port, postgres_database, redis_server
 
 BACKENDS = ["sqlite", "postgresql"]
+TIERS = ("rules", "flows", "transport", "browser", "processes")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each test is marked with its tier (its directory): `scripts/test -m rules`."""
+    for item in items:
+        tier = item.path.parent.name
+        if tier in TIERS:
+            item.add_marker(tier)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,1 @@
+"""Real headless Chromium through the pages."""

@@ -1,0 +1,1 @@
+"""Real processes: the CLI, the worker, several web processes, kills and restarts."""

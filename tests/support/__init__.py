@@ -1,0 +1,1 @@
+"""What the tests share: services, factories, clients, hostile input."""

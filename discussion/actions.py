@@ -21,10 +21,10 @@ from discussion import disputes, reads, rules
 from discussion.frames import MessageRow, message_frame
 from discussion.rules import Step
 from peercet.completions.actions import complete_interactive, notify_completed
-from peercet.completions.frames import completion_event
+from peercet.completions.frames import completion_delivery
 from peercet.completions.lifecycle import DiscussionState
 from peercet.core.errors import BadInput, Conflict, Forbidden
-from peercet.core.events import Event, Outcome
+from peercet.core.publish import Aftermath, Delivery
 from peercet.core.tables import (
     Course,
     Discussion,
@@ -175,11 +175,11 @@ def _result(
     return Stored(None, error="discussion_closed")
 
 
-def message_events(stored: Sequence[Stored]) -> list[Event]:
+def message_deliveries(stored: Sequence[Stored]) -> list[Delivery]:
     """New messages as events on their discussion's channel (a notice, say); the
     writer's batches take a faster path of their own (web.ws.live)."""
     return [
-        Event(s.frame, discussion_id=s.frame["discussion"])
+        Delivery(s.frame, discussion_id=s.frame["discussion"])
         for s in stored
         if s.new and s.frame is not None
     ]
@@ -188,7 +188,7 @@ def message_events(stored: Sequence[Stored]) -> list[Event]:
 async def validate(
     session: AsyncSession, registrant_id: int, discussion_id: int, peer_took_part: bool,
     reflection: str, now: datetime, reason: str = "",
-) -> Outcome:  # fmt: skip
+) -> Aftermath:  # fmt: skip
     """Record one validation: the second confirmation completes both completions; "my
     peer did not take part", with a reason, is a dispute (`discussion.disputes`).
 
@@ -220,29 +220,29 @@ async def validate(
         )
     )  # fmt: skip
     await session.flush()
-    outcome = await _take(session, step, discussion, registrant_id, people, reason.strip(), now)
-    outcome.events.insert(0, await disputes.validation_event(session, discussion_id))
-    return outcome
+    aftermath = await _take(session, step, discussion, registrant_id, people, reason.strip(), now)
+    aftermath.deliveries.insert(0, await disputes.validation_delivery(session, discussion_id))
+    return aftermath
 
 
 async def _take(
     session: AsyncSession, step: Step, discussion: Discussion, registrant_id: int,
     people: dict[int, int], reason: str, now: datetime,
-) -> Outcome:  # fmt: skip
+) -> Aftermath:  # fmt: skip
     """What the validation does beyond being recorded (rules.after_validation)."""
     if step is Step.DISPUTE:
         return await disputes.open_dispute(session, discussion, registrant_id, people, reason, now)
     if step is Step.CLOSE:
         return await disputes.dispute_back(session, discussion, registrant_id, reason, now)
-    outcome = Outcome()
+    aftermath = Aftermath()
     if step is Step.COMPLETE:
-        await _complete(session, discussion, list(people.values()), now, outcome)
-    return outcome
+        await _complete(session, discussion, list(people.values()), now, aftermath)
+    return aftermath
 
 
 async def _complete(
     session: AsyncSession, discussion: Discussion, completion_ids: list[int], now: datetime,
-    outcome: Outcome,
+    aftermath: Aftermath,
 ) -> None:  # fmt: skip
     completed = await complete_interactive(session, completion_ids, now)
     await session.execute(
@@ -254,7 +254,7 @@ async def _complete(
     for completion, award in completed:
         registrant = await session.get_one(Registrant, completion.registrant_id)
         await notify_completed(session, registrant, completion, course, now)
-        outcome.events.append(completion_event(completion, course, award))
+        aftermath.deliveries.append(completion_delivery(completion, course, award))
 
 
 async def report(

@@ -20,7 +20,7 @@ from discussion import opening as rooms
 from discussion import reads, rules
 from discussion.rules import Verdict
 from peercet.completions.actions import complete_interactive, fall_back, notify_completed
-from peercet.completions.frames import completion_event
+from peercet.completions.frames import completion_delivery
 from peercet.completions.lifecycle import (
     DISPUTE_AWARDED,
     DISPUTE_REFUSED,
@@ -29,7 +29,7 @@ from peercet.completions.lifecycle import (
 )
 from peercet.core import audit
 from peercet.core.errors import Conflict, Forbidden, NotFound
-from peercet.core.events import Event, Outcome
+from peercet.core.publish import Aftermath, Delivery
 from peercet.core.tables import (
     Completion,
     Course,
@@ -81,7 +81,7 @@ def _named(course: Course) -> str:
 async def open_dispute(
     session: AsyncSession, discussion: Discussion, disputer: int, people: dict[int, int],
     reason: str, now: datetime,
-) -> Outcome:  # fmt: skip
+) -> Aftermath:  # fmt: skip
     """The disputer goes back to the queue at once; the discussion waits for a moderator."""
     deadlines = await session.scalars(
         select(Completion.deadline).where(Completion.id.in_(list(people.values())))
@@ -101,7 +101,7 @@ async def open_dispute(
         f"You said your partner in the discussion for {_named(course)} did not take part: "
         "a moderator will read it and decide whether they still earn the interactive point."
     )
-    outcome = await rooms.send_back(session, [people[disputer]], now, why)
+    aftermath = await rooms.send_back(session, [people[disputer]], now, why)
     [other] = [rid for rid in people if rid != disputer]
     notice = Notice(
         kind="disputed",
@@ -114,12 +114,12 @@ async def open_dispute(
     )
     registrant = await session.get_one(Registrant, other)
     await notify(session, registrant, notice, now, completion_id=people[other])
-    return outcome
+    return aftermath
 
 
 async def dispute_back(
     session: AsyncSession, discussion: Discussion, disputer: int, reason: str, now: datetime
-) -> Outcome:
+) -> Aftermath:
     """The other says so too: nothing is left to decide, and both are back in the queue."""
     session.add(
         Dispute(discussion_id=discussion.id, disputer_id=disputer, reason=reason, created_at=now)
@@ -130,7 +130,7 @@ async def dispute_back(
 async def decide(
     session: AsyncSession, moderator: Registrant, discussion_id: int, award: bool, reason: str,
     now: datetime,
-) -> Outcome:  # fmt: skip
+) -> Aftermath:  # fmt: skip
     """A moderator's decision on a disputed discussion, in the audit log with its reason."""
     people = await participants(session, discussion_id)
     discussion = await lock(session, people, discussion_id)
@@ -150,10 +150,10 @@ async def decide(
     if check.code is not None or check.verdict is None:
         raise Conflict(check.message, check.code)
     await _close(session, discussion, dispute, moderator, award, reason, now)
-    outcome = await _carry_out(session, check.verdict, completion, reason, now)
+    aftermath = await _carry_out(session, check.verdict, completion, reason, now)
     await _tell(session, discussion, people, dispute.disputer_id, award, reason, now)
-    outcome.events.insert(0, await validation_event(session, discussion_id))
-    return outcome
+    aftermath.deliveries.insert(0, await validation_delivery(session, discussion_id))
+    return aftermath
 
 
 async def _confirmed(session: AsyncSession, discussion_id: int, registrant_id: int) -> bool:
@@ -191,7 +191,7 @@ async def _close(
 
 async def _carry_out(
     session: AsyncSession, verdict: Verdict, completion: Completion, reason: str, now: datetime
-) -> Outcome:
+) -> Aftermath:
     """The other's completion: interactive (one point record), re-queued, or fallen back."""
     if verdict is Verdict.FALL_BACK:
         return (await fall_back(session, [completion.id], now))[1]
@@ -205,7 +205,7 @@ async def _carry_out(
     [(done, award)] = await complete_interactive(session, [completion.id], now)
     registrant = await session.get_one(Registrant, done.registrant_id)
     await notify_completed(session, registrant, done, course, now)
-    return Outcome([completion_event(done, course, award)])
+    return Aftermath([completion_delivery(done, course, award)])
 
 
 async def _tell(
@@ -232,7 +232,7 @@ async def _tell(
         await notify(session, registrant, notice, now, completion_id=completion_id)
 
 
-async def validation_event(session: AsyncSession, discussion_id: int) -> Event:
+async def validation_delivery(session: AsyncSession, discussion_id: int) -> Delivery:
     """The `validation` frame to the room: who validated, and the discussion's state."""
     discussion = await session.get_one(Discussion, discussion_id, populate_existing=True)
     frame: dict[str, Any] = {
@@ -242,4 +242,4 @@ async def validation_event(session: AsyncSession, discussion_id: int) -> Event:
         "state": discussion.state,
         "closed_reason": discussion.closed_reason,
     }
-    return Event(frame, discussion_id=discussion_id)
+    return Delivery(frame, discussion_id=discussion_id)

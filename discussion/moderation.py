@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from discussion import disputes, reads
 from discussion import opening as rooms
-from discussion.actions import Post, message_events, store_messages
+from discussion.actions import Post, message_deliveries, store_messages
 from discussion.frames import MAX_BODY
 from peercet.completions.actions import OPEN, awards_of, courses_by_id
 from peercet.completions.frames import completion_frame
@@ -18,7 +18,7 @@ from peercet.completions.lifecycle import UNDECIDED_DISCUSSIONS, DiscussionState
 from peercet.core import audit
 from peercet.core.audit import check_reason
 from peercet.core.errors import BadInput, Conflict, NotFound
-from peercet.core.events import Outcome
+from peercet.core.publish import Aftermath
 from peercet.core.tables import (
     AuditEntry,
     Completion,
@@ -44,7 +44,7 @@ async def close(
     outcome: Any,
     reason: Any,
     now: datetime,
-) -> Outcome:
+) -> Aftermath:
     """Void (no interactive point from it) or repair (both re-paired): each participant
     within their deadline goes back to the queue, keeping it."""
     if outcome not in OUTCOMES:
@@ -56,7 +56,7 @@ async def close(
     if discussion.state not in UNDECIDED_DISCUSSIONS:  # a disputed one may be closed too
         raise Conflict("this discussion is already closed", "discussion_closed")
     result = await rooms.close_discussions(session, [discussion_id], OUTCOMES[outcome], now)
-    if not result.events:  # closed meanwhile (another moderator, a validation, a deadline)
+    if not result.deliveries:  # closed meanwhile (another moderator, a validation, a deadline)
         raise Conflict("this discussion is already closed", "discussion_closed")
     await audit.record(
         session, now, moderator, f"close_{outcome}", f"discussion:{discussion_id}", why
@@ -67,7 +67,7 @@ async def close(
 async def decide(
     session: AsyncSession, moderator: Registrant, discussion_id: int, award: Any, reason: Any,
     now: datetime,
-) -> Outcome:  # fmt: skip
+) -> Aftermath:  # fmt: skip
     """A disputed discussion's decision (`discussion.disputes.decide`), with a reason."""
     if not isinstance(award, bool):
         raise BadInput("`award` must be true or false", "bad_award")
@@ -224,7 +224,7 @@ async def discussions_under_watch(
 
 async def post_notice(
     session: AsyncSession, moderator: Registrant, discussion_id: int, body: Any, now: datetime
-) -> tuple[dict[str, Any], Outcome]:
+) -> tuple[dict[str, Any], Aftermath]:
     """A `notice` message in the room, shown apart from the peers' messages."""
     if not isinstance(body, str) or not body.strip() or len(body) > MAX_BODY:
         raise BadInput(f"a notice is 1 to {MAX_BODY} characters", "bad_notice")
@@ -235,7 +235,7 @@ async def post_notice(
     if stored.frame is None:
         raise Conflict("this discussion is closed", "discussion_closed")
     await audit.record(session, now, moderator, "notice", f"discussion:{discussion_id}", body)
-    return stored.frame, Outcome(message_events([stored]))
+    return stored.frame, Aftermath(message_deliveries([stored]))
 
 
 async def dispute_records(session: AsyncSession, discussion_id: int) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peercet.completions.frames import completion_event
+from peercet.completions.frames import completion_delivery
 from peercet.completions.lifecycle import (
     UNDECIDED_DISCUSSIONS,
     DiscussionState,
@@ -22,7 +22,7 @@ from peercet.completions.lifecycle import (
     closes_at,
 )
 from peercet.core.errors import Conflict
-from peercet.core.events import Event, Met, Outcome
+from peercet.core.publish import Aftermath, Delivery, Paired
 from peercet.core.tables import (
     Completion,
     Course,
@@ -39,9 +39,9 @@ UNDECIDED = [s.value for s in UNDECIDED_DISCUSSIONS]
 
 async def open_discussion(
     session: AsyncSession, completions: list[Completion], now: datetime
-) -> tuple[Discussion, Outcome]:
+) -> tuple[Discussion, Aftermath]:
     """Pair two waiting completions of one course (both must still be seeking a peer).
-    Every pairing comes through here, so the outcome names the pair as met (`Met`)."""
+    Every pairing comes through here, so the aftermath names the pair as met (`Paired`)."""
     first, second = completions
     assert first.course_id == second.course_id and first.registrant_id != second.registrant_id
     closes_at = pair_closes_at(completions)
@@ -80,13 +80,13 @@ async def open_discussion(
     )
     course = await session.get_one(Course, first.course_id)
     closes = scheme_time(closes_at, session_tz(session))
-    outcome = Outcome(
-        met=[Met(course.id, first.cet_year, first.registrant_id, second.registrant_id)]
+    aftermath = Aftermath(
+        paired=[Paired(course.id, first.cet_year, first.registrant_id, second.registrant_id)]
     )
     for completion in completions:
         await session.refresh(completion)
-        outcome.events.append(
-            Event(
+        aftermath.deliveries.append(
+            Delivery(
                 {
                     "type": "matched",
                     "completion": completion.id,
@@ -96,7 +96,7 @@ async def open_discussion(
                 registrant_id=completion.registrant_id,
             )
         )
-        outcome.events.append(completion_event(completion, course, None))
+        aftermath.deliveries.append(completion_delivery(completion, course, None))
         registrant = await session.get_one(Registrant, completion.registrant_id)
         await notify(
             session,
@@ -113,7 +113,7 @@ async def open_discussion(
             now,
             completion_id=completion.id,
         )
-    return discussion, outcome
+    return discussion, aftermath
 
 
 def pair_closes_at(completions: Iterable[Completion]) -> datetime:
@@ -162,7 +162,7 @@ async def close_discussions(
     reason: str,
     now: datetime,
     disputed_reason: str | None = None,
-) -> Outcome:
+) -> Aftermath:
     """Close open (or disputed) discussions without completing them; peers within their
     deadline go back to the queue, keeping their deadline (and so their place). A
     disputed one is closed with `disputed_reason` when given (a fallback's)."""
@@ -182,11 +182,11 @@ async def close_discussions(
     )
     closed_rows = closed.all()
     closed_ids = [row[0] for row in closed_rows]
-    outcome = Outcome()
+    aftermath = Aftermath()
     if not closed_ids:
-        return outcome
-    outcome.events.extend(
-        Event({"type": "closed", "discussion": d, "reason": why}, discussion_id=d)
+        return aftermath
+    aftermath.deliveries.extend(
+        Delivery({"type": "closed", "discussion": d, "reason": why}, discussion_id=d)
         for d, why in closed_rows
     )
     requeued = await session.execute(
@@ -202,8 +202,8 @@ async def close_discussions(
     requeued_ids = [row[0] for row in requeued]
     if requeued_ids:
         because = WHY.get(reason, "")
-        outcome.extend(await _tell_requeued(session, requeued_ids, now, because=because))
-    return outcome
+        aftermath.extend(await _tell_requeued(session, requeued_ids, now, because=because))
+    return aftermath
 
 
 # Why a discussion ended, told to those sent back to the queue (by the closing reason).
@@ -215,7 +215,7 @@ WHY = {
 
 async def send_back(
     session: AsyncSession, completion_ids: list[int], now: datetime, why: str
-) -> Outcome:
+) -> Aftermath:
     """Participants leaving a discussion that stays as it is (a dispute): back to the
     queue at once if within their deadline, keeping it (so ahead of later ones); told `why`."""
     requeued = await session.execute(
@@ -229,7 +229,7 @@ async def send_back(
         .returning(Completion.id)
     )
     ids = [row[0] for row in requeued]
-    return await _tell_requeued(session, ids, now, why) if ids else Outcome()
+    return await _tell_requeued(session, ids, now, why) if ids else Aftermath()
 
 
 async def _tell_requeued(
@@ -238,16 +238,16 @@ async def _tell_requeued(
     now: datetime,
     why: str | None = None,
     because: str = "",
-) -> Outcome:
+) -> Aftermath:
     """Tell each registrant sent back to the queue: `why` in place of the plain
     "ended before it was validated", `because` after it (a closing reason's account)."""
-    outcome = Outcome(requeue=list(completion_ids))
+    aftermath = Aftermath(requeue=list(completion_ids))
     completions = await session.scalars(select(Completion).where(Completion.id.in_(completion_ids)))
     for completion in completions:
         await session.refresh(completion)
         course = await session.get_one(Course, completion.course_id)
         registrant = await session.get_one(Registrant, completion.registrant_id)
-        outcome.events.append(completion_event(completion, course, None))
+        aftermath.deliveries.append(completion_delivery(completion, course, None))
         await notify(
             session,
             registrant,
@@ -266,4 +266,4 @@ async def _tell_requeued(
             now,
             completion_id=completion.id,
         )
-    return outcome
+    return aftermath

@@ -27,7 +27,7 @@ from peercet.catalogue.loading import may_take
 from peercet.completions.actions import choose
 from peercet.completions.lifecycle import Mode, State
 from peercet.core.errors import Conflict, Forbidden, NotFound
-from peercet.core.events import Outcome
+from peercet.core.publish import Aftermath
 from peercet.core.tables import Completion, Course, Invitation, Registrant
 
 
@@ -68,7 +68,7 @@ async def _theirs(session: AsyncSession, registrant: Registrant, invitation_id: 
 
 async def accept(
     session: AsyncSession, registrant: Registrant, invitation_id: int, now: datetime
-) -> tuple[Invitation, Completion, Outcome]:
+) -> tuple[Invitation, Completion, Aftermath]:
     """Pair the invitee with the inviter, now; returns the invitee's completion too."""
     invitation = await _theirs(session, registrant, invitation_id)
     inviter = await session.get_one(Completion, invitation.completion_id)
@@ -83,11 +83,11 @@ async def accept(
         raise Conflict("your colleague is no longer waiting for a peer", "inviter_left")
     if mine is None:
         raise Conflict(f"pass the exam of {course.ref} first", "not_passed")
-    outcome = Outcome()
+    aftermath = Aftermath()
     if mine.state == State.AWAITING_CHOICE.value:
-        outcome.extend(await choose(session, mine, course, Mode.INTERACTIVE, now))
+        aftermath.extend(await choose(session, mine, course, Mode.INTERACTIVE, now))
     if mine.state != State.SEEKING_PEER.value:
         raise Conflict("this completion is not waiting for a peer", "not_seeking_peer")
-    outcome.dequeue.append(mine.id)
-    outcome.extend(await accept_pairing(session, invitation, inviter, mine, now))
-    return invitation, mine, outcome
+    aftermath.dequeue.append(mine.id)
+    aftermath.extend(await accept_pairing(session, invitation, inviter, mine, now))
+    return invitation, mine, aftermath

@@ -24,12 +24,11 @@ from matching import invitation_rules as rules
 from matching.invitation_notices import email_stranger, tell_expired, tell_invitee
 from matching.invitation_rules import Target, parse_target
 from peercet.catalogue.loading import may_take
-from peercet.completions.deadlines import AfterCommit
-from peercet.completions.frames import completion_event
+from peercet.completions.frames import completion_delivery
 from peercet.completions.lifecycle import State
 from peercet.core.db import transaction
 from peercet.core.errors import BadInput, Conflict, NotFound, RateLimited
-from peercet.core.events import Outcome
+from peercet.core.publish import AfterCommit, Aftermath, nothing_after
 from peercet.core.tables import Completion, Course, Invitation, Registrant
 
 __all__ = ["Target", "cancel", "expire_due", "invitation_frame", "invite", "parse_target"]
@@ -114,7 +113,7 @@ async def invite(
     completion: Completion,
     target: Target,
     now: datetime,
-) -> tuple[Invitation, Outcome]:
+) -> tuple[Invitation, Aftermath]:
     """Create the invitation. Whatever the address, the answer is the same pending
     invitation: an invitee who already waits for this course is paired after the commit
     (the matcher finds the invitation), and who is told what happens behind the scenes."""
@@ -137,18 +136,18 @@ async def invite(
     )
     session.add(invitation)
     await session.flush()
-    outcome = Outcome(dequeue=[completion.id])
+    aftermath = Aftermath(dequeue=[completion.id])
     course = await session.get_one(Course, completion.course_id)
     if invitee is None:
         email_stranger(session, inviter, invitation, course, now)
     elif not may_take(invitee.profession, course.professions):
         pass  # they cannot take the course: nobody is told, least of all the inviter
     elif waiting is not None and waiting.state == State.SEEKING_PEER.value:
-        outcome.dequeue.append(waiting.id)  # out of the public queue, then to the inviter
-        outcome.requeue.append(waiting.id)
+        aftermath.dequeue.append(waiting.id)  # out of the public queue, then to the inviter
+        aftermath.requeue.append(waiting.id)
     else:
         await tell_invitee(session, inviter, invitee, invitation, course, now)
-    return invitation, outcome
+    return invitation, aftermath
 
 
 async def hold_invitee(
@@ -184,13 +183,13 @@ async def accept_pairing(
     inviter: Completion,
     invitee: Completion,
     now: datetime,
-) -> Outcome:
-    _, outcome = await open_discussion(session, [inviter, invitee], now)
+) -> Aftermath:
+    _, aftermath = await open_discussion(session, [inviter, invitee], now)
     invitation.state = ACCEPTED
     invitation.invitee_id = invitee.registrant_id
     invitation.ended_at = now
     await end_pending(session, [invitee.id], now)
-    return outcome
+    return aftermath
 
 
 async def end_pending(session: AsyncSession, completion_ids: list[int], now: datetime) -> None:
@@ -204,7 +203,7 @@ async def end_pending(session: AsyncSession, completion_ids: list[int], now: dat
 
 async def cancel(
     session: AsyncSession, completion: Completion, invitation_id: int, now: datetime
-) -> Outcome:
+) -> Aftermath:
     """The inviter goes back to the public queue, keeping their deadline."""
     invitation = await session.get(Invitation, invitation_id)
     if invitation is None or invitation.completion_id != completion.id:
@@ -217,7 +216,7 @@ async def cancel(
     )
     if ended.first() is None:
         raise Conflict("this invitation no longer stands", "invitation_ended")
-    return Outcome(requeue=[completion.id])
+    return Aftermath(requeue=[completion.id])
 
 
 def _answers(
@@ -316,7 +315,7 @@ async def waiting_invitees(session: AsyncSession) -> list[Completion]:
 
 async def pair_invitee(
     session: AsyncSession, completion: Completion, now: datetime
-) -> Outcome | None:
+) -> Aftermath | None:
     """If someone invited this (now waiting) registrant for this course, pair them."""
     found = await find_invitation(session, completion, now)
     if found is None:
@@ -325,7 +324,7 @@ async def pair_invitee(
     return await accept_pairing(session, invitation, inviter, completion, now)
 
 
-async def expire(session: AsyncSession, now: datetime, limit: int = BATCH) -> tuple[int, Outcome]:
+async def expire(session: AsyncSession, now: datetime, limit: int = BATCH) -> tuple[int, Aftermath]:
     """End up to `limit` invitations past their expiry. Each inviter still waiting and
     within their deadline goes back to the public queue at their old place (the queue's
     score is the deadline) and is told: a notification and a `completion` frame. An
@@ -339,37 +338,35 @@ async def expire(session: AsyncSession, now: datetime, limit: int = BATCH) -> tu
         )
     )
     if not due:
-        return 0, Outcome()
+        return 0, Aftermath()
     ended = await session.scalars(
         update(Invitation)
         .where(Invitation.id.in_(due), Invitation.state == PENDING)
         .values(state=EXPIRED, ended_at=now)
         .returning(Invitation)
     )
-    outcome = Outcome()
+    aftermath = Aftermath()
     expired = list(ended)
     for invitation in expired:
-        outcome.extend(await _back_to_queue(session, invitation, now))
-    return len(expired), outcome
+        aftermath.extend(await _back_to_queue(session, invitation, now))
+    return len(expired), aftermath
 
 
-async def _back_to_queue(session: AsyncSession, invitation: Invitation, now: datetime) -> Outcome:
+async def _back_to_queue(session: AsyncSession, invitation: Invitation, now: datetime) -> Aftermath:
     completion = await session.get_one(Completion, invitation.completion_id)
     if completion.state != State.SEEKING_PEER.value or completion.deadline <= now:
-        return Outcome()
+        return Aftermath()
     course = await session.get_one(Course, completion.course_id)
     await tell_expired(session, invitation, completion, course, now)
-    return Outcome(requeue=[completion.id], events=[completion_event(completion, course, None)])
-
-
-async def _nothing(outcome: Outcome) -> None:
-    return None
+    return Aftermath(
+        requeue=[completion.id], deliveries=[completion_delivery(completion, course, None)]
+    )
 
 
 async def expire_due(
     sessions: async_sessionmaker[AsyncSession],
     now: datetime,
-    after_commit: AfterCommit = _nothing,
+    after_commit: AfterCommit = nothing_after,
     batch: int = BATCH,
 ) -> int:
     """The periodic duty (worker, `peercet sweep`): expire every invitation due at
@@ -379,8 +376,8 @@ async def expire_due(
     total = 0
     while True:
         async with transaction(sessions) as session:
-            count, outcome = await expire(session, now, batch)
-        await after_commit(outcome)
+            count, aftermath = await expire(session, now, batch)
+        await after_commit(aftermath)
         total += count
         if count < batch:
             return total

@@ -18,7 +18,7 @@ minutes, `peercet sweep`): it returns how many discussions it closed.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select
@@ -27,13 +27,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from discussion.opening import close_discussions
 from peercet.completions.lifecycle import DiscussionState
 from peercet.core.db import transaction
-from peercet.core.events import Outcome
+from peercet.core.publish import AfterCommit, Aftermath, nothing_after
 from peercet.core.tables import Discussion, DiscussionPrompt, Message, Participant
 
 NO_SHOW_PERIOD = timedelta(hours=48)
 BATCH = 500
 REASON = "no_show"
-AfterCommit = Callable[[Outcome], Awaitable[None]]
 
 
 def no_shows(
@@ -80,13 +79,9 @@ async def no_show_ids(session: AsyncSession, now: datetime, limit: int = BATCH) 
     return list(rows)
 
 
-async def _nothing(outcome: Outcome) -> None:
-    return None
-
-
 async def run_no_shows(
     sessions: async_sessionmaker[AsyncSession], now: datetime,
-    after_commit: AfterCommit = _nothing,
+    after_commit: AfterCommit = nothing_after,
 ) -> int:  # fmt: skip
     """Close every discussion with a no-show, a batch per transaction, each batch's
     `after_commit` (effects: re-queue and re-pair) after its commit; returns how many
@@ -95,8 +90,8 @@ async def run_no_shows(
     while True:
         async with transaction(sessions) as session:
             ids = await no_show_ids(session, now)
-            outcome = await close_discussions(session, ids, REASON, now) if ids else Outcome()
-        await after_commit(outcome)
-        closed += sum(1 for e in outcome.events if e.frame.get("type") == "closed")
+            aftermath = await close_discussions(session, ids, REASON, now) if ids else Aftermath()
+        await after_commit(aftermath)
+        closed += sum(1 for e in aftermath.deliveries if e.frame.get("type") == "closed")
         if len(ids) < BATCH:
             return closed

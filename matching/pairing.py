@@ -1,15 +1,15 @@
 """Pairing: from the atomic Redis step to one committed discussion.
 
-`Matcher` is the `queue_sync` of `peercet.core.effects.Effects`: after an edge commits,
-it takes completions out of the queues (`Outcome.dequeue`) and puts them in
-(`Outcome.requeue`), pairs an invitee with their inviter ahead of the queue, then
+`Matcher` is the `queue_sync` of `peercet.core.publish.Effects`: after an edge commits,
+it takes completions out of the queues (`Aftermath.dequeue`) and puts them in
+(`Aftermath.requeue`), pairs an invitee with their inviter ahead of the queue, then
 pairs each touched course while a pair can be made. The events of the pairings it
-makes are appended to the outcome, so the edge publishes them after its own.
+makes are appended to the aftermath, so the edge publishes them after its own.
 
 A pair taken from Redis is committed through `discussion.opening.open_discussion`, which
 moves both completions only if both are still seeking a peer: the database decides,
 exactly once. If that write fails, whoever still waits goes back in the queue. The
-pair it names as met (`Outcome.met`), made here or by an edge's invitation, joins the
+pair it names as met (`Aftermath.paired`), made here or by an edge's invitation, joins the
 met set after the commit, so they are never paired together again that year.
 """
 
@@ -32,9 +32,8 @@ from matching.queue import Entry, Queues
 from peercet.completions.lifecycle import State, cet_year
 from peercet.core.clock import Clock
 from peercet.core.db import transaction
-from peercet.core.effects import Effects, JobQueue
 from peercet.core.errors import Conflict
-from peercet.core.events import Outcome, RedisPublisher
+from peercet.core.publish import Aftermath, Effects, JobQueue, RedisPublisher
 from peercet.core.tables import Completion, Invitation
 
 log = logging.getLogger(__name__)
@@ -77,14 +76,14 @@ class Matcher:
         self.clock = clock
         self.tz = tz
 
-    async def __call__(self, outcome: Outcome) -> None:
+    async def __call__(self, aftermath: Aftermath) -> None:
         try:
-            if outcome.met:  # before anyone goes back in a queue
-                await self.queues.remember_met(outcome.met)
-            if outcome.dequeue:
-                await self.queues.remove(await self._load(outcome.dequeue))
-            if outcome.requeue:
-                outcome.events.extend((await self.enter(outcome.requeue)).events)
+            if aftermath.paired:  # before anyone goes back in a queue
+                await self.queues.remember_met(aftermath.paired)
+            if aftermath.dequeue:
+                await self.queues.remove(await self._load(aftermath.dequeue))
+            if aftermath.requeue:
+                aftermath.deliveries.extend((await self.enter(aftermath.requeue)).deliveries)
         except SQLAlchemyError as exc:  # what was asked is committed; the rebuild catches up
             log.warning("queues not updated after a commit (%s); the rebuild will", exc)
 
@@ -95,10 +94,10 @@ class Matcher:
             )
             return [_entry(c) for c in rows]
 
-    async def enter(self, completion_ids: Iterable[int]) -> Outcome:
+    async def enter(self, completion_ids: Iterable[int]) -> Aftermath:
         """Completions now seeking a peer: to their inviter, or into the public queue."""
         now = self.clock.now()
-        outcome = Outcome()
+        aftermath = Aftermath()
         unpaired: list[int] = []
         # an inviter may answer another's invitation (two who invite each other)
         for completion in await self._seeking(completion_ids, now, inviting=True):
@@ -106,12 +105,12 @@ class Matcher:
             if paired is None:
                 unpaired.append(completion.id)
             else:
-                outcome.extend(paired)
+                aftermath.extend(paired)
         public = [_entry(c) for c in await self._seeking(unpaired, now)] if unpaired else []
         await self.queues.add(public)
         for course_id in sorted({e.course_id for e in public}):
-            outcome.extend(await self.pair_course(course_id))
-        return outcome
+            aftermath.extend(await self.pair_course(course_id))
+        return aftermath
 
     async def _seeking(
         self, completion_ids: Iterable[int], now: datetime, inviting: bool = False
@@ -129,57 +128,57 @@ class Matcher:
             )  # the deadline is checked here, not in SQL: see rooms.open_discussion
             return [c for c in rows if c.deadline > now]
 
-    async def _pair_invited(self, completion: Completion, now: datetime) -> Outcome | None:
+    async def _pair_invited(self, completion: Completion, now: datetime) -> Aftermath | None:
         async with self.sessions() as session:  # read first: most have no invitation
             if await invitations.find_invitation(session, completion, now) is None:
                 return None
         try:
             async with transaction(self.sessions) as session:
                 mine = await session.get_one(Completion, completion.id)
-                outcome = await invitations.pair_invitee(session, mine, now)
+                aftermath = await invitations.pair_invitee(session, mine, now)
         except Conflict:
             return None  # the inviter left meanwhile: the public queue it is
-        if outcome is not None:
-            await self.queues.remember_met(outcome.met)
-        return outcome
+        if aftermath is not None:
+            await self.queues.remember_met(aftermath.paired)
+        return aftermath
 
-    async def pair_invitees(self, now: datetime) -> Outcome:
+    async def pair_invitees(self, now: datetime) -> Aftermath:
         """Every waiting invitee with their inviter: the rebuild's safety net for a
         choice whose after-commit step was lost or ran before the invitation committed."""
         async with self.sessions() as session:
             waiting = await invitations.waiting_invitees(session)
-        outcome = Outcome()
+        aftermath = Aftermath()
         for completion in waiting:
-            outcome.extend(await self._pair_invited(completion, now) or Outcome())
-        return outcome
+            aftermath.extend(await self._pair_invited(completion, now) or Aftermath())
+        return aftermath
 
-    async def pair_course(self, course_id: int) -> Outcome:
+    async def pair_course(self, course_id: int) -> Aftermath:
         """Make every pair the course's queue allows now."""
-        outcome = Outcome()
+        aftermath = Aftermath()
         while True:
             now = self.clock.now()
             year = cet_year(now, self.tz)
             taken = await self.queues.take_pair(course_id, year, now)
             if taken is None:
-                return outcome
+                return aftermath
             try:
-                outcome.extend(await self._commit(taken, now))
+                aftermath.extend(await self._commit(taken, now))
             except Conflict:
                 await self._give_back(course_id, year, taken, now, checked=True)
             except (SQLAlchemyError, OSError) as exc:
                 log.warning("pairing not recorded (%s): both go back in the queue", exc)
                 await self._give_back(course_id, year, taken, now, checked=False)
-                return outcome
+                return aftermath
 
-    async def _commit(self, taken: Pair, now: datetime) -> Outcome:
+    async def _commit(self, taken: Pair, now: datetime) -> Aftermath:
         async with transaction(self.sessions) as session:
             completions = [await session.get(Completion, e.completion_id) for e in taken]
             found = [c for c in completions if c is not None]
             if len(found) != 2:
                 raise Conflict("a completion has gone", "state_changed")
-            _, outcome = await open_discussion(session, found, now)
+            _, aftermath = await open_discussion(session, found, now)
             await invitations.end_pending(session, [c.id for c in found], now)
-            return outcome
+            return aftermath
 
     async def _give_back(
         self, course_id: int, year: int, taken: Pair, now: datetime, checked: bool

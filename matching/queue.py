@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 
 from matching.order import WINDOW, Waiting
 from peercet.core import keys
-from peercet.core.events import Met
+from peercet.core.publish import Paired
 
 # Who met whom matters for one CET year; the key outlives it a little, then goes.
 MET_TTL = 400 * 24 * 3600
@@ -130,7 +130,7 @@ class Queues:
             pipe.srem(keys.met_pairs(course_id, cet_year), met_member(a, b))
             await pipe.execute()
 
-    async def remember_met(self, met: Iterable[Met]) -> None:
+    async def remember_met(self, met: Iterable[Paired]) -> None:
         """Pairs the database has recorded, whoever made them: never again this year."""
         async with self.redis.pipeline(transaction=False) as pipe:
             for course_id, cet_year, first, second in met:

@@ -30,7 +30,7 @@ from matching.queue import Entry, Queues
 from peercet.completions.lifecycle import cet_year
 from peercet.core import keys
 from peercet.core.clock import Clock, FixedClock, SystemClock
-from peercet.core.events import Met, RedisPublisher
+from peercet.core.publish import Paired, Publisher, RedisPublisher
 from peercet.core.tables import Completion, Participant
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ async def _restore_met(session: AsyncSession, redis: Redis, year: int, courses: 
     rooms: dict[tuple[int, int], list[int]] = defaultdict(list)
     for course_id, discussion_id, registrant_id in rows:
         rooms[(course_id, discussion_id)].append(registrant_id)
-    met = [Met(course_id, year, *who) for (course_id, _), who in rooms.items() if len(who) == 2]
+    met = [Paired(course_id, year, *who) for (course_id, _), who in rooms.items() if len(who) == 2]
     await Queues(redis).remember_met(met)
 
 
@@ -110,24 +110,30 @@ async def rebuild_queues(
     redis: Redis,
     now: datetime | None,
     tz: ZoneInfo,
+    publisher: Publisher | None = None,
 ) -> Rebuilt:
     """The periodic check (and start-up step): pair waiting invitees with their
-    inviters, rebuild, then pair the queues and tell the pairs."""
+    inviters, rebuild, then pair the queues and tell the pairs (through the edge's
+    publisher; one of Redis's own without one)."""
     clock: Clock = SystemClock() if now is None else FixedClock(now)
     matcher = Matcher(sessions, redis, clock, tz)
-    outcome = await matcher.pair_invitees(clock.now())  # first: the index then drops them
+    aftermath = await matcher.pair_invitees(clock.now())  # first: the index then drops them
     out = await rebuild_index(sessions, redis, clock.now(), tz)
     for course_id in sorted(out.courses):
-        outcome.extend(await matcher.pair_course(course_id))
-    await RedisPublisher(redis).publish(outcome.events)
+        aftermath.extend(await matcher.pair_course(course_id))
+    await (publisher or RedisPublisher(redis)).deliver(aftermath.deliveries)
     return out
 
 
 async def start_queues(
-    sessions: async_sessionmaker[AsyncSession], redis: Redis, now: datetime, tz: ZoneInfo
+    sessions: async_sessionmaker[AsyncSession],
+    redis: Redis,
+    now: datetime,
+    tz: ZoneInfo,
+    publisher: Publisher | None = None,
 ) -> None:
     """At start-up: rebuild, but never refuse to start because Redis is away."""
     try:
-        await rebuild_queues(sessions, redis, now, tz)
+        await rebuild_queues(sessions, redis, now, tz, publisher)
     except (RedisError, OSError, SQLAlchemyError) as exc:
         log.warning("queues not rebuilt at start-up (%s); the periodic check will", exc)

@@ -44,8 +44,7 @@ from peercet.completions.lifecycle import Mode
 from peercet.core import keys, migrate
 from peercet.core.clock import FixedClock
 from peercet.core.db import create_engine, session_factory, transaction
-from peercet.core.effects import Effects
-from peercet.core.events import Outcome, RedisPublisher
+from peercet.core.publish import Aftermath, Effects, RedisPublisher
 from peercet.core.tables import Completion, Course, CoursePrompt, Registrant
 from tests.support.services import postgres_database, redis_server
 
@@ -151,9 +150,9 @@ async def bench_pairing(matcher: Matcher, redis: Redis, course_ids: list[int], l
     for course_id in course_ids:
         if made >= limit:
             break
-        outcome = await matcher.pair_course(course_id)
-        await publisher.publish(outcome.events)
-        made += sum(1 for e in outcome.events if e.frame["type"] == "matched") // 2
+        aftermath = await matcher.pair_course(course_id)
+        await publisher.deliver(aftermath.deliveries)
+        made += sum(1 for e in aftermath.deliveries if e.frame["type"] == "matched") // 2
     took = time.perf_counter() - start
     print(f"whole pairings (Lua + DB commit + notifications + publish): {made} in {took:.2f} s "
           f"= {made / took:,.1f}/s")  # fmt: skip
@@ -166,8 +165,8 @@ async def _choose(
     async with transaction(sessions) as session:
         completion = await session.get_one(Completion, completion_id)
         course = await session.get_one(Course, completion.course_id)
-        outcome: Outcome = await choose(session, completion, course, Mode.INTERACTIVE, NOW)
-    await effects(outcome)
+        aftermath: Aftermath = await choose(session, completion, course, Mode.INTERACTIVE, NOW)
+    await effects(aftermath)
 
 
 async def bench_latency(

@@ -103,7 +103,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         effects = matching_effects(sessions, redis, clock, settings.timezone, jobs)
         res = Resources(settings, engine, sessions, redis, effects, clock, {})
         try:
-            await start_queues(sessions, redis, clock.now(), settings.timezone)
+            await start_queues(sessions, redis, clock.now(), settings.timezone, effects.publisher)
             async with live.serve(res):
                 yield {"resources": res}
         finally:

@@ -74,8 +74,8 @@ async def end_sessions(conn: HTTPConnection) -> None:
         return
     res = resources(conn)
     async with transaction(res.sessions) as session:
-        _, outcome = await accounts.end_sessions(session, registrant.id)
-    await res.effects(outcome)
+        _, aftermath = await accounts.end_sessions(session, registrant.id)
+    await res.effects(aftermath)
 
 
 def clear_session(response: Response) -> None:

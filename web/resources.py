@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.requests import HTTPConnection
 
 from peercet.core.clock import Clock
-from peercet.core.effects import Effects
+from peercet.core.publish import Effects
 from peercet.core.settings import Settings
 
 

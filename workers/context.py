@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from matching.pairing import matching_effects
 from peercet.core.clock import Clock
 from peercet.core.db import create_engine, session_factory
-from peercet.core.effects import Effects
+from peercet.core.publish import Effects
 from peercet.core.settings import Settings
 from peercet.notify.mailer import Transport, transport_for
 

@@ -17,8 +17,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from matching import invitations, noshow, rebuild
-from peercet.completions.deadlines import AfterCommit, apply_due, apply_one
+from peercet.completions.deadlines import apply_due, apply_one
 from peercet.core.db import transaction
+from peercet.core.publish import AfterCommit
 from peercet.core.settings import Settings
 from peercet.cycles.pending import send_pending_reminders
 from peercet.goc.uploads import UploadResult, any_uploadable, final_due, flag_overdue, run_upload
@@ -167,7 +168,7 @@ async def rebuild_queues(ctx: Ctx) -> dict[str, Any]:
     """Redis is an index: rebuild the queues from the database, then pair who can be."""
     res = resources(ctx)
     rebuilt = await rebuild.rebuild_queues(
-        res.sessions, res.redis, res.clock.now(), res.settings.timezone
+        res.sessions, res.redis, res.clock.now(), res.settings.timezone, res.effects.publisher
     )
     return {"courses": len(rebuilt.courses)}
 

@@ -4,7 +4,7 @@ Schedule. arq's crons run in UTC: in a zone with summer time, arq compares wall-
 times and would stop every frequent cron for the repeated hour in October. What must
 happen at a scheme-time moment (`TIMEZONE`, Europe/London) is the sweep's to judge:
 - `deadline`: a job deferred to each completion's deadline (enqueued after commit by
-  peercet.core.effects.Effects), its id per completion and deadline, results not kept;
+  peercet.core.publish.Effects), its id per completion and deadline, results not kept;
 - `sweep`, every minute: every fallback due, invitations standing 72 hours (or to the
   inviter's deadline) ended and their inviters back in the queue, then any upload due:
   the weekly one once Friday's `UPLOAD_TIME` (HH:MM, scheme time, default 09:00) has
@@ -31,7 +31,7 @@ from arq import cron, func
 from arq.connections import RedisSettings
 
 from peercet.core.clock import SystemClock
-from peercet.core.effects import DEADLINE_JOB, REBUILD_QUEUES_JOB
+from peercet.core.publish import DEADLINE_JOB, REBUILD_QUEUES_JOB
 from peercet.core.settings import load_settings, require_secret_keys
 from workers import jobs
 from workers.context import KEY, open_resources, resources

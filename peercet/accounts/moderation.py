@@ -19,7 +19,7 @@ from peercet.accounts.gocnumbers import EXAMPLE, normalise_goc_number
 from peercet.core import audit
 from peercet.core.audit import check_reason
 from peercet.core.errors import BadInput, Conflict, NotFound
-from peercet.core.events import Outcome
+from peercet.core.publish import Aftermath
 from peercet.core.tables import Registrant
 
 LISTED = 200  # accounts in one answer of the console's search
@@ -77,21 +77,21 @@ async def set_disabled(
     disabled: bool,
     reason: Any,
     now: datetime,
-) -> tuple[Registrant, Outcome]:
+) -> tuple[Registrant, Aftermath]:
     """Disable (every session ends, sign-in refused) or re-enable; idempotent."""
     why = check_reason(reason)
     registrant = await _registrant(session, registrant_id)
     if disabled and registrant_id == moderator.id:
         raise Conflict("a moderator cannot disable their own account", "cannot_disable_self")
     if (registrant.disabled_at is not None) == disabled:
-        return registrant, Outcome()
+        return registrant, Aftermath()
     registrant.disabled_at = now if disabled else None
-    outcome = Outcome()
+    aftermath = Aftermath()
     if disabled:
-        registrant.session_epoch, outcome = await accounts.end_sessions(session, registrant_id)
+        registrant.session_epoch, aftermath = await accounts.end_sessions(session, registrant_id)
     action = "disable_account" if disabled else "enable_account"
     await audit.record(session, now, moderator, action, subject(registrant_id), why)
-    return registrant, outcome
+    return registrant, aftermath
 
 
 async def shared_numbers(session: AsyncSession) -> set[str]:

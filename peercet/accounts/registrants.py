@@ -22,7 +22,7 @@ from peercet.accounts.gocnumbers import CANONICAL, EXAMPLE, normalise_goc_number
 from peercet.accounts.passwords import Cost, passwords
 from peercet.catalogue.loading import PROFESSIONS
 from peercet.core.errors import BadInput, Conflict
-from peercet.core.events import Event, Outcome
+from peercet.core.publish import Aftermath, Delivery
 from peercet.core.tables import Registrant
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -161,7 +161,7 @@ async def set_password_hash(session: AsyncSession, registrant_id: int, old: str,
     )
 
 
-async def end_sessions(session: AsyncSession, registrant_id: int) -> tuple[int, Outcome]:
+async def end_sessions(session: AsyncSession, registrant_id: int) -> tuple[int, Aftermath]:
     """Every session of the account ends (sign-out, password change, disabling): the
     epoch in their cookies is no longer the account's, and their sockets close."""
     epoch = await session.scalar(
@@ -171,14 +171,14 @@ async def end_sessions(session: AsyncSession, registrant_id: int) -> tuple[int, 
         .returning(Registrant.session_epoch)
     )
     if epoch is None:
-        return 0, Outcome()
+        return 0, Aftermath()
     frame = {"type": SESSIONS_ENDED, "epoch": epoch}
-    return epoch, Outcome([Event(frame, registrant_id=registrant_id)])
+    return epoch, Aftermath([Delivery(frame, registrant_id=registrant_id)])
 
 
 async def change_password(
     session: AsyncSession, registrant_id: int, new_hash: str
-) -> tuple[int, Outcome]:
+) -> tuple[int, Aftermath]:
     """The new password, and every session ended (the caller re-issues its own)."""
     await session.execute(
         update(Registrant).where(Registrant.id == registrant_id).values(password_hash=new_hash)

@@ -24,8 +24,8 @@ from peercet.catalogue import attempts
 from peercet.catalogue.loading import may_take
 from peercet.completions.actions import record_pass
 from peercet.core.errors import BadInput, Forbidden, NotFound, RateLimited
-from peercet.core.events import Outcome
 from peercet.core.numbers import whole
+from peercet.core.publish import Aftermath
 from peercet.core.tables import (
     Completion,
     Course,
@@ -152,7 +152,7 @@ class AttemptResult:
     course: Course
     completion: Completion | None
     created: bool
-    outcome: Outcome
+    aftermath: Aftermath
     allowance: attempts.Allowance  # after this attempt
     award: PointRecord | None = None
 
@@ -189,8 +189,8 @@ async def take_exam(
     )
     if not result.passed:
         after = attempts.allowance([*failures, now], now, limit)
-        return AttemptResult(result, course, None, True, Outcome(), after)
+        return AttemptResult(result, course, None, True, Aftermath(), after)
     passed = await record_pass(session, registrant, course, now, tz)
     return AttemptResult(
-        result, course, passed.completion, passed.created, passed.outcome, before, passed.award
+        result, course, passed.completion, passed.created, passed.aftermath, before, passed.award
     )

@@ -24,9 +24,8 @@ from peercet.completions.deadlines import apply_due
 from peercet.core import migrate
 from peercet.core.clock import SystemClock
 from peercet.core.db import create_engine, session_factory, transaction
-from peercet.core.effects import ByTheWorker, Effects
 from peercet.core.errors import DomainError
-from peercet.core.events import RedisPublisher
+from peercet.core.publish import ByTheWorker, Effects, RedisPublisher
 from peercet.core.settings import MissingSecretKeys, Settings, load_settings, require_secret_keys
 from peercet.cycles.report import THIN, cycle_report
 from peercet.cycles.standing import cycle_of

@@ -19,11 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from discussion.opening import close_discussions
 from peercet.completions import lifecycle
-from peercet.completions.frames import completion_event
+from peercet.completions.frames import completion_delivery
 from peercet.completions.lifecycle import Mode, State
 from peercet.core import audit
 from peercet.core.errors import Conflict
-from peercet.core.events import Outcome
+from peercet.core.publish import Aftermath
 from peercet.core.settings import Settings, of_session
 from peercet.core.tables import Completion, Course, PointRecord, Registrant
 from peercet.goc import links
@@ -36,7 +36,7 @@ OPEN = [s.value for s in lifecycle.OPEN_STATES]
 class PassResult:
     completion: Completion
     created: bool
-    outcome: Outcome
+    aftermath: Aftermath
     award: PointRecord | None = None
 
 
@@ -60,7 +60,7 @@ async def in_cycle(
 
 async def _existing(session: AsyncSession, completion: Completion) -> PassResult:
     award = await award_of(session, completion.id)
-    return PassResult(completion, created=False, outcome=Outcome(), award=award)
+    return PassResult(completion, created=False, aftermath=Aftermath(), award=award)
 
 
 async def record_pass(
@@ -97,15 +97,15 @@ async def record_pass(
     if state is State.COMPLETED_NON_INTERACTIVE:
         award = (await _award(session, [completion], course, Mode.NON_INTERACTIVE, now))[0]
         await notify_completed(session, registrant, completion, course, now)
-    outcome = Outcome([completion_event(completion, course, award)])
+    aftermath = Aftermath([completion_delivery(completion, course, award)])
     if lifecycle.is_open(state):
-        outcome.deadlines.append((completion.id, completion.deadline))
-    return PassResult(completion, created=True, outcome=outcome, award=award)
+        aftermath.deadlines.append((completion.id, completion.deadline))
+    return PassResult(completion, created=True, aftermath=aftermath, award=award)
 
 
 async def choose(
     session: AsyncSession, completion: Completion, course: Course, mode: Mode, now: datetime
-) -> Outcome:
+) -> Aftermath:
     """Rule 2: the registrant's choice; a non-interactive choice is final. (A course
     made non-interactive since the pass still lets its open completions take the point.)"""
     if not course.interactive and mode is Mode.INTERACTIVE:
@@ -113,7 +113,7 @@ async def choose(
     state = State(completion.state)
     result = lifecycle.choose(state, completion.fallback, mode)
     if not result.changed:
-        return Outcome()
+        return Aftermath()
     if lifecycle.is_open(state) and now >= completion.deadline:
         raise Conflict("the deadline for this completion has passed", "deadline_passed")
     values: dict[str, Any] = {"state": result.state.value}
@@ -127,16 +127,16 @@ async def choose(
         await session.refresh(completion)
         if lifecycle.choose(State(completion.state), completion.fallback, mode).changed:
             raise
-        return Outcome()  # the same choice, made meanwhile (a double click): nothing to do
+        return Aftermath()  # the same choice, made meanwhile (a double click): nothing to do
     if result.state is State.SEEKING_PEER:
-        return Outcome([completion_event(completion, course, None)], requeue=[completion.id])
+        return Aftermath([completion_delivery(completion, course, None)], requeue=[completion.id])
     award = (await _award(session, [completion], course, Mode.NON_INTERACTIVE, now))[0]
-    outcome = Outcome([completion_event(completion, course, award)])
+    aftermath = Aftermath([completion_delivery(completion, course, award)])
     if result.leaves_queue:
-        outcome.dequeue.append(completion.id)
+        aftermath.dequeue.append(completion.id)
     registrant = await session.get_one(Registrant, completion.registrant_id)
     await notify_completed(session, registrant, completion, course, now)
-    return outcome
+    return aftermath
 
 
 async def _move(
@@ -277,7 +277,7 @@ def due_filter(now: datetime) -> Any:
 
 async def fall_back(
     session: AsyncSession, completion_ids: Sequence[int], now: datetime
-) -> tuple[int, Outcome]:
+) -> tuple[int, Aftermath]:
     """Rule 4: complete as non-interactive by deadline those still open and due."""
     rows = await session.execute(
         update(Completion)
@@ -291,7 +291,7 @@ async def fall_back(
     )
     fallen_ids = [row[0] for row in rows]
     if not fallen_ids:
-        return 0, Outcome()
+        return 0, Aftermath()
     fallen = list(
         await session.scalars(
             select(Completion)
@@ -304,7 +304,7 @@ async def fall_back(
 
 async def _after_fallback(
     session: AsyncSession, fallen: list[Completion], now: datetime
-) -> Outcome:
+) -> Aftermath:
     courses = await courses_by_id(session, {c.course_id for c in fallen})
     registrants = {
         r.id: r
@@ -312,7 +312,7 @@ async def _after_fallback(
             select(Registrant).where(Registrant.id.in_({c.registrant_id for c in fallen}))
         )
     }
-    outcome = Outcome()
+    aftermath = Aftermath()
     awards: dict[int, PointRecord] = {}
     for course_id, course in courses.items():
         of_course = [c for c in fallen if c.course_id == course_id]
@@ -321,8 +321,8 @@ async def _after_fallback(
     notices = []
     for completion in fallen:
         course = courses[completion.course_id]
-        outcome.events.append(completion_event(completion, course, awards[completion.id]))
-        outcome.dequeue.append(completion.id)
+        aftermath.deliveries.append(completion_delivery(completion, course, awards[completion.id]))
+        aftermath.dequeue.append(completion.id)
         link = certificate_link(session, completion.id, now)
         notice = completed_notice(completion, course, link)
         notices.append(Addressed(registrants[completion.registrant_id], notice, completion.id))
@@ -332,21 +332,21 @@ async def _after_fallback(
     )
     discussion_ids = {c.discussion_id for c in fallen if c.discussion_id is not None}
     if discussion_ids:
-        outcome.extend(
+        aftermath.extend(
             await close_discussions(
                 session, discussion_ids, "peer_fell_back", now, lifecycle.DISPUTE_EXPIRED
             )
         )
-    return outcome
+    return aftermath
 
 
 async def run_deadlines(
     session: AsyncSession, now: datetime, batch: int = 1000
-) -> tuple[int, Outcome]:
+) -> tuple[int, Aftermath]:
     """Fall back one batch of what is due at `now`; the caller commits and repeats."""
     ids = list(
         await session.scalars(
             select(Completion.id).where(due_filter(now)).order_by(Completion.deadline).limit(batch)
         )
     )
-    return await fall_back(session, ids, now) if ids else (0, Outcome())
+    return await fall_back(session, ids, now) if ids else (0, Aftermath())

@@ -5,28 +5,23 @@ Shared by `peercet deadlines run`, the per-completion deadline job and the sweep
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peercet.completions.actions import fall_back, run_deadlines
 from peercet.core.db import transaction
-from peercet.core.events import Outcome
+from peercet.core.publish import AfterCommit, nothing_after
 
-AfterCommit = Callable[[Outcome], Awaitable[None]]
 Progress = Callable[[int], None]  # told the running total after each batch
 BATCH = 1000
-
-
-async def _nothing(outcome: Outcome) -> None:
-    return None
 
 
 async def apply_due(
     sessions: async_sessionmaker[AsyncSession],
     now: datetime,
-    after_commit: AfterCommit = _nothing,
+    after_commit: AfterCommit = nothing_after,
     batch: int = BATCH,
     progress: Progress | None = None,
 ) -> int:
@@ -34,8 +29,8 @@ async def apply_due(
     total = 0
     while True:
         async with transaction(sessions) as session:
-            count, outcome = await run_deadlines(session, now, batch)
-        await after_commit(outcome)
+            count, aftermath = await run_deadlines(session, now, batch)
+        await after_commit(aftermath)
         total += count
         if progress is not None and count:
             progress(total)
@@ -47,10 +42,10 @@ async def apply_one(
     sessions: async_sessionmaker[AsyncSession],
     completion_id: int,
     now: datetime,
-    after_commit: AfterCommit = _nothing,
+    after_commit: AfterCommit = nothing_after,
 ) -> int:
     """The deadline job's work: this completion only, if it is still open and due."""
     async with transaction(sessions) as session:
-        count, outcome = await fall_back(session, [completion_id], now)
-    await after_commit(outcome)
+        count, aftermath = await fall_back(session, [completion_id], now)
+    await after_commit(aftermath)
     return count

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from peercet.completions.lifecycle import Mode, State
-from peercet.core.events import Event
+from peercet.core.publish import Delivery
 from peercet.core.tables import Completion, Course, PointRecord
 
 
@@ -46,6 +46,8 @@ def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def completion_event(completion: Completion, course: Course, award: PointRecord | None) -> Event:
+def completion_delivery(
+    completion: Completion, course: Course, award: PointRecord | None
+) -> Delivery:
     frame = {"type": "completion", "completion": completion_frame(completion, course, award)}
-    return Event(frame, registrant_id=completion.registrant_id)
+    return Delivery(frame, registrant_id=completion.registrant_id)

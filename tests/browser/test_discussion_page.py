@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from discussion.opening import close_discussions
 from peercet.core.clock import Clock, FixedClock
-from peercet.core.events import RedisPublisher
+from peercet.core.publish import RedisPublisher
 from peercet.core.settings import Settings
 from tests.support import factories as f
 from tests.support.browsers import async_chromium, csp_violations, watch_csp
@@ -178,10 +178,10 @@ async def test_the_page_says_when_the_discussion_closes_with_a_countdown(
         await expect(alice.locator("#closes-left")).to_have_text("13 days left")
         did = int(alice.url.rsplit("/", 1)[1])
         async with sessions() as session, session.begin():
-            outcome = await close_discussions(session, [did], "voided", f.T0 + timedelta(days=1))
+            aftermath = await close_discussions(session, [did], "voided", f.T0 + timedelta(days=1))
         redis = Redis.from_url(settings.redis_url)
         try:  # the `closed` event, as the edge publishes it after the commit
-            await RedisPublisher(redis).publish(outcome.events)
+            await RedisPublisher(redis).deliver(aftermath.deliveries)
         finally:
             await redis.aclose()
         await expect(closes).to_be_hidden()

@@ -28,10 +28,10 @@ async def test_a_course_made_non_interactive_still_lets_its_open_completions_cho
             with pytest.raises(Conflict) as refused:
                 await choose(session, completion, course, Mode.INTERACTIVE, f.T0)
             assert refused.value.code == "not_interactive"
-            outcome = await choose(session, completion, course, Mode.NON_INTERACTIVE, f.T0)
+            aftermath = await choose(session, completion, course, Mode.NON_INTERACTIVE, f.T0)
             assert completion.state == State.COMPLETED_NON_INTERACTIVE
             assert completion.fallback is False  # their choice, not a fallback
-            assert (cid in outcome.dequeue) is (cid == waiting.id)
+            assert (cid in aftermath.dequeue) is (cid == waiting.id)
     async with sessions() as session:
         assert len(list(await session.scalars(PointRecord.__table__.select()))) == 2
 
@@ -47,9 +47,9 @@ async def test_the_same_choice_twice_at_once_is_made_once_and_both_succeed(
         late = await second.get_one(Completion, cid)  # the second click read it undecided
         async with sessions() as first, first.begin():
             mine = await first.get_one(Completion, cid)
-            assert (await choose(first, mine, course, Mode.NON_INTERACTIVE, f.T0)).events
+            assert (await choose(first, mine, course, Mode.NON_INTERACTIVE, f.T0)).deliveries
         again = await choose(second, late, course, Mode.NON_INTERACTIVE, f.T0)
-        assert again.events == [] and late.state == State.COMPLETED_NON_INTERACTIVE
+        assert again.deliveries == [] and late.state == State.COMPLETED_NON_INTERACTIVE
         with pytest.raises(InvalidTransition):  # another choice after a final one: 409
             await choose(second, late, course, Mode.INTERACTIVE, f.T0)
     async with sessions() as session:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from discussion import reads
-from discussion.actions import Post, message_events, store_messages, validate
+from discussion.actions import Post, message_deliveries, store_messages, validate
 from peercet.completions.deadlines import apply_due
 from peercet.completions.lifecycle import State
 from peercet.core.errors import Conflict, Forbidden
@@ -66,7 +66,7 @@ async def test_seq_is_gapless_and_a_repeat_returns_the_stored_message(
         stored = await store_messages(session, batch, LATER)
     assert [(s.frame or {})["seq"] for s in stored] == [1, 2, 1]
     assert [s.new for s in stored] == [True, True, False]
-    assert len(message_events(stored)) == 2  # each new message once
+    assert len(message_deliveries(stored)) == 2  # each new message once
     async with sessions() as session, session.begin():
         again = await store_messages(session, [Post(p.discussion, p.b, "y", "two")], LATER)
         more = await store_messages(session, [Post(p.discussion, p.b, "z", "three")], LATER)
@@ -103,8 +103,8 @@ async def test_one_validation_completes_nothing(
 ) -> None:
     p = await pair(sessions)
     await take_part(sessions, p, p.a, p.b)
-    outcome = await run_validate(sessions, p, p.a)
-    assert [e.frame["type"] for e in outcome.events] == ["validation"]
+    aftermath = await run_validate(sessions, p, p.a)
+    assert [e.frame["type"] for e in aftermath.deliveries] == ["validation"]
     assert await states(sessions, p) == [State.IN_DISCUSSION] * 2
     assert await points(sessions) == []
     with pytest.raises(Conflict) as again:
@@ -118,11 +118,11 @@ async def test_the_second_validation_completes_both_with_one_point_each(
     p = await pair(sessions)
     await take_part(sessions, p, p.a, p.b)
     await run_validate(sessions, p, p.a)
-    outcome = await run_validate(sessions, p, p.b)
-    kinds = [e.frame["type"] for e in outcome.events]
+    aftermath = await run_validate(sessions, p, p.b)
+    kinds = [e.frame["type"] for e in aftermath.deliveries]
     assert kinds == ["validation", "completion", "completion"]
-    assert outcome.events[0].frame["state"] == "completed"
-    assert {e.registrant_id for e in outcome.events[1:]} == {p.a, p.b}
+    assert aftermath.deliveries[0].frame["state"] == "completed"
+    assert {e.registrant_id for e in aftermath.deliveries[1:]} == {p.a, p.b}
     assert await states(sessions, p) == [State.COMPLETED_INTERACTIVE] * 2
     assert await points(sessions) == [(c, "interactive") for c in sorted(p.completions)]
     assert await apply_due(sessions, f.T0 + timedelta(days=15)) == 0  # nothing left to fall back

@@ -23,7 +23,7 @@ from peercet.completions.lifecycle import State, cet_year
 from peercet.core import keys
 from peercet.core.clock import FixedClock
 from peercet.core.errors import BadInput, Conflict, Forbidden
-from peercet.core.events import Met, Outcome
+from peercet.core.publish import Aftermath, Paired
 from peercet.core.tables import (
     AuditEntry,
     Completion,
@@ -43,7 +43,7 @@ LONDON = ZoneInfo("Europe/London")
 DEADLINE = f.T0 + timedelta(days=14)  # both of the pair passed at T0
 
 
-async def disputed(sessions: async_sessionmaker[AsyncSession]) -> tuple[Pair, Outcome]:
+async def disputed(sessions: async_sessionmaker[AsyncSession]) -> tuple[Pair, Aftermath]:
     """A and B both took part; A says B did not (B is the other)."""
     p = await pair(sessions)
     await take_part(sessions, p, p.a, p.b)
@@ -53,7 +53,7 @@ async def disputed(sessions: async_sessionmaker[AsyncSession]) -> tuple[Pair, Ou
 async def decide(
     sessions: async_sessionmaker[AsyncSession], p: Pair, mod: int, award: object,
     reason: object = "Read the transcript", at: datetime = LATER,
-) -> Outcome:  # fmt: skip
+) -> Aftermath:  # fmt: skip
     async with sessions() as session, session.begin():
         moderator = await session.get_one(Registrant, mod)
         return await moderation.decide(session, moderator, p.discussion, award, reason, at)
@@ -89,13 +89,13 @@ async def test_a_dispute_needs_a_reason(sessions: async_sessionmaker[AsyncSessio
 async def test_the_disputer_goes_back_at_once_and_the_other_stays(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    p, outcome = await disputed(sessions)
+    p, aftermath = await disputed(sessions)
     a = p.completions[0]
-    assert outcome.requeue == [a]
-    frames = [(e.frame["type"], e.registrant_id or e.discussion_id) for e in outcome.events]
+    assert aftermath.requeue == [a]
+    frames = [(e.frame["type"], e.registrant_id or e.discussion_id) for e in aftermath.deliveries]
     assert frames == [("validation", p.discussion), ("completion", p.a)]
-    assert outcome.events[0].frame["state"] == "disputed"
-    assert outcome.events[1].frame["completion"]["state"] == "seeking_peer"
+    assert aftermath.deliveries[0].frame["state"] == "disputed"
+    assert aftermath.deliveries[1].frame["completion"]["state"] == "seeking_peer"
     assert await states(sessions, p) == [State.SEEKING_PEER, State.IN_DISCUSSION]
     assert await discussion(sessions, p) == ("disputed", None)
     async with sessions() as session:
@@ -120,9 +120,9 @@ async def test_the_other_may_still_validate_and_nothing_completes(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     p, _ = await disputed(sessions)
-    outcome = await run_validate(sessions, p, p.b)
-    assert [e.frame["type"] for e in outcome.events] == ["validation"]
-    assert outcome.events[0].frame["state"] == "disputed"
+    aftermath = await run_validate(sessions, p, p.b)
+    assert [e.frame["type"] for e in aftermath.deliveries] == ["validation"]
+    assert aftermath.deliveries[0].frame["state"] == "disputed"
     assert await discussion(sessions, p) == ("disputed", None)
     assert await states(sessions, p) == [State.SEEKING_PEER, State.IN_DISCUSSION]
     assert await points(sessions) == []
@@ -146,8 +146,8 @@ async def test_the_other_disputing_back_closes_it_and_both_are_requeued(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     p, _ = await disputed(sessions)
-    outcome = await run_validate(sessions, p, p.b, took=False)
-    assert outcome.requeue == [p.completions[1]]
+    aftermath = await run_validate(sessions, p, p.b, took=False)
+    assert aftermath.requeue == [p.completions[1]]
     assert await discussion(sessions, p) == ("closed", "disputed_by_both")
     assert await states(sessions, p) == [State.SEEKING_PEER] * 2
     mod = await someone(sessions, "moderator")
@@ -162,12 +162,12 @@ async def test_an_award_completes_the_other_as_interactive_and_tells_both(
     p, _ = await disputed(sessions)
     await run_validate(sessions, p, p.b)
     mod = await someone(sessions, "moderator")
-    outcome = await decide(sessions, p, mod, award=True, reason="B wrote on every prompt")
-    assert [e.frame["type"] for e in outcome.events] == ["validation", "completion"]
-    assert outcome.events[0].frame["state"] == "closed"
-    assert outcome.events[0].frame["closed_reason"] == "dispute_awarded"
-    assert outcome.events[1].registrant_id == p.b
-    assert outcome.events[1].frame["completion"]["points"] == {
+    aftermath = await decide(sessions, p, mod, award=True, reason="B wrote on every prompt")
+    assert [e.frame["type"] for e in aftermath.deliveries] == ["validation", "completion"]
+    assert aftermath.deliveries[0].frame["state"] == "closed"
+    assert aftermath.deliveries[0].frame["closed_reason"] == "dispute_awarded"
+    assert aftermath.deliveries[1].registrant_id == p.b
+    assert aftermath.deliveries[1].frame["completion"]["points"] == {
         "interactive": 1,
         "non_interactive": 0,
     }
@@ -215,9 +215,9 @@ async def test_a_refusal_within_the_deadline_sends_the_other_back(
     p, _ = await disputed(sessions)
     await run_validate(sessions, p, p.b)
     mod = await someone(sessions, "moderator")
-    outcome = await decide(sessions, p, mod, award=False, reason="B wrote nothing useful")
-    assert outcome.requeue == [p.completions[1]]
-    assert outcome.events[0].frame["closed_reason"] == "dispute_refused"
+    aftermath = await decide(sessions, p, mod, award=False, reason="B wrote nothing useful")
+    assert aftermath.requeue == [p.completions[1]]
+    assert aftermath.deliveries[0].frame["closed_reason"] == "dispute_refused"
     assert await states(sessions, p) == [State.SEEKING_PEER] * 2
     assert await discussion(sessions, p) == ("closed", "dispute_refused")
     assert await points(sessions) == []
@@ -264,15 +264,15 @@ async def test_the_deadline_falls_the_other_back_without_a_decision(
     assert over.value.code == "not_disputed"
 
 
-@pytest.mark.parametrize("outcome", ["void", "repair"])
+@pytest.mark.parametrize("aftermath", ["void", "repair"])
 async def test_a_moderator_may_void_or_repair_a_disputed_discussion(
-    sessions: async_sessionmaker[AsyncSession], outcome: str
+    sessions: async_sessionmaker[AsyncSession], aftermath: str
 ) -> None:
     p, _ = await disputed(sessions)
     mod = await someone(sessions, "moderator")
     async with sessions() as session, session.begin():
         moderator = await session.get_one(Registrant, mod)
-        result = await moderation.close(session, moderator, p.discussion, outcome, "why", LATER)
+        result = await moderation.close(session, moderator, p.discussion, aftermath, "why", LATER)
     assert result.requeue == [p.completions[1]]
     assert await states(sessions, p) == [State.SEEKING_PEER] * 2
     assert (await discussion(sessions, p))[0] == "closed"
@@ -321,12 +321,12 @@ async def test_the_disputer_waits_ahead_of_later_deadlines(
         c = await f.waiting(session, await f.registrant(session), course_row, LATER)
     year = cet_year(LATER, LONDON)
     await queues.remember_met(
-        [Met(course, year, p.a, p.b), Met(course, year, p.a, c.registrant_id)]
+        [Paired(course, year, p.a, p.b), Paired(course, year, p.a, c.registrant_id)]
     )
     await queues.add([Entry(course, c.id, c.registrant_id, c.deadline)])
     await take_part(sessions, p, p.a, p.b)
-    outcome = await run_validate(sessions, p, p.a, took=False)
-    await matching_effects(sessions, redis, FixedClock(LATER), LONDON)(outcome)
+    aftermath = await run_validate(sessions, p, p.a, took=False)
+    await matching_effects(sessions, redis, FixedClock(LATER), LONDON)(aftermath)
     a = p.completions[0]
     assert await queues.members(course) == [(a, p.a), (c.id, c.registrant_id)]
     score = await redis.zscore(keys.course_queue(course), f"{a}:{p.a}")

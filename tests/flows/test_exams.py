@@ -10,8 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peercet.catalogue import exams
 from peercet.core.clock import FixedClock
-from peercet.core.effects import Effects
-from peercet.core.events import MemoryPublisher
+from peercet.core.publish import Effects, MemoryPublisher
 from peercet.core.settings import Settings
 from peercet.core.tables import Completion, ExamAttempt
 from tests.support import factories as f

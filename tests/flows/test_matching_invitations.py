@@ -104,8 +104,8 @@ async def test_cancelling_goes_back_to_the_queue_keeping_the_deadline(
         assert await w.queue(course.id) == []
         async with transaction(sessions) as session:
             completion = await session.get_one(Completion, inviter.id)
-            outcome = await cancel(session, completion, invitation_id, f.T0)
-        await w.effects(outcome)
+            aftermath = await cancel(session, completion, invitation_id, f.T0)
+        await w.effects(aftermath)
         assert await w.queue(course.id) == [(inviter.id, (f.T0 + 14 * DAY).timestamp())]
         async with transaction(sessions) as session:
             completion = await session.get_one(Completion, inviter.id)
@@ -194,10 +194,10 @@ async def test_an_invitation_racing_the_invitees_choice_still_pairs_them(
         async with transaction(sessions) as session:  # web process 1: A invites B ...
             mine = await session.get_one(Completion, a.id)
             inviter = await session.get_one(Registrant, mine.registrant_id)
-            _, outcome = await invite(session, inviter, mine, Target(goc_number=goc), f.T0)
+            _, aftermath = await invite(session, inviter, mine, Target(goc_number=goc), f.T0)
             choice = asyncio.create_task(w.choose(b.id))  # ... web process 2: B chooses
             await _until_done_or_blocked(choice, database_url)
-        await w.effects(outcome)
+        await w.effects(aftermath)
         await choice
         first, second = await w.completion(a.id), await w.completion(b.id)
         assert first.discussion_id == second.discussion_id is not None

@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 from matching.order import Waiting, met_from, next_pair, queue_order
 from matching.queue import Entry, Queues, met_member
 from peercet.core import keys
-from peercet.core.events import Met
+from peercet.core.publish import Paired
 
 NOBODY_MET: set[tuple[int, int]] = set()
 
@@ -84,7 +84,7 @@ async def test_the_lua_step_agrees_with_the_pure_rule(redis_url: str) -> None:
                 Entry(1, x.completion_id, x.registrant_id, datetime.fromtimestamp(x.deadline, UTC))
                 for x in waiting
             )
-            await queues.remember_met(Met(1, 2026, a, b) for a, b in met)
+            await queues.remember_met(Paired(1, 2026, a, b) for a, b in met)
             expected = next_pair(waiting, met_from(met))
             taken = await queues.take_pair(1, 2026, now)
             got = None if taken is None else (taken[0].completion_id, taken[1].completion_id)

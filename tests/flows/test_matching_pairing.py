@@ -17,7 +17,7 @@ from matching.waiting import waiting_view
 from peercet.completions.actions import fall_back
 from peercet.completions.lifecycle import InvalidTransition, Mode, State
 from peercet.core.db import transaction
-from peercet.core.events import Event, Outcome
+from peercet.core.publish import Aftermath, Delivery
 from peercet.core.tables import (
     Completion,
     Discussion,
@@ -90,7 +90,7 @@ async def test_never_paired_with_oneself(sessions: Sessions, redis_url: str) -> 
     async with world(sessions, redis_url) as w:
         await w.choose(mine.id)
         await w.matcher.queues.add([Entry(course.id, 999_999, me, f.T0 + DAY)])  # a stray twin
-        assert await w.matcher.pair_course(course.id) == Outcome()
+        assert await w.matcher.pair_course(course.id) == Aftermath()
         assert (await w.completion(mine.id)).state == State.SEEKING_PEER
 
 
@@ -102,9 +102,9 @@ async def test_a_lost_peer_is_requeued_keeping_the_deadline_and_told(
         await w.choose(late)
         await w.choose(early)
         async with transaction(sessions) as session:  # the early one's deadline passes
-            _, outcome = await fall_back(session, [early], f.T0 + 14 * DAY)
+            _, aftermath = await fall_back(session, [early], f.T0 + 14 * DAY)
         w.clock.at = f.T0 + 14 * DAY
-        await w.effects(outcome)
+        await w.effects(aftermath)
         back = await w.completion(late)
         assert back.state == State.SEEKING_PEER and back.discussion_id is None
         assert await w.queue(course_id) == [(late, back.deadline.timestamp())]
@@ -202,7 +202,7 @@ async def test_a_stale_member_is_dropped_and_the_other_keeps_waiting(
         async with transaction(sessions) as session:
             gone = await session.get_one(Completion, b)
             await w.matcher.queues.add([Entry(course_id, b, gone.registrant_id, gone.deadline)])
-        assert await w.matcher.pair_course(course_id) == Outcome()
+        assert await w.matcher.pair_course(course_id) == Aftermath()
         assert await w.queue(course_id) == [(a, (f.T0 + 14 * DAY).timestamp())]
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Participant)) == 0
@@ -252,6 +252,6 @@ async def test_a_database_error_after_commit_never_fails_the_edge(
 
     async with world(sessions, redis_url) as w:
         monkeypatch.setattr(w.matcher, "_load", broken)
-        event = Event({"type": "completion"}, registrant_id=7)
-        await w.effects(Outcome(events=[event], dequeue=[1]))  # logged, not raised
+        event = Delivery({"type": "completion"}, registrant_id=7)
+        await w.effects(Aftermath(deliveries=[event], dequeue=[1]))  # logged, not raised
         assert w.published.sent["peercet:registrant:7"] == [{"type": "completion"}]

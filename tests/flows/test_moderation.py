@@ -31,7 +31,7 @@ async def test_closing_sends_both_back_to_the_queue_keeping_deadlines(
         deadlines = (first.deadline, second.deadline)
         result = await moderation.close(session, mod, did, outcome, "off topic", f.T0)
     assert sorted(result.requeue) == sorted([first.id, second.id])
-    assert {e.frame["type"] for e in result.events} >= {"closed", "completion"}
+    assert {e.frame["type"] for e in result.deliveries} >= {"closed", "completion"}
     async with sessions() as session:
         discussion = await session.get_one(Discussion, did)
         assert discussion.state == "closed"

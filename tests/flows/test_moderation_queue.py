@@ -20,7 +20,7 @@ from peercet.completions.lifecycle import State, cet_year
 from peercet.core import keys
 from peercet.core.clock import FixedClock
 from peercet.core.db import transaction
-from peercet.core.events import Met
+from peercet.core.publish import Paired
 from peercet.core.tables import (
     Completion,
     Discussion,
@@ -51,7 +51,7 @@ async def _room_and_a_later_waiter(
         a, b, did = await f.pair(session, course)
         c = await f.waiting(session, await f.registrant(session), course, f.T0 + timedelta(days=1))
         mod = await f.registrant(session, role="moderator")
-    met = Met(course.id, cet_year(NOW, LONDON), a.registrant_id, b.registrant_id)
+    met = Paired(course.id, cet_year(NOW, LONDON), a.registrant_id, b.registrant_id)
     await queues.remember_met([met])
     await queues.add([Entry(course.id, c.id, c.registrant_id, c.deadline)])
     return did, a, b, c, mod
@@ -104,7 +104,7 @@ async def test_a_notice_and_a_resolved_report_leave_the_queue_alone(
         frame, result = await moderation.post_notice(session, mod, did, "Be kind", NOW)
         await moderation.resolve_report(session, mod, flagged.id, "warned both", NOW)
     assert result.requeue == [] and result.dequeue == []
-    assert [e.frame["type"] for e in result.events] == ["message"]
+    assert [e.frame["type"] for e in result.deliveries] == ["message"]
     await matching_effects(sessions, redis, FixedClock(NOW), LONDON)(result)
     assert await queues.members(a.course_id) == [(c.id, c.registrant_id)]
     async with sessions() as session:

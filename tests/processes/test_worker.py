@@ -52,7 +52,7 @@ async def test_a_deadline_job_falls_back_and_tells_the_registrant(settings: Sett
             who = await f.registrant(session)
             course = await f.course(session)
             result = await record_pass(session, who, course, passed, f.LONDON)
-        await res.effects(result.outcome)  # after commit: a job at the deadline
+        await res.effects(result.aftermath)  # after commit: a job at the deadline
         cid = result.completion.id
         (job,) = await res.redis.queued_jobs()
         assert job.job_id == keys.deadline_job_id(cid, int(due.timestamp()))
@@ -98,7 +98,7 @@ async def test_a_job_that_fires_early_does_nothing_and_the_sweep_catches_it(
             result = await record_pass(
                 session, await f.registrant(session), await f.course(session), f.T0, f.LONDON
             )
-        await res.effects(result.outcome)
+        await res.effects(result.aftermath)
         assert await run_burst(res) == 1
         async with res.sessions() as session:
             completion = await session.get_one(Completion, result.completion.id)

@@ -19,7 +19,7 @@ from peercet.completions.actions import record_pass
 from peercet.completions.lifecycle import State
 from peercet.core import keys
 from peercet.core.db import transaction
-from peercet.core.events import Outcome
+from peercet.core.publish import Aftermath
 from peercet.core.settings import Settings
 from peercet.core.tables import (
     AuditEntry,
@@ -72,14 +72,14 @@ async def test_a_worker_killed_mid_job_loses_nothing_when_restarted(
     async with worker_resources(settings, NOW) as res:
         async with transaction(res.sessions) as session:
             course = await f.course(session)
-            outcome, ids = Outcome(), []
+            aftermath, ids = Aftermath(), []
             for _ in range(6):
                 result = await record_pass(
                     session, await f.registrant(session), course, f.T0, f.LONDON
                 )
-                outcome.extend(result.outcome)
+                aftermath.extend(result.aftermath)
                 ids.append(result.completion.id)
-        await res.effects(outcome)
+        await res.effects(aftermath)
         assert len(await res.redis.queued_jobs()) == 6
         victim, marker = ids[2], tmp_path / "inside"
         proc = await _start(settings, str(victim), str(marker))

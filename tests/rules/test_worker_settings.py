@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from arq.cron import CronJob
 
-from peercet.core.effects import DEADLINE_JOB
+from peercet.core.publish import DEADLINE_JOB
 from tests.support.factories import LONDON
 from workers.settings import WorkerSettings
 

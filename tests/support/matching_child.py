@@ -9,7 +9,7 @@ from redis.asyncio import Redis
 
 from peercet.completions.lifecycle import Mode
 from peercet.core.clock import FixedClock
-from peercet.core.events import RedisPublisher
+from peercet.core.publish import RedisPublisher
 from tests.support import factories as f
 from tests.support.matching_support import choose_and_sync, engine_world
 

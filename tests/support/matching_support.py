@@ -21,8 +21,7 @@ from peercet.completions.lifecycle import Mode
 from peercet.core import keys
 from peercet.core.clock import FixedClock
 from peercet.core.db import create_engine, session_factory, transaction
-from peercet.core.effects import Effects
-from peercet.core.events import MemoryPublisher, Outcome, Publisher
+from peercet.core.publish import Aftermath, Effects, MemoryPublisher, Publisher
 from peercet.core.tables import Completion, Course, Registrant
 from tests.support import factories as f
 
@@ -56,7 +55,7 @@ async def passed(
     return result.completion
 
 
-async def no_sync(outcome: Outcome) -> None:
+async def no_sync(aftermath: Aftermath) -> None:
     """An after-commit step that leaves Redis alone, as if it were away."""
 
 
@@ -69,7 +68,7 @@ class World:
     published: MemoryPublisher
     effects: Effects
 
-    async def choose(self, completion_id: int, mode: Mode = Mode.INTERACTIVE) -> Outcome:
+    async def choose(self, completion_id: int, mode: Mode = Mode.INTERACTIVE) -> Aftermath:
         return await choose_and_sync(self.sessions, self.effects, completion_id, mode, self.clock)
 
     async def queue(self, course_id: int) -> list[tuple[int, float]]:
@@ -89,10 +88,10 @@ class World:
         async with transaction(self.sessions) as session:
             completion = await session.get_one(Completion, completion_id)
             inviter = await session.get_one(Registrant, completion.registrant_id)
-            invitation, outcome = await invite(
+            invitation, aftermath = await invite(
                 session, inviter, completion, target, self.clock.now()
             )
-        await self.effects(outcome)
+        await self.effects(aftermath)
         return invitation.id
 
 
@@ -102,14 +101,14 @@ async def choose_and_sync(
     completion_id: int,
     mode: Mode,
     clock: FixedClock,
-) -> Outcome:
+) -> Aftermath:
     """What the choice endpoint does: act, commit, then the after-commit step."""
     async with transaction(sessions) as session:
         completion = await session.get_one(Completion, completion_id)
         course = await session.get_one(Course, completion.course_id)
-        outcome = await choose(session, completion, course, mode, clock.now())
-    await effects(outcome)
-    return outcome
+        aftermath = await choose(session, completion, course, mode, clock.now())
+    await effects(aftermath)
+    return aftermath
 
 
 @asynccontextmanager

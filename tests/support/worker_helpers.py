@@ -59,9 +59,9 @@ async def waiting(
 ) -> tuple[Completion, Any]:
     """A pass of an interactive course, then the choice to discuss: seeking a peer."""
     result = await record_pass(session, who, course, passed_at, f.LONDON)
-    outcome = result.outcome
-    outcome.extend(await choose(session, result.completion, course, Mode.INTERACTIVE, passed_at))
-    return result.completion, outcome
+    aftermath = result.aftermath
+    aftermath.extend(await choose(session, result.completion, course, Mode.INTERACTIVE, passed_at))
+    return result.completion, aftermath
 
 
 async def arrive(res: WorkerResources, job_id: str) -> None:

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peercet.completions import deadlines
 from peercet.core.clock import FixedClock
-from peercet.core.events import Outcome
+from peercet.core.publish import Aftermath
 from peercet.core.settings import load_settings
 from workers.context import KEY, open_resources
 from workers.settings import FUNCTIONS
@@ -32,7 +32,7 @@ def hang_inside(completion_id: int, marker: Path) -> None:
 
     async def fall_back(
         session: AsyncSession, ids: Sequence[int], now: datetime
-    ) -> tuple[int, Outcome]:
+    ) -> tuple[int, Aftermath]:
         result = await real(session, ids, now)
         if completion_id in ids:
             marker.write_text("inside the job, before its commit")

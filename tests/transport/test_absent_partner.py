@@ -19,8 +19,7 @@ from discussion.absent import Happened
 from discussion.actions import Post, store_messages
 from peercet.core.clock import FixedClock
 from peercet.core.db import create_engine, session_factory, transaction
-from peercet.core.effects import Effects
-from peercet.core.events import MemoryPublisher
+from peercet.core.publish import Effects, MemoryPublisher
 from peercet.core.settings import Settings
 from peercet.core.tables import OutgoingEmail, Registrant
 from tests.support import factories as f

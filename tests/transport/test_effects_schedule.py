@@ -10,8 +10,7 @@ from arq.connections import ArqRedis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from peercet.core import keys
-from peercet.core.effects import DEADLINE_JOB, Effects
-from peercet.core.events import MemoryPublisher, Outcome
+from peercet.core.publish import DEADLINE_JOB, Aftermath, Effects, MemoryPublisher
 from peercet.core.settings import Settings
 from web.app import create_app
 from web.resources import Resources
@@ -34,7 +33,7 @@ async def test_each_deadline_gets_a_job_deferred_to_it_or_run_now_if_past() -> N
     effects = Effects(MemoryPublisher(), jobs=jobs)
     future = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
     past = datetime(2026, 1, 1, tzinfo=UTC)
-    await effects(Outcome(deadlines=[(7, future), (8, past)]))
+    await effects(Aftermath(deadlines=[(7, future), (8, past)]))
     (f_name, f_args, f_kw), (_, p_args, p_kw) = jobs.calls
     assert (f_name, f_args) == (DEADLINE_JOB, (7,))
     assert f_kw == {
@@ -49,7 +48,7 @@ async def test_redis_down_when_scheduling_is_only_a_warning(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     effects = Effects(MemoryPublisher(), jobs=Jobs(fail=True))
-    await effects(Outcome(deadlines=[(7, datetime.now(UTC))]))  # the sweep will catch it
+    await effects(Aftermath(deadlines=[(7, datetime.now(UTC))]))  # the sweep will catch it
     assert "Redis unavailable" in caplog.text
 
 

@@ -16,7 +16,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from peercet.accounts import registrants as accounts
 from peercet.core.db import transaction
-from peercet.core.events import RedisPublisher
+from peercet.core.publish import RedisPublisher
 from peercet.core.settings import Settings
 from peercet.core.tables import Registrant
 from tests.support.live import Client, client, cookie, pair, serve, someone, web_process
@@ -132,8 +132,8 @@ async def test_a_session_ended_while_pubsub_was_away_closes_the_socket_after(
             try:
                 await redis.client_kill_filter(_type="pubsub")
                 async with transaction(sessions) as session:
-                    _, outcome = await accounts.end_sessions(session, p.a)
-                await RedisPublisher(redis).publish(outcome.events)  # heard by nobody
+                    _, aftermath = await accounts.end_sessions(session, p.a)
+                await RedisPublisher(redis).deliver(aftermath.deliveries)  # heard by nobody
             finally:
                 await redis.aclose()
             assert await close_code(a) == CLOSE_SESSION_ENDED

@@ -23,8 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from discussion.actions import Post, Stored
 from peercet.core.clock import FixedClock
 from peercet.core.db import create_engine, create_sync_sqlite_engine, session_factory
-from peercet.core.effects import Effects
-from peercet.core.events import RedisPublisher
+from peercet.core.publish import Effects, RedisPublisher
 from peercet.core.settings import Settings
 from peercet.core.tables import Message
 from tests.support import factories as f

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from peercet.core.events import Event, RedisPublisher
+from peercet.core.publish import Delivery, RedisPublisher
 from peercet.core.settings import Settings
 from tests.support.live import client, cookie, pair, serve
 from web.ws import endpoint as ws
@@ -37,7 +37,7 @@ async def test_a_client_that_cannot_keep_up_is_disconnected_and_others_go_on(
             slow.transport.pause_reading()  # a client that stops reading
             big = {"type": "notice", "body": "x" * 1000}
             for _ in range(5):  # more, and faster, than the client takes
-                await RedisPublisher(redis).publish([Event(big, registrant_id=p.b)] * 400)
+                await RedisPublisher(redis).deliver([Delivery(big, registrant_id=p.b)] * 400)
                 await a.send(type="ping")  # meanwhile, another socket is served at once
                 assert (await a.expect("pong", timeout=5)) == {"type": "pong"}
             slow.transport.resume_reading()

@@ -129,10 +129,10 @@ async def change_password(request: Request) -> Response:
     res = resources(request)
     hashed = await asyncio.to_thread(passwords(res.settings.password_cost).hash, new)
     async with transaction(res.sessions) as session:
-        registrant.session_epoch, outcome = await accounts.change_password(
+        registrant.session_epoch, aftermath = await accounts.change_password(
             session, registrant.id, hashed
         )
-    await res.effects(outcome)
+    await res.effects(aftermath)
     response = JSONResponse({"registrant": registrant_frame(registrant)})
     set_session(response, request, registrant)
     return response

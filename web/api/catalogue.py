@@ -151,7 +151,7 @@ async def attempt(res: Resources, who: Registrant, ref: str, answers: Any) -> ex
         result = await _attempt_once(res, who, ref, answers)
     except IntegrityError:  # the same pass committed meanwhile: the retry finds it
         result = await _attempt_once(res, who, ref, answers)
-    await res.effects(result.outcome)
+    await res.effects(result.aftermath)
     return result
 
 

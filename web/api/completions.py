@@ -102,11 +102,11 @@ async def make_choice(
     try:
         async with transaction(res.sessions) as session:
             completion, course = await own.own_completion(session, who.id, completion_id)
-            outcome = await completions.choose(session, completion, course, mode, res.clock.now())
+            aftermath = await completions.choose(session, completion, course, mode, res.clock.now())
             award = await completions.award_of(session, completion.id)
     except InvalidTransition as exc:
         raise Conflict(f"you have already chosen: {exc}", "already_chosen") from None
-    await res.effects(outcome)
+    await res.effects(aftermath)
     return completion, course, award
 
 

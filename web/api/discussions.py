@@ -96,11 +96,11 @@ async def post_validation(request: Request) -> Response:
     peer_took_part, reflection, reason = body.peer_took_part, body.reflection, body.reason
     res = resources(request)
     async with transaction(res.sessions) as session:
-        outcome = await actions.validate(
+        aftermath = await actions.validate(
             session, registrant.id, access.discussion_id, peer_took_part, reflection,
             res.clock.now(), reason,
         )  # fmt: skip
-    await res.effects(outcome)
+    await res.effects(aftermath)
     async with res.sessions() as session:
         view = await reads.discussion_view(session, access.discussion_id)
     if view["state"] == DiscussionState.OPEN:  # the first validation: the partner may be away

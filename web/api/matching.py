@@ -49,9 +49,9 @@ async def create_invitation(request: Request) -> Response:
     target = parse_target((await read_body(request, Invite)).model_dump())
     async with transaction(res.sessions) as session:
         completion = await _own_completion(session, request, who)
-        invitation, outcome = await invite(session, who, completion, target, res.clock.now())
+        invitation, aftermath = await invite(session, who, completion, target, res.clock.now())
         frame = invitation_frame(invitation)
-    await res.effects(outcome)
+    await res.effects(aftermath)
     return JSONResponse(frame, status_code=201)
 
 
@@ -61,8 +61,8 @@ async def delete_invitation(request: Request) -> Response:
     invitation_id = path_int(request, "invitation_id")
     async with transaction(res.sessions) as session:
         completion = await _own_completion(session, request, who)
-        outcome = await cancel(session, completion, invitation_id, res.clock.now())
-    await res.effects(outcome)
+        aftermath = await cancel(session, completion, invitation_id, res.clock.now())
+    await res.effects(aftermath)
     return Response(status_code=204)
 
 
@@ -80,9 +80,9 @@ async def accept_invitation(request: Request) -> Response:
     invitation_id = path_int(request, "invitation_id")
     async with transaction(res.sessions) as session:
         now = res.clock.now()
-        invitation, mine, outcome = await answering.accept(session, who, invitation_id, now)
+        invitation, mine, aftermath = await answering.accept(session, who, invitation_id, now)
         answer = {"invitation": invitation_frame(invitation), "discussion_id": mine.discussion_id}
-    await res.effects(outcome)
+    await res.effects(aftermath)
     return JSONResponse(answer)
 
 

@@ -61,10 +61,10 @@ async def close(request: Request) -> Response:
     data = await read_body(request, Closing)
     did = path_int(request, "id")
     async with transaction(res.sessions) as session:
-        outcome = await moderation.close(
+        aftermath = await moderation.close(
             session, moderator, did, data.outcome, data.reason, res.clock.now()
         )
-    await res.effects(outcome)
+    await res.effects(aftermath)
     async with res.sessions() as session:
         [closed] = await moderation.discussions_under_watch(session, None, False, only=did)
     return JSONResponse(closed)
@@ -77,10 +77,10 @@ async def decision(request: Request) -> Response:
     data = await read_body(request, Decision)
     did = path_int(request, "id")
     async with transaction(res.sessions) as session:
-        outcome = await moderation.decide(
+        aftermath = await moderation.decide(
             session, moderator, did, data.award, data.reason, res.clock.now()
         )
-    await res.effects(outcome)
+    await res.effects(aftermath)
     async with res.sessions() as session:
         [decided] = await moderation.discussions_under_watch(session, None, False, only=did)
     return JSONResponse(decided)
@@ -98,10 +98,10 @@ async def notice(request: Request) -> Response:
     res = resources(request)
     data = await read_body(request, Notice)
     async with transaction(res.sessions) as session:
-        frame, outcome = await moderation.post_notice(
+        frame, aftermath = await moderation.post_notice(
             session, moderator, path_int(request, "id"), data.body, res.clock.now()
         )
-    await res.effects(outcome)
+    await res.effects(aftermath)
     return JSONResponse(frame, status_code=201)
 
 

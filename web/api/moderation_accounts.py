@@ -74,11 +74,11 @@ async def _set_disabled(request: Request, disabled: bool) -> Response:
     data = await read_body(request, Reason)
     rid = path_int(request, "id")
     async with transaction(res.sessions) as session:
-        registrant, outcome = await accounts.set_disabled(
+        registrant, aftermath = await accounts.set_disabled(
             session, moderator, rid, disabled, data.reason, res.clock.now()
         )
         shared = registrant.goc_number in await accounts.shared_numbers(session)
-    await res.effects(outcome)
+    await res.effects(aftermath)
     return JSONResponse(accounts.moderator_frame(registrant, shared))
 
 

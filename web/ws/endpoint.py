@@ -31,7 +31,7 @@ from discussion.reads import Access, Role, Who, authorise
 from peercet.accounts.registrants import SESSIONS_ENDED
 from peercet.core import keys
 from peercet.core.errors import DomainError
-from peercet.core.events import Event, Outcome
+from peercet.core.publish import Delivery, deliver_now
 from web.auth import current_registrant, session_alive
 from web.origin import OriginCheck
 from web.resources import Resources, resources
@@ -85,6 +85,7 @@ Item = Text | Msg | JoinReq | Resync
 class Joined:
     access: Access
     last: int
+    people: frozenset[int]  # the participants (fixed once paired): for presence frames
 
 
 class Conn:
@@ -214,25 +215,27 @@ class Conn:
         self.live.hub.add(keys.discussion_channel(frame.discussion), self)
         async with self.res.sessions() as session:
             view = await reads.discussion_view(session, frame.discussion)
+        people = frozenset(p["id"] for p in view["participants"])
         await self.live.presence.enter(frame.discussion, self.member)
-        present = await self.presence_changed(frame.discussion)
+        present = await self.presence_changed(frame.discussion, people)
         joined = {"type": "joined", "discussion": frame.discussion, **present}
         keep = ("participants", "last_seq", "state", "prompts", "validations", "closes_at")
         await self.ws.send_text(dumps(joined | {k: view[k] for k in keep}))
-        self.joined[frame.discussion] = state = Joined(access, frame.after)
+        self.joined[frame.discussion] = state = Joined(access, frame.after, people)
         await self._fill(frame.discussion, state, math.inf)
 
-    async def presence_changed(self, discussion_id: int) -> dict[str, list[int]]:
-        """Tell the room who is there: `online` participants, and `moderators` watching."""
+    async def presence_changed(
+        self, discussion_id: int, people: frozenset[int]
+    ) -> dict[str, list[int]]:
+        """Tell the room who is there: `online` participants, and `moderators` watching.
+        Ephemeral, so the light path: no database, straight to the publisher."""
         here = await self.live.presence.online(discussion_id)
-        async with self.res.sessions() as session:
-            people = {p.id for p in await reads.participants(session, discussion_id)}
         present = {
             "online": [i for i in here if i in people],
             "moderators": [i for i in here if i not in people],
         }
         frame = {"type": "presence", "discussion": discussion_id, **present}
-        await self.res.effects(Outcome([Event(frame, discussion_id=discussion_id)]))
+        await deliver_now(self.live.publisher, Delivery(frame, discussion_id=discussion_id))
         return present
 
     # -- the receiver --------------------------------------------------------
@@ -275,8 +278,8 @@ class Conn:
             await self.leave(frame.discussion)
         elif isinstance(frame, Typing):
             await self.participant(frame.discussion)
-            event = {"type": "typing", "discussion": frame.discussion, "author": self.rid}
-            await self.res.effects(Outcome([Event(event, discussion_id=frame.discussion)]))
+            typing = {"type": "typing", "discussion": frame.discussion, "author": self.rid}
+            await deliver_now(self.live.publisher, Delivery(typing, discussion_id=frame.discussion))
         elif isinstance(frame, Say):
             await self._say(frame)
 
@@ -331,7 +334,7 @@ class Conn:
         self.live.hub.remove(keys.discussion_channel(discussion_id), self)
         if joined is not None:
             await self.live.presence.exit(discussion_id, self.member)
-            await self.presence_changed(discussion_id)
+            await self.presence_changed(discussion_id, joined.people)
 
 
 def _about(frame: ClientFrame) -> tuple[int | None, str | None]:

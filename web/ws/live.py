@@ -7,7 +7,9 @@ database, so a fan-out lost meanwhile is recovered by `seq`.
 
 The writer stores `say`s in batches (group commit): whatever arrived while the
 previous transaction committed goes into the next one. Acknowledgements and the
-fan-out happen only after the commit.
+fan-out happen only after the commit. Everything this process publishes (message
+batches, and the typing and presence frames of its sockets) goes through the one
+publisher of `peercet.core.publish`, the app's (`Effects.publisher`).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from discussion.actions import Post, Stored, store_batch
 from discussion.frames import dumps
 from peercet.core import keys
 from peercet.core.db import create_sync_sqlite_engine
+from peercet.core.publish import MessageBatch, Publisher
 from web.resources import Resources
 from web.ws.absent import AbsentPartners
 from web.ws.limits import Budget, Limiter
@@ -96,11 +99,11 @@ class Hub:
             sub.message(discussion_id, seq, text)
 
     def dispatch_batch(self, data: bytes) -> None:
-        """A batch another process stored: {"o": origin, "m": [[discussion, seq, text]]}."""
-        batch = json.loads(data)
-        if batch["o"] == self.origin:
+        """A batch another process stored (`MessageBatch`)."""
+        batch = MessageBatch.decode(data)
+        if batch.origin == self.origin:
             return  # delivered locally before it was published
-        for discussion_id, seq, text in batch["m"]:
+        for discussion_id, seq, text in batch.messages:
             self.deliver(discussion_id, seq, text)
 
     async def run(self) -> None:
@@ -150,6 +153,10 @@ class Writer:
     absent: AbsentPartners | None = None  # told of every stored batch (first messages)
     queue: asyncio.Queue[tuple[Post, asyncio.Future[Stored]]] = field(default_factory=asyncio.Queue)
 
+    @property
+    def publisher(self) -> Publisher:
+        return self.res.effects.publisher
+
     def submit(self, post: Post) -> asyncio.Future[Stored]:
         future: asyncio.Future[Stored] = asyncio.get_running_loop().create_future()
         self.queue.put_nowait((post, future))
@@ -189,8 +196,7 @@ class Writer:
             hub.deliver(discussion_id, seq, text)
         if new:
             try:
-                envelope = json.dumps({"o": hub.origin, "m": new}, separators=(",", ":"))
-                await self.res.redis.publish(keys.MESSAGES_CHANNEL, envelope)
+                await self.publisher.fan_out(MessageBatch(hub.origin, new))
             except (RedisError, OSError) as exc:
                 log.warning("fan-out lost (%s); sockets recover by seq from the database", exc)
 
@@ -276,6 +282,7 @@ class Live:
     limiter: Limiter
     absent: AbsentPartners
     sockets: SocketLeases
+    publisher: Publisher  # for the sockets' ephemeral frames (typing, presence)
     farewells: set[asyncio.Task[None]] = field(default_factory=set)
 
     def see_off(self, farewell: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
@@ -299,7 +306,8 @@ async def serve(res: Resources) -> AsyncIterator[Live]:
     presence = Presence(res.redis)
     absent = AbsentPartners(res, presence)
     writer = Writer(res, hub, sqlite, absent)
-    live = Live(hub, writer, presence, limiter, absent, SocketLeases(res.redis))
+    leases = SocketLeases(res.redis)
+    live = Live(hub, writer, presence, limiter, absent, leases, res.effects.publisher)
     res.extras["live"] = live
     tasks = [
         asyncio.create_task(live.hub.run(), name="hub"),

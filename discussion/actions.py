@@ -176,8 +176,8 @@ def _result(
 
 
 def message_deliveries(stored: Sequence[Stored]) -> list[Delivery]:
-    """New messages as events on their discussion's channel (a notice, say); the
-    writer's batches take a faster path of their own (web.ws.live)."""
+    """New messages as deliveries on their discussion's channel (a notice, say); the
+    writer's batches go out as the publisher's `fan_out` (web.ws.live)."""
     return [
         Delivery(s.frame, discussion_id=s.frame["discussion"])
         for s in stored

@@ -3,7 +3,7 @@
 `Matcher` is the `queue_sync` of `peercet.core.publish.Effects`: after an edge commits,
 it takes completions out of the queues (`Aftermath.dequeue`) and puts them in
 (`Aftermath.requeue`), pairs an invitee with their inviter ahead of the queue, then
-pairs each touched course while a pair can be made. The events of the pairings it
+pairs each touched course while a pair can be made. The deliveries of the pairings it
 makes are appended to the aftermath, so the edge publishes them after its own.
 
 A pair taken from Redis is committed through `discussion.opening.open_discussion`, which

@@ -35,7 +35,7 @@ def open_resources(
     clock: Clock,
     transport: Transport | None = None,
 ) -> WorkerResources:
-    """The engine, sessions and after-commit effects (events, queues, deadline jobs)."""
+    """The engine, sessions and after-commit effects (deliveries, queues, deadline jobs)."""
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine, info={"settings": settings})
     effects = matching_effects(sessions, redis, clock, settings.timezone, jobs=redis)

@@ -95,7 +95,7 @@ async def _user_create(args: argparse.Namespace, settings: Settings) -> dict[str
 
 @asynccontextmanager
 async def _effects(settings: Settings) -> AsyncIterator[Effects]:
-    """A command's after-commit step: events published; whoever goes back to a queue
+    """A command's after-commit step: deliveries published; whoever goes back to a queue
     is put there by the worker (the command runs no matcher), and deadline jobs too."""
     redis = Redis.from_url(settings.redis_url)
     jobs = ArqRedis(redis.connection_pool)

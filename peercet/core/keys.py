@@ -71,7 +71,8 @@ def course_queue_pattern() -> str:
 
 
 MESSAGES_CHANNEL = f"{PREFIX}messages"
-"""Every stored message, one publication per committed batch, for every web process."""
+"""Every stored message, one publication per committed batch, for every web process
+(`peercet.core.publish.MessageBatch`)."""
 
 
 def sockets(registrant_id: int) -> str:

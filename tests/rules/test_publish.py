@@ -36,10 +36,11 @@ def sources() -> Iterator[Path]:
 def publishes(path: Path) -> list[int]:
     """Lines of `path` that publish other than through the publisher."""
     tree = ast.parse(path.read_text(), str(path))
-    return sorted(node.lineno for node in ast.walk(tree) if _publishing(node))
+    nodes = (node for node in ast.walk(tree) if isinstance(node, ast.expr))
+    return sorted(node.lineno for node in nodes if _publishing(node))
 
 
-def _publishing(node: ast.AST) -> bool:
+def _publishing(node: ast.expr) -> bool:
     """A `.publish` or `.spublish` attribute (redis-py, a pipeline), a raw PUBLISH
     command or a Lua `redis.call('publish', ...)`."""
     if isinstance(node, ast.Attribute):

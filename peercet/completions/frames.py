@@ -1,4 +1,5 @@
-"""Wire frames built from rows: the API's `completion` object and its event."""
+"""Wire frames built from rows: the API's `completion` object, and its delivery to the
+registrant's sockets."""
 
 from __future__ import annotations
 

@@ -252,6 +252,6 @@ async def test_a_database_error_after_commit_never_fails_the_edge(
 
     async with world(sessions, redis_url) as w:
         monkeypatch.setattr(w.matcher, "_load", broken)
-        event = Delivery({"type": "completion"}, registrant_id=7)
-        await w.effects(Aftermath(deliveries=[event], dequeue=[1]))  # logged, not raised
+        delivery = Delivery({"type": "completion"}, registrant_id=7)
+        await w.effects(Aftermath(deliveries=[delivery], dequeue=[1]))  # logged, not raised
         assert w.published.sent["peercet:registrant:7"] == [{"type": "completion"}]

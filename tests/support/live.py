@@ -36,8 +36,12 @@ from tests.support.services import ROOT, free_port, wait_for_port
 from web.app import create_app
 from web.auth import COOKIE
 
+# An HTTP client's timeout in these tests: long enough for a machine with every core busy
+# (httpx's default of 5 s is not); pytest's own timeout still stops a hang.
+HTTP_TIMEOUT = 60.0
+
 os.environ.setdefault("PEERCET_GC_TUNE", "0")  # keep the test process's collector as is
-TIMEOUT = 10.0
+TIMEOUT = 30.0  # a frame that should come: generous, for a machine with every core busy
 
 
 @contextmanager

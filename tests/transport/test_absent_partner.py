@@ -23,7 +23,7 @@ from peercet.core.publish import Effects, MemoryPublisher
 from peercet.core.settings import Settings
 from peercet.core.tables import OutgoingEmail, Registrant
 from tests.support import factories as f
-from tests.support.live import TIMEOUT, Pair, client, cookie, pair, serve
+from tests.support.live import HTTP_TIMEOUT, TIMEOUT, Pair, client, cookie, pair, serve
 from web.resources import Resources
 from web.ws.absent import AbsentPartners
 from web.ws.live import Presence
@@ -160,7 +160,7 @@ async def test_a_first_validation_over_http_emails_the_absent_partner(
     clock = FixedClock(f.T0)
     with serve(settings, clock) as base:
         headers = {"Cookie": cookie(settings, p.a, clock)}
-        async with httpx2.AsyncClient(base_url=base, headers=headers) as api:
+        async with httpx2.AsyncClient(base_url=base, headers=headers, timeout=HTTP_TIMEOUT) as api:
             url = f"/api/discussions/{p.discussion}/validation"
             answer = await api.post(url, json={"peer_took_part": True, "reflection": "Useful."})
             assert answer.status_code == 200

@@ -11,11 +11,13 @@ from discussion.actions import Post, store_messages
 from peercet.core.clock import Clock, FixedClock
 from peercet.core.settings import Settings
 from tests.support import factories as f
-from tests.support.live import Pair, client, cookie, pair, serve
+from tests.support.live import HTTP_TIMEOUT, Pair, client, cookie, pair, serve
 
 
 def http(base: str, settings: Settings, rid: int, clock: Clock | None = None) -> httpx2.AsyncClient:
-    return httpx2.AsyncClient(base_url=base, headers={"Cookie": cookie(settings, rid, clock)})
+    return httpx2.AsyncClient(
+        base_url=base, headers={"Cookie": cookie(settings, rid, clock)}, timeout=HTTP_TIMEOUT
+    )
 
 
 async def chat(sessions: async_sessionmaker[AsyncSession], p: Pair, n: int = 0) -> None:

@@ -21,8 +21,8 @@ from peercet.core import keys
 from peercet.core.clock import FixedClock
 from peercet.core.settings import Settings, load_settings
 from tests.support import factories as f
+from tests.support.live import HTTP_TIMEOUT, serve, web_process
 from tests.support.live import client as ws_client
-from tests.support.live import serve, web_process
 from web.app import create_app
 from web.headers import content_security_policy
 from web.origin import allowed_origins
@@ -186,7 +186,10 @@ def test_the_procfiles_web_process_believes_no_forwarded_header_by_default(
     --forwarded-allow-ips): the Procfile turns that off, so TRUSTED_PROXIES decides."""
     with web_process(settings) as (base, _):
         response = httpx2.post(
-            f"{base}/api/session", json=WRONG, headers={"X-Forwarded-For": "203.0.113.7"}
+            f"{base}/api/session",
+            json=WRONG,
+            headers={"X-Forwarded-For": "203.0.113.7"},
+            timeout=HTTP_TIMEOUT,
         )
         assert response.status_code == 401
         _headers_are_there(response.headers)

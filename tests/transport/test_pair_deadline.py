@@ -22,7 +22,7 @@ from peercet.core.tables import Completion, Notification, OutgoingEmail
 from peercet.notify.notices import scheme_time
 from peercet.notify.reminders import send_reminders
 from tests.support import factories as f
-from tests.support.live import client, cookie, serve
+from tests.support.live import HTTP_TIMEOUT, client, cookie, serve
 
 Sessions = async_sessionmaker[AsyncSession]
 DAY = timedelta(days=1)
@@ -110,7 +110,7 @@ async def test_pages_and_the_joined_frame_show_closes_at(
     shown = when(EARLY, f.LONDON)
     with serve(settings) as base:
         headers = {"Cookie": cookie(settings, second.registrant_id)}
-        async with httpx2.AsyncClient(base_url=base, headers=headers) as api:
+        async with httpx2.AsyncClient(base_url=base, headers=headers, timeout=HTTP_TIMEOUT) as api:
             page = (await api.get(f"/discussions/{room}")).text
             assert shown in page and f'data-deadline="{EARLY.isoformat()}"' in page
             waiting = (await api.get(f"/completions/{second.id}/waiting")).text

@@ -19,7 +19,16 @@ from peercet.core.db import transaction
 from peercet.core.publish import RedisPublisher
 from peercet.core.settings import Settings
 from peercet.core.tables import Registrant
-from tests.support.live import Client, client, cookie, pair, serve, someone, web_process
+from tests.support.live import (
+    HTTP_TIMEOUT,
+    Client,
+    client,
+    cookie,
+    pair,
+    serve,
+    someone,
+    web_process,
+)
 from tests.support.web_helpers import PASSWORD, app_client, register
 from web.auth import COOKIE
 from web.resources import resources
@@ -30,7 +39,9 @@ Ending = Callable[[str, Settings, int], Awaitable[None]]
 
 
 def http(base: str, settings: Settings, rid: int) -> httpx2.AsyncClient:
-    return httpx2.AsyncClient(base_url=base, headers={"Cookie": cookie(settings, rid)})
+    return httpx2.AsyncClient(
+        base_url=base, headers={"Cookie": cookie(settings, rid)}, timeout=HTTP_TIMEOUT
+    )
 
 
 async def close_code(socket: Client) -> int | None:
@@ -52,7 +63,9 @@ async def change_password(base: str, settings: Settings, rid: int) -> None:
         changed = await api.post("/api/me/password", json=body)
         assert changed.status_code == 200
         fresh = f"{COOKIE}={changed.cookies[COOKIE]}"
-    async with httpx2.AsyncClient(base_url=base, headers={"Cookie": fresh}) as api:
+    async with httpx2.AsyncClient(
+        base_url=base, headers={"Cookie": fresh}, timeout=HTTP_TIMEOUT
+    ) as api:
         assert (await api.get("/api/me")).status_code == 200  # this session goes on
 
 

@@ -17,7 +17,7 @@ from peercet.core.clock import FixedClock
 from peercet.core.settings import Settings
 from peercet.core.tables import Message
 from tests.support import factories as f
-from tests.support.live import client, cookie, pair, serve, someone
+from tests.support.live import HTTP_TIMEOUT, client, cookie, pair, serve, someone
 from tests.support.web_helpers import app_client, run_db
 
 CLOCK = FixedClock(f.T0)
@@ -225,7 +225,7 @@ async def test_a_stranger_cannot_join_read_or_validate(
     stranger = await someone(sessions)
     with serve(settings) as base:
         headers = {"Cookie": cookie(settings, stranger)}
-        async with httpx2.AsyncClient(base_url=base, headers=headers) as http:
+        async with httpx2.AsyncClient(base_url=base, headers=headers, timeout=HTTP_TIMEOUT) as http:
             d = f"/api/discussions/{p.discussion}"
             assert (await http.get(d)).status_code == 403
             assert (await http.get(f"{d}/messages")).status_code == 403

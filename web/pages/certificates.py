@@ -12,7 +12,7 @@ from peercet.core.errors import Conflict, NotFound
 from peercet.core.tables import Certificate as CertificateRow
 from peercet.core.tables import Completion
 from peercet.goc import certificates, links
-from web.api.completions import certificate_pdf
+from web.downloads import certificate_pdf
 from web.http import path_text
 from web.resources import Resources, resources
 from web.templating import render

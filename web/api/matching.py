@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from matching import answering
 from matching.invitations import cancel_from, invitation_frame, invite_from, parse_target
-from matching.waiting import own_waiting
+from matching.waiting import Waiting, own_waiting
 from peercet.core.db import transaction
 from web.auth import require_registrant
 from web.fields import Text
@@ -74,23 +74,20 @@ async def accept_invitation(request: Request) -> Response:
     return JSONResponse(answer)
 
 
-async def waiting(request: Request) -> Response:
+async def _waiting(request: Request) -> Waiting:
     res = resources(request)
     who = await require_registrant(request)
+    cid = path_int(request, "completion_id")
     async with res.sessions() as session:
-        found = await own_waiting(
-            session, who.id, path_int(request, "completion_id"), res.clock.now()
-        )
-    return JSONResponse(found.view)
+        return await own_waiting(session, who.id, cid, res.clock.now())
+
+
+async def waiting(request: Request) -> Response:
+    return JSONResponse((await _waiting(request)).view)
 
 
 async def waiting_page(request: Request) -> Response:
-    res = resources(request)
-    who = await require_registrant(request)
-    async with res.sessions() as session:
-        found = await own_waiting(
-            session, who.id, path_int(request, "completion_id"), res.clock.now()
-        )
+    found = await _waiting(request)
     view = found.view
     closes = datetime.fromisoformat(view["closes_at"]) if view["closes_at"] else None
     context = {"view": view, "c": found.completion, "course": found.course, "live": True,

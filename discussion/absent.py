@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from discussion import rules
 from discussion.opening import closing_time
 from peercet.completions.lifecycle import DiscussionState
-from peercet.core.tables import Course, Discussion, OutgoingEmail, Participant, Registrant
+from peercet.core.tables import Course, Discussion, Message, OutgoingEmail, Participant, Registrant
 from peercet.notify.notices import Notice, scheme_time, send_email, session_tz
 
 HOUR = 3600
@@ -34,6 +34,19 @@ class Happened(StrEnum):
 
 def hour_key(discussion_id: int, recipient_id: int, at: datetime) -> str:
     return f"absent:{discussion_id}:{recipient_id}:{int(at.timestamp()) // HOUR}"
+
+
+async def first_message_seq(
+    session: AsyncSession, discussion_id: int, author_id: int
+) -> int | None:
+    """The seq of the author's first peer message in the discussion (one indexed lookup)."""
+    return await session.scalar(
+        select(func.min(Message.seq)).where(
+            Message.discussion_id == discussion_id,
+            Message.author_id == author_id,
+            Message.kind == "peer",
+        )
+    )
 
 
 async def _last_told(

@@ -40,6 +40,11 @@ class Access:
     role: Role
     prompt_ids: frozenset[int]
 
+    def require_validator(self) -> None:
+        """Only participants validate: a moderator reads, and writes only notices."""
+        if self.role is not Role.PARTICIPANT:
+            raise Forbidden("only participants validate", "not_participant")
+
 
 @dataclass(frozen=True, slots=True)
 class Who:

@@ -1,7 +1,7 @@
 """The invitee's side (issue 13.6): the invitations that name me, and accepting one.
 
 Accepting is also what choosing the interactive discussion of the course does
-(`invitations.pair_invitee`); this is the explicit way, from the invitation itself:
+(`invitees.pair_invitee`); this is the explicit way, from the invitation itself:
 - only the registrant it names sees or accepts it (anyone else: 404, it is not theirs);
 - a registrant whose profession cannot take the course cannot accept: 403
   `not_for_profession`, as when they try to take the course; their own queue is
@@ -22,7 +22,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from matching.invitations import PENDING, accept_pairing, hold_invitee, naming
+from matching.invitations import PENDING, hold_invitee
+from matching.invitees import accept_pairing, naming
 from peercet.catalogue.loading import may_take
 from peercet.completions.actions import choose
 from peercet.completions.lifecycle import Mode, State

@@ -1,7 +1,8 @@
 """Inviting a named colleague instead of waiting for a stranger (rule 3, issues 5.6, 13.6).
 
 The rules themselves (expiry, the daily limit, who is oneself) are in
-`invitation_rules`; what people are told, in `invitation_notices`.
+`invitation_rules`; what people are told, in `invitation_notices`; pairing an invitee
+with the invitation that names them, in `invitees`; expiry, in `invitation_expiry`.
 While an invitation stands the inviter is out of the public queue. The invitee is
 paired with the inviter ahead of the queue as soon as both are waiting for the same
 course: at once if the invitee already waits, or when they later choose interactive
@@ -11,34 +12,33 @@ within the inviter's deadline. The database decides, as for every pairing:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import aliased
-from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from discussion.opening import open_discussion
 from matching import invitation_rules as rules
-from matching.invitation_notices import email_stranger, tell_expired, tell_invitee
+from matching.invitation_notices import email_stranger, tell_invitee
 from matching.invitation_rules import Target, parse_target
 from peercet.catalogue.loading import may_take
-from peercet.completions.frames import completion_delivery
 from peercet.completions.lifecycle import State
-from peercet.core.db import transaction
+from peercet.completions.own import own_completion
 from peercet.core.errors import BadInput, Conflict, NotFound, RateLimited
-from peercet.core.publish import AfterCommit, Aftermath, nothing_after
+from peercet.core.publish import Aftermath
 from peercet.core.tables import Completion, Course, Invitation, Registrant
 
-__all__ = ["Target", "cancel", "expire_due", "invitation_frame", "invite", "parse_target"]
+__all__ = [
+    "Invited", "Target", "cancel", "cancel_from", "invitation_frame", "invite", "invite_from",
+    "parse_target",
+]  # fmt: skip
 
 PENDING = "pending"
 ACCEPTED = "accepted"
 CANCELLED = "cancelled"
 EXPIRED = "expired"  # 72 hours, or the inviter's deadline, passed unanswered
 ENDED = "ended"  # the inviter was paired or left some other way
-BATCH = 500
 
 
 class TooManyInvitations(RateLimited):
@@ -177,30 +177,6 @@ async def hold_invitee(
     return next((c for c in rows if c.id != inviter_completion.id), None)
 
 
-async def accept_pairing(
-    session: AsyncSession,
-    invitation: Invitation,
-    inviter: Completion,
-    invitee: Completion,
-    now: datetime,
-) -> Aftermath:
-    _, aftermath = await open_discussion(session, [inviter, invitee], now)
-    invitation.state = ACCEPTED
-    invitation.invitee_id = invitee.registrant_id
-    invitation.ended_at = now
-    await end_pending(session, [invitee.id], now)
-    return aftermath
-
-
-async def end_pending(session: AsyncSession, completion_ids: list[int], now: datetime) -> None:
-    """Invitations made by completions that have just been paired no longer stand."""
-    await session.execute(
-        update(Invitation)
-        .where(Invitation.completion_id.in_(completion_ids), Invitation.state == PENDING)
-        .values(state=ENDED, ended_at=now)
-    )
-
-
 async def cancel(
     session: AsyncSession, completion: Completion, invitation_id: int, now: datetime
 ) -> Aftermath:
@@ -219,165 +195,25 @@ async def cancel(
     return Aftermath(requeue=[completion.id])
 
 
-def _answers(
-    invitation: Invitation, inviter: Completion, completion: Completion, now: datetime
-) -> bool:
-    return (
-        invitation.expires_at > now  # past it, the expiry sweep is about to end it
-        and inviter.course_id == completion.course_id
-        and inviter.cet_year == completion.cet_year
-        and inviter.state == State.SEEKING_PEER.value
-        and inviter.deadline > now
-        and inviter.registrant_id != completion.registrant_id
-    )
+@dataclass(frozen=True)
+class Invited:
+    invitation: Invitation
+    aftermath: Aftermath  # out of the queue, the invitee paired or told, after the commit
 
 
-def naming(registrant: Registrant) -> ColumnElement[bool]:
-    """Invitations that name this registrant: by account, email or GOC number."""
-    return or_(
-        Invitation.invitee_id == registrant.id,
-        Invitation.invitee_email == registrant.email.lower(),
-        Invitation.invitee_goc_number == registrant.goc_number,
-    )
+async def invite_from(
+    session: AsyncSession, inviter: Registrant, completion_id: int, target: Target, now: datetime
+) -> Invited:
+    """`invite` from the inviter's own completion: anyone else's is "not found", as
+    everywhere (its existence is not told)."""
+    completion, _ = await own_completion(session, inviter.id, completion_id)
+    return Invited(*await invite(session, inviter, completion, target, now))
 
 
-async def _may_answer(
-    session: AsyncSession, registrant: Registrant, completion: Completion
-) -> bool:
-    """Only a registrant whose profession can take the course answers an invitation;
-    anyone else simply waits in the public queue, like everyone (issue 13.6)."""
-    course = await session.get_one(Course, completion.course_id)
-    return may_take(registrant.profession, course.professions)
-
-
-async def find_invitation(
-    session: AsyncSession, completion: Completion, now: datetime
-) -> tuple[Invitation, Completion] | None:
-    """The standing invitation (and the inviter's completion) this waiting
-    completion answers: same course and year, inviter still waiting, not expired, the
-    invitee's profession able to take the course; the inviter's earliest deadline first.
-    Driven from the (few) standing invitations, never from the waiting completions."""
-    registrant = await session.get_one(Registrant, completion.registrant_id)
-    standing = list(
-        await session.scalars(
-            select(Invitation).where(Invitation.state == PENDING, naming(registrant))
-        )
-    )
-    if not standing or not await _may_answer(session, registrant, completion):
-        return None
-    inviters = {
-        c.id: c
-        for c in await session.scalars(
-            select(Completion).where(Completion.id.in_([i.completion_id for i in standing]))
-        )
-    }
-    fitting = [
-        (inviters[i.completion_id].deadline, i.id, i)
-        for i in standing
-        if _answers(i, inviters[i.completion_id], completion, now)
-    ]
-    if not fitting:
-        return None
-    invitation = min(fitting, key=lambda t: (t[0], t[1]))[2]
-    return invitation, inviters[invitation.completion_id]
-
-
-async def waiting_invitees(session: AsyncSession) -> list[Completion]:
-    """Completions seeking a peer that a standing invitation names (same course and
-    year); driven from the (few) standing invitations."""
-    inviter, invitee = aliased(Completion), aliased(Registrant)
-    rows = await session.scalars(
-        select(Completion)
-        .select_from(Invitation)
-        .join(inviter, inviter.id == Invitation.completion_id)
-        .join(
-            invitee,
-            or_(
-                Invitation.invitee_id == invitee.id,
-                Invitation.invitee_email == func.lower(invitee.email),
-                Invitation.invitee_goc_number == invitee.goc_number,
-            ),
-        )
-        .join(
-            Completion,
-            and_(
-                Completion.registrant_id == invitee.id,
-                Completion.course_id == inviter.course_id,
-                Completion.cet_year == inviter.cet_year,
-            ),
-        )
-        .where(Invitation.state == PENDING, Completion.state == State.SEEKING_PEER.value)
-        .distinct()
-        .order_by(Completion.id)
-    )
-    return list(rows)
-
-
-async def pair_invitee(
-    session: AsyncSession, completion: Completion, now: datetime
-) -> Aftermath | None:
-    """If someone invited this (now waiting) registrant for this course, pair them."""
-    found = await find_invitation(session, completion, now)
-    if found is None:
-        return None
-    invitation, inviter = found
-    return await accept_pairing(session, invitation, inviter, completion, now)
-
-
-async def expire(session: AsyncSession, now: datetime, limit: int = BATCH) -> tuple[int, Aftermath]:
-    """End up to `limit` invitations past their expiry. Each inviter still waiting and
-    within their deadline goes back to the public queue at their old place (the queue's
-    score is the deadline) and is told: a notification and a `completion` frame. An
-    inviter at their deadline is the fallback's, which tells them itself."""
-    due = list(
-        await session.scalars(
-            select(Invitation.id)
-            .where(Invitation.state == PENDING, Invitation.expires_at <= now)
-            .order_by(Invitation.expires_at, Invitation.id)
-            .limit(limit)
-        )
-    )
-    if not due:
-        return 0, Aftermath()
-    ended = await session.scalars(
-        update(Invitation)
-        .where(Invitation.id.in_(due), Invitation.state == PENDING)
-        .values(state=EXPIRED, ended_at=now)
-        .returning(Invitation)
-    )
-    aftermath = Aftermath()
-    expired = list(ended)
-    for invitation in expired:
-        aftermath.extend(await _back_to_queue(session, invitation, now))
-    return len(expired), aftermath
-
-
-async def _back_to_queue(session: AsyncSession, invitation: Invitation, now: datetime) -> Aftermath:
-    completion = await session.get_one(Completion, invitation.completion_id)
-    if completion.state != State.SEEKING_PEER.value or completion.deadline <= now:
-        return Aftermath()
-    course = await session.get_one(Course, completion.course_id)
-    await tell_expired(session, invitation, completion, course, now)
-    return Aftermath(
-        requeue=[completion.id], deliveries=[completion_delivery(completion, course, None)]
-    )
-
-
-async def expire_due(
-    sessions: async_sessionmaker[AsyncSession],
+async def cancel_from(
+    session: AsyncSession, inviter: Registrant, completion_id: int, invitation_id: int,
     now: datetime,
-    after_commit: AfterCommit = nothing_after,
-    batch: int = BATCH,
-) -> int:
-    """The periodic duty (worker, `peercet sweep`): expire every invitation due at
-    `now`, a batch per transaction, each batch's after-commit step run (pass the
-    `Effects`, which re-queues and pairs the inviters); returns how many expired.
-    Idempotent: a second run at the same `now` finds nothing."""
-    total = 0
-    while True:
-        async with transaction(sessions) as session:
-            count, aftermath = await expire(session, now, batch)
-        await after_commit(aftermath)
-        total += count
-        if count < batch:
-            return total
+) -> Aftermath:  # fmt: skip
+    """`cancel` from the inviter's own completion."""
+    completion, _ = await own_completion(session, inviter.id, completion_id)
+    return await cancel(session, completion, invitation_id, now)

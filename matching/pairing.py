@@ -27,7 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.expression import ColumnElement, Exists
 
 from discussion.opening import open_discussion
-from matching import invitations
+from matching import invitees
+from matching.invitations import PENDING
 from matching.queue import Entry, Queues
 from peercet.completions.lifecycle import State, cet_year
 from peercet.core.clock import Clock
@@ -48,7 +49,7 @@ def _entry(completion: Completion) -> Entry:
 def invited_out() -> Exists:
     """Completions out of the public queue because their invitation stands."""
     return exists().where(
-        and_(Invitation.completion_id == Completion.id, Invitation.state == invitations.PENDING)
+        and_(Invitation.completion_id == Completion.id, Invitation.state == PENDING)
     )
 
 
@@ -130,12 +131,12 @@ class Matcher:
 
     async def _pair_invited(self, completion: Completion, now: datetime) -> Aftermath | None:
         async with self.sessions() as session:  # read first: most have no invitation
-            if await invitations.find_invitation(session, completion, now) is None:
+            if await invitees.find_invitation(session, completion, now) is None:
                 return None
         try:
             async with transaction(self.sessions) as session:
                 mine = await session.get_one(Completion, completion.id)
-                aftermath = await invitations.pair_invitee(session, mine, now)
+                aftermath = await invitees.pair_invitee(session, mine, now)
         except Conflict:
             return None  # the inviter left meanwhile: the public queue it is
         if aftermath is not None:
@@ -146,7 +147,7 @@ class Matcher:
         """Every waiting invitee with their inviter: the rebuild's safety net for a
         choice whose after-commit step was lost or ran before the invitation committed."""
         async with self.sessions() as session:
-            waiting = await invitations.waiting_invitees(session)
+            waiting = await invitees.waiting_invitees(session)
         aftermath = Aftermath()
         for completion in waiting:
             aftermath.extend(await self._pair_invited(completion, now) or Aftermath())
@@ -177,7 +178,7 @@ class Matcher:
             if len(found) != 2:
                 raise Conflict("a completion has gone", "state_changed")
             _, aftermath = await open_discussion(session, found, now)
-            await invitations.end_pending(session, [c.id for c in found], now)
+            await invitees.end_pending(session, [c.id for c in found], now)
             return aftermath
 
     async def _give_back(

@@ -3,6 +3,7 @@ until the discussion closes: the earlier of the two deadlines)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +14,8 @@ from discussion.opening import closing_time
 from matching.invitations import PENDING, invitation_frame
 from matching.pairing import invited_out
 from peercet.completions.lifecycle import State
-from peercet.core.tables import Completion, Invitation
+from peercet.completions.own import own_completion
+from peercet.core.tables import Completion, Course, Invitation
 
 
 async def waiting_view(
@@ -56,3 +58,18 @@ async def waiting_view(
         "closes_at": closes_at.isoformat() if closes_at else None,
         "invitation": invitation_frame(invitation) if invitation else None,
     }
+
+
+@dataclass(frozen=True)
+class Waiting:
+    completion: Completion
+    course: Course
+    view: dict[str, Any]  # waiting_view's
+
+
+async def own_waiting(
+    session: AsyncSession, registrant_id: int, completion_id: int, now: datetime
+) -> Waiting:
+    """The registrant's own completion as it waits (anyone else's is not found)."""
+    completion, course = await own_completion(session, registrant_id, completion_id)
+    return Waiting(completion, course, await waiting_view(session, completion, now))

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
 from peercet.accounts import registrants as accounts
+from peercet.accounts import sessions
+from peercet.accounts.signin import Gate
 from peercet.core import signing
 from peercet.core.db import transaction
 from peercet.core.errors import Forbidden, NotSignedIn
 from peercet.core.tables import Registrant
+from web.clientaddr import client_address
 from web.resources import Resources, resources
 
 COOKIE = "peercet_session"
@@ -91,11 +93,7 @@ async def current_registrant(conn: HTTPConnection) -> Registrant | None:
     claim = session_claim(conn)
     if claim is not None:
         async with resources(conn).sessions() as session:
-            registrant = await session.get(Registrant, claim[0])
-        if registrant is not None and (
-            registrant.session_epoch != claim[1] or registrant.disabled_at is not None
-        ):
-            registrant = None  # signed out (or disabled) since this cookie was made
+            registrant = await sessions.signed_in(session, *claim)
     conn.scope["registrant"] = registrant
     return registrant
 
@@ -104,14 +102,14 @@ async def session_alive(res: Resources, registrant_id: int, epoch: int) -> bool:
     """Asked again once a socket listens for the end of its session: a sign-out
     between the handshake's check and then would otherwise go unheard."""
     async with res.sessions() as session:
-        found = (
-            await session.execute(
-                select(Registrant.session_epoch, Registrant.disabled_at).where(
-                    Registrant.id == registrant_id
-                )
-            )
-        ).first()
-    return found is not None and found[0] == epoch and found[1] is None
+        return await sessions.session_alive(session, registrant_id, epoch)
+
+
+def gate(conn: HTTPConnection) -> Gate:
+    """What a password check needs from this request (peercet.accounts.signin)."""
+    res = resources(conn)
+    cost, now = res.settings.password_cost, res.clock.now()
+    return Gate(res.sessions, res.redis, cost, client_address(conn), now)
 
 
 async def require_registrant(conn: HTTPConnection) -> Registrant:

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from matching import invitations, noshow, rebuild
+from matching import invitation_expiry, noshow, rebuild
 from peercet.completions.deadlines import apply_due, apply_one
 from peercet.core.db import transaction
 from peercet.core.publish import AfterCommit
@@ -64,7 +64,7 @@ async def _no_shows(up: Upkeep, now: datetime) -> int:
 
 async def _invitations_expired(up: Upkeep, now: datetime) -> int:
     """Invitations past 72 hours (or the inviter's deadline): inviters back to the queue."""
-    return await invitations.expire_due(up.sessions, now, up.effects)
+    return await invitation_expiry.expire_due(up.sessions, now, up.effects)
 
 
 async def _reminders(up: Upkeep, now: datetime) -> int:

@@ -23,6 +23,7 @@ from peercet.core.publish import Aftermath
 from peercet.core.tables import Registrant
 
 LISTED = 200  # accounts in one answer of the console's search
+MAX_QUERY = 200  # characters of a search: the API refuses a longer one, the page cuts it
 
 
 def subject(registrant_id: int) -> str:
@@ -129,3 +130,8 @@ def moderator_frame(registrant: Registrant, shared: bool) -> dict[str, Any]:
         "disabled_at": None if disabled is None else disabled.isoformat(),
         "goc_number_shared": shared,
     }
+
+
+async def listed(session: AsyncSession, registrant: Registrant) -> dict[str, Any]:
+    """The account as the console lists it, after a moderator changed it."""
+    return moderator_frame(registrant, registrant.goc_number in await shared_numbers(session))

@@ -146,6 +146,14 @@ async def create_registrant(
     return registrant
 
 
+async def register(
+    session: AsyncSession, fields: dict[str, Any], now: datetime, cost: Cost | None = None
+) -> Registrant:
+    """Registration as a registrant sends it: every field judged (all problems at once,
+    `invalid_registration`), then the account, or the 409 naming what is taken."""
+    return await create_registrant(session, check_registration(fields), now, cost)
+
+
 async def by_email(session: AsyncSession, email: str) -> Registrant | None:
     return await session.scalar(
         select(Registrant).where(func.lower(Registrant.email) == email.strip().lower())

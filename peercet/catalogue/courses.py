@@ -1,5 +1,5 @@
 """Reads of the catalogue: the API's `course` object, a course's own text, every course,
-and a version that changes whenever the catalogue does."""
+a version that changes whenever the catalogue does, and a searchable copy kept by it."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from peercet.catalogue import search
 from peercet.core.tables import Course
 
 
@@ -34,3 +35,20 @@ async def catalogue_version(session: AsyncSession) -> Any:
 
 async def all_courses(session: AsyncSession) -> list[Course]:
     return list(await session.scalars(select(Course).order_by(Course.ref)))
+
+
+class CatalogueCopy:
+    """A per-process copy of the catalogue's search index, reloaded when the catalogue
+    changes (its row count or latest `updated_at` moves): one small query per search,
+    not every row."""
+
+    def __init__(self) -> None:
+        self._version: tuple[Any, ...] | None = None
+        self._index: list[search.Entry] | None = None
+
+    async def find(self, session: AsyncSession, query: search.CourseQuery) -> search.Page:
+        version = tuple(await catalogue_version(session))
+        if self._index is None or self._version != version:
+            self._index = search.index(await all_courses(session))
+            self._version = version
+        return search.search(self._index, query)

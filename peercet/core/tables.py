@@ -201,7 +201,7 @@ class Certificate(Base):
 
 class Invitation(Base):
     __tablename__ = "invitations"
-    # the expiry sweep looks for pending invitations due (matching.invitations.expire_due)
+    # the expiry sweep looks for pending invitations due (matching.invitation_expiry.expire_due)
     __table_args__ = (Index("ix_invitations_state_expires_at", "state", "expires_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     completion_id: Mapped[int] = _fk("completions.id", index=True)

@@ -20,11 +20,12 @@ from peercet.catalogue.professions import profession_name
 from peercet.completions.actions import award_of
 from peercet.completions.lifecycle import COMPLETED_STATES, State
 from peercet.core import audit
+from peercet.core.clock import Clock
 from peercet.core.errors import BadInput, Conflict, NotFound
 from peercet.core.settings import Settings, of_session
 from peercet.core.tables import Certificate as CertificateRow
 from peercet.core.tables import Completion, Course, Registrant
-from peercet.goc import verification
+from peercet.goc import links, verification
 
 REASON_MAX = 2000
 
@@ -87,6 +88,26 @@ async def issue(session: AsyncSession, completion: Completion, now: datetime) ->
     )
     assert row is not None  # just inserted, or there already
     return row
+
+
+async def by_download_link(
+    session: AsyncSession, keys: list[str], token: str, clock: Clock
+) -> Completion | None:
+    """The completion an emailed download link names, while the link is unexpired."""
+    cid = links.read_download_token(keys, token, clock)
+    return None if cid is None else await session.get(Completion, cid)
+
+
+async def by_legacy_link(
+    session: AsyncSession, keys: list[str], token: str, now: datetime
+) -> CertificateRow | None:
+    """A link printed before stored codes: signed, valid while its key is in SECRET_KEYS;
+    its completion's certificate is issued now if it had none."""
+    cid = links.read_verify_token(keys, token)
+    completion = None if cid is None else await session.get(Completion, cid)
+    if completion is None or State(completion.state) not in COMPLETED_STATES:
+        return None
+    return await issue(session, completion, now)
 
 
 async def by_code(session: AsyncSession, text: str) -> CertificateRow | None:

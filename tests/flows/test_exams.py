@@ -4,18 +4,25 @@ attempts at once kept within the limit."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peercet.catalogue import exams
-from peercet.core.clock import FixedClock
-from peercet.core.publish import Effects, MemoryPublisher
+from peercet.catalogue import exams, taking
 from peercet.core.settings import Settings
-from peercet.core.tables import Completion, ExamAttempt
+from peercet.core.tables import Completion, ExamAttempt, Registrant
 from tests.support import factories as f
-from web.api.catalogue import attempt
-from web.resources import Resources
+
+
+def attempt(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], who: Registrant, ref: str,
+    answers: dict[str, int],
+) -> Coroutine[Any, Any, exams.AttemptResult]:  # fmt: skip
+    """One attempt at f.T0 under the settings' timezone and limit."""
+    tz, limit = settings.timezone, settings.exam_attempts
+    return taking.attempt(sessions, who, ref, answers, f.T0, tz, limit)
 
 
 async def test_two_passes_at_once_make_one_completion(
@@ -26,10 +33,8 @@ async def test_two_passes_at_once_make_one_completion(
         course = await f.course(session)
         questions = await exams.questions_of(session, course)
     right = {str(q.id): q.answer for q in questions}
-    engine = sessions.kw["bind"]
-    res = Resources(settings, engine, sessions, None, Effects(MemoryPublisher()),  # type: ignore[arg-type]
-                    FixedClock(f.T0), {})  # fmt: skip
-    results = await asyncio.gather(*(attempt(res, who, course.ref, right) for _ in range(4)))
+    attempts = (attempt(settings, sessions, who, course.ref, right) for _ in range(4))
+    results = await asyncio.gather(*attempts)
     assert sorted(r.created for r in results) == [False, False, False, True]
     assert len({r.completion.id for r in results if r.completion}) == 1
     async with sessions() as session:
@@ -45,10 +50,9 @@ async def test_failures_at_once_never_exceed_the_limit(
     async with sessions() as session, session.begin():
         who = await f.registrant(session)
         course = await f.course(session)
-    res = Resources(settings, sessions.kw["bind"], sessions, None,  # type: ignore[arg-type]
-                    Effects(MemoryPublisher()), FixedClock(f.T0), {})  # fmt: skip
     results = await asyncio.gather(
-        *(attempt(res, who, course.ref, {}) for _ in range(6)), return_exceptions=True
+        *(attempt(settings, sessions, who, course.ref, {}) for _ in range(6)),
+        return_exceptions=True,
     )
     refused = [r for r in results if isinstance(r, exams.AttemptsExhausted)]
     marked = [r for r in results if isinstance(r, exams.AttemptResult)]

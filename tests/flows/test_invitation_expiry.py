@@ -8,8 +8,9 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from matching.invitation_expiry import expire_due
 from matching.invitation_rules import LIFETIME
-from matching.invitations import Target, expire_due
+from matching.invitations import Target
 from peercet.completions.lifecycle import DISCUSSION_WINDOW, State
 from peercet.core import keys
 from peercet.core.db import transaction

@@ -3,64 +3,24 @@ GET /api/competencies."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from peercet.catalogue import attempts, competencies, content, courses, exams, search
-from peercet.completions import lifecycle, own
-from peercet.completions.actions import award_of
-from peercet.completions.frames import completion_frame
-from peercet.core.db import transaction
-from peercet.core.tables import Course, Registrant
+from peercet.catalogue import competencies, courses, exams, search
+from peercet.completions.course_view import attempt_frame
 from web.auth import current_registrant, require_registrant
-from web.fields import Flag, Text, Whole
-from web.http import Body, Query, path_text, read_body, read_query
-from web.resources import Resources, resources
-
-CACHE = "catalogue"
-
-
-class CourseSearch(Query):
-    """GET /api/courses and the /courses page: see peercet/catalogue/search.py."""
-
-    q: Text = ""
-    profession: Text = ""
-    competency: Text = ""
-    interactive: Flag | None = None
-    page: Whole = 1
-
-    def query(self) -> search.CourseQuery:
-        return search.course_query(**self.model_dump())
+from web.catalogue import attempt, course_view, find_courses
+from web.fields import Text
+from web.http import Query, path_text, read_body, read_query
+from web.resources import resources
+from web.schemas import Attempt, CourseSearch
 
 
 class CompetencyList(Query):
     """GET /api/competencies: one profession's list, or every one."""
 
     profession: Text = ""
-
-
-class Attempt(Body):
-    """`{answers: {question_id: option_id}}`; `exams` checks them against the exam."""
-
-    error_code = "bad_answer"
-    answers: dict[Text, Whole]
-
-
-async def find_courses(res: Resources, query: search.CourseQuery) -> search.Page:
-    """Search a per-process copy of the catalogue, reloaded when it changes (its row
-    count or latest `updated_at` moves): one small query per search, not every row."""
-    async with res.sessions() as session:
-        version = tuple(await courses.catalogue_version(session))
-        cached = res.extras.get(CACHE)
-        if cached is None or cached[0] != version:
-            cached = (version, search.index(await courses.all_courses(session)))
-            res.extras[CACHE] = cached
-    return search.search(cached[1], query)
 
 
 async def list_courses(request: Request) -> Response:
@@ -74,99 +34,9 @@ async def list_courses(request: Request) -> Response:
     )
 
 
-async def course_detail(res: Resources, ref: str, who: Registrant | None) -> dict[str, Any]:
-    """The course as the API shows it: no answers; the asker's completion this cycle."""
-    async with res.sessions() as session:
-        course = await exams.course_by_ref(session, ref)
-        questions = await exams.questions_of(session, course)
-        markdown = await courses.course_content(session, course.id)
-        mine, award = None, None
-        if who is not None:
-            year = lifecycle.cet_year(res.clock.now(), res.settings.timezone)
-            cycle = res.settings.cycles.label(year)
-            mine = await own.current_completion(session, who.id, course.id, cycle)
-        if mine is not None:
-            award = await award_of(session, mine.id)
-        left = await _allowance(res, session, who, course)
-    return {
-        **courses.course_frame(course),
-        "summary": course.summary,
-        **content_frame(markdown),
-        "pass_mark": course.pass_mark,
-        "questions": exams.question_frames(questions),
-        "completion": None if mine is None else completion_frame(mine, course, award),
-        **allowance_frame(left),
-    }
-
-
-def content_frame(markdown: str) -> dict[str, Any]:
-    """The course itself: its Markdown, that rendered (safe as it is), and its reading
-    time; all null when the course has none."""
-    if not markdown:
-        return {"content": None, "content_html": None, "reading_minutes": None}
-    return {
-        "content": markdown,
-        "content_html": content.to_html(markdown),
-        "reading_minutes": content.reading_minutes(markdown),
-    }
-
-
-async def _allowance(
-    res: Resources, session: AsyncSession, who: Registrant | None, course: Course
-) -> attempts.Allowance | None:
-    """The asker's attempts left at this exam (None when signed out)."""
-    if who is None:
-        return None
-    now, limit = res.clock.now(), res.settings.exam_attempts
-    return await exams.allowance_of(session, who.id, course.id, now, limit)
-
-
-def allowance_frame(left: attempts.Allowance | None) -> dict[str, Any]:
-    """`attempts_left` and `retry_at` (when the next attempt is allowed, once none is)."""
-    return {
-        "attempts_left": None if left is None else left.attempts_left,
-        "retry_at": None if left is None or left.retry_at is None else left.retry_at.isoformat(),
-    }
-
-
 async def get_course(request: Request) -> Response:
-    res = resources(request)
     who = await current_registrant(request)
-    return JSONResponse(await course_detail(res, path_text(request, "ref"), who))
-
-
-async def _attempt_once(
-    res: Resources, who: Registrant, ref: str, answers: Any
-) -> exams.AttemptResult:
-    async with transaction(res.sessions) as session:
-        course = await exams.course_by_ref(session, ref)
-        now, tz = res.clock.now(), res.settings.timezone
-        limit = res.settings.exam_attempts
-        return await exams.take_exam(session, who, course, answers, now, tz, limit)
-
-
-async def attempt(res: Resources, who: Registrant, ref: str, answers: Any) -> exams.AttemptResult:
-    """One attempt in one transaction, then its effects."""
-    try:
-        result = await _attempt_once(res, who, ref, answers)
-    except IntegrityError:  # the same pass committed meanwhile: the retry finds it
-        result = await _attempt_once(res, who, ref, answers)
-    await res.effects(result.aftermath)
-    return result
-
-
-def attempt_frame(result: exams.AttemptResult) -> dict[str, Any]:
-    completion, award = result.completion, result.award
-    return {
-        "passed": result.mark.passed,
-        "score": result.mark.score,
-        "total": result.mark.total,
-        "pass_mark": result.mark.pass_mark,
-        "completion": None
-        if completion is None
-        else completion_frame(completion, result.course, award),
-        **allowance_frame(result.allowance),
-    }
+    return JSONResponse(await course_view(resources(request), path_text(request, "ref"), who))
 
 
 def exhausted_response(exc: exams.AttemptsExhausted) -> Response:

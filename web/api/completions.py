@@ -17,25 +17,21 @@ from starlette.routing import Route
 from discussion.opening import pair_deadlines
 from peercet.completions import actions as completions
 from peercet.completions import guidance, own
+from peercet.completions.choosing import choose_own, mode_of
 from peercet.completions.frames import completion_frame
-from peercet.completions.lifecycle import InvalidTransition, Mode, State
+from peercet.completions.lifecycle import State
 from peercet.core.db import transaction
-from peercet.core.errors import BadInput, Conflict
-from peercet.core.tables import Completion, Course, PointRecord, Registrant
-from peercet.goc import certificates
-from peercet.goc.certificate_pdf import render_pdf
+from peercet.core.tables import Completion, Course, PointRecord
 from peercet.notify import inbox
 from web.auth import require_registrant
-from web.fields import Id, Text
+from web.downloads import certificate_pdf
+from web.fields import Id
 from web.http import Body, path_int, read_body
 from web.resources import Resources, resources
+from web.schemas import Choice
+from web.units import commit
 
 MAX_IDS = 500  # one statement's bound parameters stay far below the databases' limits
-
-
-class Choice(Body):
-    error_code = "bad_mode"
-    mode: Text | None = None
 
 
 class ReadNotes(Body):
@@ -88,45 +84,13 @@ async def get_completion(request: Request) -> Response:
     return JSONResponse(frame)
 
 
-def parse_mode(value: Any) -> Mode:
-    try:
-        return Mode(value)
-    except ValueError:
-        raise BadInput("'mode' must be interactive or non_interactive", "bad_mode") from None
-
-
-async def make_choice(
-    res: Resources, who: Registrant, completion_id: int, mode: Mode
-) -> tuple[Completion, Course, PointRecord | None]:
-    """The choice in one transaction, then its effects (matching's queue, events)."""
-    try:
-        async with transaction(res.sessions) as session:
-            completion, course = await own.own_completion(session, who.id, completion_id)
-            aftermath = await completions.choose(session, completion, course, mode, res.clock.now())
-            award = await completions.award_of(session, completion.id)
-    except InvalidTransition as exc:
-        raise Conflict(f"you have already chosen: {exc}", "already_chosen") from None
-    await res.effects(aftermath)
-    return completion, course, award
-
-
 async def post_choice(request: Request) -> Response:
     who = await require_registrant(request)
     res = resources(request)
-    mode = parse_mode((await read_body(request, Choice)).mode)
-    completion, course, award = await make_choice(res, who, path_int(request, "id"), mode)
-    return JSONResponse(detail_frame(res, completion, course, award))
-
-
-async def certificate_pdf(res: Resources, completion: Completion) -> Response:
-    """The PDF, its certificate issued on first download (409 open or revoked)."""
-    async with transaction(res.sessions) as session:
-        cert = await certificates.for_download(session, completion, res.clock.now())
-    return Response(
-        render_pdf(cert),
-        media_type="application/pdf",
-        headers={"content-disposition": f'attachment; filename="{certificates.filename(cert)}"'},
-    )
+    mode = mode_of((await read_body(request, Choice)).mode)
+    cid, now = path_int(request, "id"), res.clock.now()
+    chosen = await commit(res, lambda session: choose_own(session, who.id, cid, mode, now))
+    return JSONResponse(detail_frame(res, chosen.completion, chosen.course, chosen.award))
 
 
 async def get_certificate(request: Request) -> Response:

@@ -18,12 +18,10 @@ from starlette.templating import Jinja2Templates
 
 from discussion import actions, reads
 from discussion.opening import closing_time
-from discussion.reads import Role
+from discussion.reporting import file_report
 from peercet.completions import guidance
 from peercet.completions.lifecycle import DiscussionState
 from peercet.core.db import transaction
-from peercet.core.errors import Forbidden
-from peercet.core.quota import REPORTS
 from peercet.core.tables import Registrant
 from web.auth import require_registrant
 from web.fields import Id, Prose, Remark, Whole
@@ -90,8 +88,7 @@ async def get_messages(request: Request) -> Response:
 
 async def post_validation(request: Request) -> Response:
     registrant, access = await _access(request)
-    if access.role is not Role.PARTICIPANT:
-        raise Forbidden("only participants validate", "not_participant")
+    access.require_validator()
     body = await read_body(request, Validation)
     peer_took_part, reflection, reason = body.peer_took_part, body.reflection, body.reason
     res = resources(request)
@@ -114,15 +111,9 @@ async def post_report(request: Request) -> Response:
     given = await read_body(request, ReportBody)
     reason, seq = given.reason, given.seq
     res = resources(request)
-    use = await REPORTS.take(res.redis, registrant.id, res.clock.now())  # 429 past the limit
-    try:
-        async with transaction(res.sessions) as session:
-            row = await actions.report(
-                session, registrant.id, access.discussion_id, reason, seq, res.clock.now()
-            )
-    except Exception:
-        await use.give_back()  # no report was filed: it does not count
-        raise
+    row = await file_report(
+        res.sessions, res.redis, registrant.id, access.discussion_id, reason, seq, res.clock.now()
+    )
     body = {"id": row.id, "discussion": access.discussion_id, "seq": seq, "reason": reason}
     return JSONResponse(body, status_code=201)
 

@@ -12,22 +12,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from matching import answering
-from matching.invitations import cancel, invitation_frame, invite, parse_target
-from matching.waiting import waiting_view
-from peercet.completions.own import own_completion
+from matching.invitations import cancel_from, invitation_frame, invite_from, parse_target
+from matching.waiting import Waiting, own_waiting
 from peercet.core.db import transaction
-from peercet.core.tables import Completion, Course, Registrant
 from web.auth import require_registrant
 from web.fields import Text
 from web.http import Body, path_int, read_body
 from web.resources import resources
 from web.templating import render
+from web.units import commit
 
 
 class Invite(Body):
@@ -37,31 +35,21 @@ class Invite(Body):
     goc_number: Text | None = None
 
 
-async def _own_completion(session: AsyncSession, request: Request, who: Registrant) -> Completion:
-    """Someone else's completion is "not found", as everywhere: its existence is not told."""
-    completion, _ = await own_completion(session, who.id, path_int(request, "completion_id"))
-    return completion
-
-
 async def create_invitation(request: Request) -> Response:
     res = resources(request)
     who = await require_registrant(request)
     target = parse_target((await read_body(request, Invite)).model_dump())
-    async with transaction(res.sessions) as session:
-        completion = await _own_completion(session, request, who)
-        invitation, aftermath = await invite(session, who, completion, target, res.clock.now())
-        frame = invitation_frame(invitation)
-    await res.effects(aftermath)
-    return JSONResponse(frame, status_code=201)
+    cid, now = path_int(request, "completion_id"), res.clock.now()
+    invited = await commit(res, lambda session: invite_from(session, who, cid, target, now))
+    return JSONResponse(invitation_frame(invited.invitation), status_code=201)
 
 
 async def delete_invitation(request: Request) -> Response:
     res = resources(request)
     who = await require_registrant(request)
-    invitation_id = path_int(request, "invitation_id")
+    cid, invitation_id = path_int(request, "completion_id"), path_int(request, "invitation_id")
     async with transaction(res.sessions) as session:
-        completion = await _own_completion(session, request, who)
-        aftermath = await cancel(session, completion, invitation_id, res.clock.now())
+        aftermath = await cancel_from(session, who, cid, invitation_id, res.clock.now())
     await res.effects(aftermath)
     return Response(status_code=204)
 
@@ -86,24 +74,24 @@ async def accept_invitation(request: Request) -> Response:
     return JSONResponse(answer)
 
 
-async def waiting(request: Request) -> Response:
+async def _waiting(request: Request) -> Waiting:
     res = resources(request)
     who = await require_registrant(request)
+    cid = path_int(request, "completion_id")
     async with res.sessions() as session:
-        completion = await _own_completion(session, request, who)
-        view = await waiting_view(session, completion, res.clock.now())
-    return JSONResponse(view)
+        return await own_waiting(session, who.id, cid, res.clock.now())
+
+
+async def waiting(request: Request) -> Response:
+    return JSONResponse((await _waiting(request)).view)
 
 
 async def waiting_page(request: Request) -> Response:
-    res = resources(request)
-    who = await require_registrant(request)
-    async with res.sessions() as session:
-        completion = await _own_completion(session, request, who)
-        view = await waiting_view(session, completion, res.clock.now())
-        course = await session.get(Course, completion.course_id)
+    found = await _waiting(request)
+    view = found.view
     closes = datetime.fromisoformat(view["closes_at"]) if view["closes_at"] else None
-    context = {"view": view, "c": completion, "course": course, "live": True, "closes": closes}
+    context = {"view": view, "c": found.completion, "course": found.course, "live": True,
+               "closes": closes}  # fmt: skip
     return await render(request, "waiting.html", context)
 
 

@@ -9,17 +9,10 @@ from starlette.routing import Route
 from discussion import moderation
 from peercet.core.db import transaction
 from web.auth import require_moderator
-from web.fields import Flag, Text
-from web.http import Body, Query, path_int, read_body, read_query
+from web.fields import Text
+from web.http import Body, path_int, read_body, read_query
 from web.resources import resources
-
-
-class Watch(Query):
-    """The console's filters: a discussion state (one that none is in finds none), and
-    only those reported."""
-
-    state: Text = ""
-    reported: Flag = False
+from web.schemas import Watch
 
 
 class Closing(Body):

@@ -16,13 +16,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from peercet.accounts import moderation as accounts
+from peercet.accounts.moderation import MAX_QUERY
 from peercet.core.db import transaction
 from web.auth import require_moderator
 from web.fields import Flag, Text
 from web.http import Body, Query, path_int, read_body, read_query
 from web.resources import resources
-
-MAX_QUERY = 200
 
 
 class AccountSearch(Query):
@@ -64,8 +63,8 @@ async def correct(request: Request) -> Response:
         registrant = await accounts.correct_goc_number(
             session, moderator, rid, data.goc_number, data.reason, res.clock.now()
         )
-        shared = registrant.goc_number in await accounts.shared_numbers(session)
-    return JSONResponse(accounts.moderator_frame(registrant, shared))
+        frame = await accounts.listed(session, registrant)
+    return JSONResponse(frame)
 
 
 async def _set_disabled(request: Request, disabled: bool) -> Response:
@@ -77,9 +76,9 @@ async def _set_disabled(request: Request, disabled: bool) -> Response:
         registrant, aftermath = await accounts.set_disabled(
             session, moderator, rid, disabled, data.reason, res.clock.now()
         )
-        shared = registrant.goc_number in await accounts.shared_numbers(session)
+        frame = await accounts.listed(session, registrant)
     await res.effects(aftermath)
-    return JSONResponse(accounts.moderator_frame(registrant, shared))
+    return JSONResponse(frame)
 
 
 async def disable(request: Request) -> Response:

@@ -16,6 +16,7 @@ from starlette.routing import Route
 from discussion.opening import pair_deadlines
 from peercet.completions import guidance, own
 from peercet.completions.actions import award_of, awards_of
+from peercet.completions.choosing import choose_own, mode_of
 from peercet.completions.lifecycle import State
 from peercet.core.db import transaction
 from peercet.core.errors import Conflict
@@ -23,12 +24,13 @@ from peercet.core.tables import Completion, Course, Notification, PointRecord, R
 from peercet.cycles.pending import pending_of
 from peercet.notify import inbox
 from web import csrf
-from web.api.completions import Choice, make_choice, parse_mode
 from web.auth import require_registrant
 from web.fields import Whole
 from web.http import Query, path_int, read_form, read_query
 from web.resources import Resources, resources
+from web.schemas import Choice
 from web.templating import render
+from web.units import commit
 
 
 def _row(
@@ -113,12 +115,13 @@ async def completion(request: Request) -> Response:
 async def choice(request: Request) -> Response:
     who = await require_registrant(request)
     form = await csrf.checked_form(request)
+    res, cid = resources(request), path_int(request, "id")
     try:
-        mode = parse_mode(read_form(form, Choice).mode)
-        await make_choice(resources(request), who, path_int(request, "id"), mode)
+        mode = mode_of(read_form(form, Choice).mode)
+        await commit(res, lambda session: choose_own(session, who.id, cid, mode, res.clock.now()))
     except Conflict as exc:
         return await _completion_page(request, who, {"error": exc.message}, exc.status)
-    return RedirectResponse(f"/account/completions/{path_int(request, 'id')}", status_code=303)
+    return RedirectResponse(f"/account/completions/{cid}", status_code=303)
 
 
 routes = [

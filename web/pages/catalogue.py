@@ -17,10 +17,11 @@ from peercet.core.errors import BadInput
 from peercet.core.numbers import whole
 from peercet.core.tables import Registrant
 from web import csrf
-from web.api.catalogue import Attempt, CourseSearch, attempt, course_detail, find_courses
 from web.auth import current_registrant, require_registrant
+from web.catalogue import attempt, course_view, find_courses
 from web.http import path_text, read_form, read_query
 from web.resources import resources
+from web.schemas import Attempt, CourseSearch
 from web.templating import render
 
 
@@ -62,7 +63,7 @@ async def _course_page(
     request: Request, ref: str, who: Registrant | None, extra: dict[str, Any], status: int = 200
 ) -> Response:
     res = resources(request)
-    course = await course_detail(res, ref, who)
+    course = await course_view(res, ref, who)
     allowed = who is not None and may_take(who.profession, course["professions"])
     retry_at = None if course["retry_at"] is None else datetime.fromisoformat(course["retry_at"])
     context = {

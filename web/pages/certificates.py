@@ -6,13 +6,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from peercet.completions.lifecycle import COMPLETED_STATES, State
 from peercet.core.db import transaction
 from peercet.core.errors import Conflict, NotFound
 from peercet.core.tables import Certificate as CertificateRow
-from peercet.core.tables import Completion
-from peercet.goc import certificates, links
-from web.api.completions import certificate_pdf
+from peercet.goc import certificates
+from web.downloads import certificate_pdf
 from web.http import path_text
 from web.resources import Resources, resources
 from web.templating import render
@@ -21,10 +19,9 @@ from web.templating import render
 async def signed_certificate(request: Request) -> Response:
     """GET /certificates/{token}.pdf: the PDF, for whoever holds the unexpired link."""
     res = resources(request)
-    keys = res.settings.secret_keys
-    cid = links.read_download_token(keys, path_text(request, "token"), res.clock)
+    keys, token = res.settings.secret_keys, path_text(request, "token")
     async with res.sessions() as session:
-        completion = None if cid is None else await session.get(Completion, cid)
+        completion = await certificates.by_download_link(session, keys, token, res.clock)
     if completion is None:
         context = {"problem": "This certificate link is not valid, or it has expired."}
         return await render(request, "certificate_link.html", context, 404)
@@ -38,14 +35,10 @@ async def signed_certificate(request: Request) -> Response:
 
 
 async def _legacy(res: Resources, token: str) -> CertificateRow | None:
-    """A link printed before stored codes: signed, valid while its key is in SECRET_KEYS;
-    its completion's certificate is issued now if it had none."""
-    cid = links.read_verify_token(res.settings.secret_keys, token)
     async with transaction(res.sessions) as session:
-        completion = None if cid is None else await session.get(Completion, cid)
-        if completion is None or State(completion.state) not in COMPLETED_STATES:
-            return None
-        return await certificates.issue(session, completion, res.clock.now())
+        return await certificates.by_legacy_link(
+            session, res.settings.secret_keys, token, res.clock.now()
+        )
 
 
 async def verify(request: Request) -> Response:

@@ -20,10 +20,10 @@ from starlette.routing import Route
 from discussion import moderation
 from peercet.completions import guidance
 from peercet.completions.lifecycle import DiscussionState
-from web.api.moderation import Watch
 from web.auth import require_moderator
 from web.http import path_int, read_query
 from web.resources import resources
+from web.schemas import Watch
 from web.templating import render
 
 STATES = tuple(s.value for s in DiscussionState)

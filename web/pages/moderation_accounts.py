@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from peercet.accounts import moderation as registrant_moderation
-from web.api.moderation_accounts import MAX_QUERY
+from peercet.accounts.moderation import MAX_QUERY
 from web.auth import require_moderator
 from web.fields import Flag, Text
 from web.http import Query, read_query

@@ -7,14 +7,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from peercet.accounts.registrants import check_registration, create_registrant
+from peercet.accounts import signin
+from peercet.accounts.registrants import register as register_account
 from peercet.core.db import transaction
 from peercet.core.errors import DomainError
 from web import csrf
-from web.api.accounts import Credentials, Registration, authenticate
-from web.auth import clear_session, end_sessions, set_session
+from web.auth import clear_session, end_sessions, gate, set_session
 from web.http import read_form
 from web.resources import resources
+from web.schemas import Credentials, Registration
 from web.templating import render
 
 FIELDS = ("email", "name", "goc_number", "profession")
@@ -43,10 +44,10 @@ async def register(request: Request) -> Response:
     res = resources(request)
     values = {k: _text(form, k) for k in (*FIELDS, "password")}
     try:
-        new = check_registration(read_form(form, Registration).model_dump())
+        fields = read_form(form, Registration).model_dump()
         async with transaction(res.sessions) as session:
             now, cost = res.clock.now(), res.settings.password_cost
-            registrant = await create_registrant(session, new, now, cost)
+            registrant = await register_account(session, fields, now, cost)
     except DomainError as exc:
         context = {"values": {k: values[k] for k in FIELDS}, "error": exc.message}
         return await render(request, "register.html", context, exc.status)
@@ -65,7 +66,7 @@ async def sign_in(request: Request) -> Response:
     email, target = _text(form, "email"), safe_next(form.get("next"))
     try:
         given = read_form(form, Credentials)
-        registrant = await authenticate(request, given.email, given.password)
+        registrant = await signin.sign_in(gate(request), given.email, given.password)
     except DomainError as exc:
         context = {"next": target, "email": email, "error": exc.message}
         return await render(request, "signin.html", context, exc.status)

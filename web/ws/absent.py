@@ -15,12 +15,9 @@ import logging
 from collections.abc import Coroutine, Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import func, select
-
-from discussion.absent import Happened, tell_absent_partner
+from discussion.absent import Happened, first_message_seq, tell_absent_partner
 from discussion.actions import Stored
 from peercet.core.db import transaction
-from peercet.core.tables import Message
 from web.resources import Resources
 
 log = logging.getLogger(__name__)
@@ -53,13 +50,7 @@ class AbsentPartners:
 
     async def _first(self, discussion_id: int, author_id: int, seq: int) -> None:
         async with self.res.sessions() as session:
-            first = await session.scalar(
-                select(func.min(Message.seq)).where(
-                    Message.discussion_id == discussion_id,
-                    Message.author_id == author_id,
-                    Message.kind == "peer",
-                )
-            )
+            first = await first_message_seq(session, discussion_id, author_id)
         if first == seq:
             await self.tell(discussion_id, author_id, Happened.WROTE)
 

@@ -15,8 +15,10 @@ function socketUrl() {
   return `${scheme}://${location.host}/ws`;
 }
 
+// As the server sends a signed-out page there: `next` is this page's path, its "/" kept.
 function signIn() {
-  location.assign(`/signin?next=${encodeURIComponent(location.pathname)}`);
+  const next = encodeURIComponent(location.pathname).replaceAll("%2F", "/");
+  location.assign(`/signin?next=${next}`);
 }
 
 // Still signed in (a fresh cookie) after a 4401? Unknown (the network is down) counts as yes:

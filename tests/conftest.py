@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
+import hypothesis
 import pytest
 from aiosmtpd.controller import Controller
 from redis.asyncio import Redis
@@ -21,6 +22,11 @@ from tests.support.factories import CHEAP_PASSWORDS
 from tests.support.services import Inbox, free_port, postgres_database, redis_server
 
 BACKENDS = ["sqlite", "postgresql"]
+
+# No per-example deadline: an example's time depends on the machine and its load, and a
+# property is about what the code does, not how fast (benchmarks measure speed).
+hypothesis.settings.register_profile("peercet", deadline=None)
+hypothesis.settings.load_profile("peercet")
 TIERS = ("rules", "flows", "transport", "browser", "processes")
 
 

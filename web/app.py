@@ -38,6 +38,7 @@ from web.pages import account as pages_account
 from web.pages import catalogue as pages_catalogue
 from web.pages import certificates as pages_certificates
 from web.pages import cycle as pages_cycle
+from web.pages import discussion as pages_discussion
 from web.pages import moderation as pages_moderation
 from web.pages import moderation_accounts as pages_moderation_accounts
 from web.pages import registration as pages_accounts
@@ -67,6 +68,7 @@ def all_routes() -> list[BaseRoute]:
         *pages_account.routes,
         *pages_cycle.routes,
         *pages_certificates.routes,
+        *pages_discussion.routes,
         *pages_moderation.routes,
         *pages_moderation_accounts.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),

@@ -1,4 +1,4 @@
-"""The discussion endpoints of API.md and the discussion page.
+"""The discussion endpoints of API.md (the page itself is web.pages.discussion).
 
 Thin: authorise (discussion.reads.authorise, the one place that decides), open a
 short transaction, call one action, commit, then publish.
@@ -6,20 +6,14 @@ short transaction, call one action, commit, then publish.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
-from starlette.templating import Jinja2Templates
+from starlette.routing import Route
 
 from discussion import actions, reads
-from discussion.opening import closing_time
 from discussion.reporting import file_report
-from peercet.completions import guidance
 from peercet.completions.lifecycle import DiscussionState
 from peercet.core.db import transaction
 from peercet.core.tables import Registrant
@@ -28,9 +22,6 @@ from web.fields import Id, Prose, Remark, Whole
 from web.http import Body, Query, path_int, read_body, read_query
 from web.resources import resources
 from web.ws.live import Live
-
-HERE = Path(__file__).parent.parent
-templates = Jinja2Templates(directory=HERE / "templates")
 
 
 class Page(Query):
@@ -118,26 +109,9 @@ async def post_report(request: Request) -> Response:
     return JSONResponse(body, status_code=201)
 
 
-async def page(request: Request) -> Response:
-    registrant = await require_registrant(request)  # signed out: to /signin, then back here
-    _, access = await _access(request)
-    res = resources(request)
-    async with res.sessions() as session:
-        closes_at = await closing_time(session, access.discussion_id)
-    context = {
-        "discussion_id": access.discussion_id, "me": registrant, "role": access.role,
-        "closes_at": closes_at, "tz": res.settings.timezone,
-        "when": lambda at: guidance.when(at, res.settings.timezone),
-        "time_left": lambda at: guidance.time_left(at, res.clock.now()),
-    }  # fmt: skip
-    return templates.TemplateResponse(request, "discussion.html", context)
-
-
 routes = [
     Route("/api/discussions/{id}", get_discussion, methods=["GET"]),
     Route("/api/discussions/{id}/messages", get_messages, methods=["GET"]),
     Route("/api/discussions/{id}/validation", post_validation, methods=["POST"]),
     Route("/api/discussions/{id}/reports", post_report, methods=["POST"]),
-    Route("/discussions/{id}", page, methods=["GET"]),
-    Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
 ]

@@ -26,6 +26,7 @@ from matching.invitations import PENDING, accept_pairing, hold_invitee, naming
 from peercet.catalogue.loading import may_take
 from peercet.completions.actions import choose
 from peercet.completions.lifecycle import Mode, State
+from peercet.core.context import Context
 from peercet.core.errors import Conflict, Forbidden, NotFound
 from peercet.core.events import Outcome
 from peercet.core.tables import Completion, Course, Invitation, Registrant
@@ -67,7 +68,7 @@ async def _theirs(session: AsyncSession, registrant: Registrant, invitation_id: 
 
 
 async def accept(
-    session: AsyncSession, registrant: Registrant, invitation_id: int, now: datetime
+    session: AsyncSession, registrant: Registrant, invitation_id: int, now: datetime, ctx: Context
 ) -> tuple[Invitation, Completion, Outcome]:
     """Pair the invitee with the inviter, now; returns the invitee's completion too."""
     invitation = await _theirs(session, registrant, invitation_id)
@@ -85,9 +86,9 @@ async def accept(
         raise Conflict(f"pass the exam of {course.ref} first", "not_passed")
     outcome = Outcome()
     if mine.state == State.AWAITING_CHOICE.value:
-        outcome.extend(await choose(session, mine, course, Mode.INTERACTIVE, now))
+        outcome.extend(await choose(session, mine, course, Mode.INTERACTIVE, now, ctx))
     if mine.state != State.SEEKING_PEER.value:
         raise Conflict("this completion is not waiting for a peer", "not_seeking_peer")
     outcome.dequeue.append(mine.id)
-    outcome.extend(await accept_pairing(session, invitation, inviter, mine, now))
+    outcome.extend(await accept_pairing(session, invitation, inviter, mine, now, ctx))
     return invitation, mine, outcome

@@ -27,6 +27,7 @@ from peercet.catalogue.loading import may_take
 from peercet.completions.deadlines import AfterCommit
 from peercet.completions.frames import completion_event
 from peercet.completions.lifecycle import State
+from peercet.core.context import Context
 from peercet.core.db import transaction
 from peercet.core.errors import BadInput, Conflict, NotFound, RateLimited
 from peercet.core.events import Outcome
@@ -114,6 +115,7 @@ async def invite(
     completion: Completion,
     target: Target,
     now: datetime,
+    ctx: Context,
 ) -> tuple[Invitation, Outcome]:
     """Create the invitation. Whatever the address, the answer is the same pending
     invitation: an invitee who already waits for this course is paired after the commit
@@ -140,14 +142,14 @@ async def invite(
     outcome = Outcome(dequeue=[completion.id])
     course = await session.get_one(Course, completion.course_id)
     if invitee is None:
-        email_stranger(session, inviter, invitation, course, now)
+        email_stranger(session, inviter, invitation, course, now, ctx)
     elif not may_take(invitee.profession, course.professions):
         pass  # they cannot take the course: nobody is told, least of all the inviter
     elif waiting is not None and waiting.state == State.SEEKING_PEER.value:
         outcome.dequeue.append(waiting.id)  # out of the public queue, then to the inviter
         outcome.requeue.append(waiting.id)
     else:
-        await tell_invitee(session, inviter, invitee, invitation, course, now)
+        await tell_invitee(session, inviter, invitee, invitation, course, now, ctx)
     return invitation, outcome
 
 
@@ -184,8 +186,9 @@ async def accept_pairing(
     inviter: Completion,
     invitee: Completion,
     now: datetime,
+    ctx: Context,
 ) -> Outcome:
-    _, outcome = await open_discussion(session, [inviter, invitee], now)
+    _, outcome = await open_discussion(session, [inviter, invitee], now, ctx)
     invitation.state = ACCEPTED
     invitation.invitee_id = invitee.registrant_id
     invitation.ended_at = now
@@ -315,17 +318,19 @@ async def waiting_invitees(session: AsyncSession) -> list[Completion]:
 
 
 async def pair_invitee(
-    session: AsyncSession, completion: Completion, now: datetime
+    session: AsyncSession, completion: Completion, now: datetime, ctx: Context
 ) -> Outcome | None:
     """If someone invited this (now waiting) registrant for this course, pair them."""
     found = await find_invitation(session, completion, now)
     if found is None:
         return None
     invitation, inviter = found
-    return await accept_pairing(session, invitation, inviter, completion, now)
+    return await accept_pairing(session, invitation, inviter, completion, now, ctx)
 
 
-async def expire(session: AsyncSession, now: datetime, limit: int = BATCH) -> tuple[int, Outcome]:
+async def expire(
+    session: AsyncSession, now: datetime, ctx: Context, limit: int = BATCH
+) -> tuple[int, Outcome]:
     """End up to `limit` invitations past their expiry. Each inviter still waiting and
     within their deadline goes back to the public queue at their old place (the queue's
     score is the deadline) and is told: a notification and a `completion` frame. An
@@ -349,16 +354,18 @@ async def expire(session: AsyncSession, now: datetime, limit: int = BATCH) -> tu
     outcome = Outcome()
     expired = list(ended)
     for invitation in expired:
-        outcome.extend(await _back_to_queue(session, invitation, now))
+        outcome.extend(await _back_to_queue(session, invitation, now, ctx))
     return len(expired), outcome
 
 
-async def _back_to_queue(session: AsyncSession, invitation: Invitation, now: datetime) -> Outcome:
+async def _back_to_queue(
+    session: AsyncSession, invitation: Invitation, now: datetime, ctx: Context
+) -> Outcome:
     completion = await session.get_one(Completion, invitation.completion_id)
     if completion.state != State.SEEKING_PEER.value or completion.deadline <= now:
         return Outcome()
     course = await session.get_one(Course, completion.course_id)
-    await tell_expired(session, invitation, completion, course, now)
+    await tell_expired(session, invitation, completion, course, now, ctx)
     return Outcome(requeue=[completion.id], events=[completion_event(completion, course, None)])
 
 
@@ -369,6 +376,7 @@ async def _nothing(outcome: Outcome) -> None:
 async def expire_due(
     sessions: async_sessionmaker[AsyncSession],
     now: datetime,
+    ctx: Context,
     after_commit: AfterCommit = _nothing,
     batch: int = BATCH,
 ) -> int:
@@ -379,7 +387,7 @@ async def expire_due(
     total = 0
     while True:
         async with transaction(sessions) as session:
-            count, outcome = await expire(session, now, batch)
+            count, outcome = await expire(session, now, ctx, batch)
         await after_commit(outcome)
         total += count
         if count < batch:

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from discussion.opening import close_discussions
 from peercet.completions.lifecycle import DiscussionState
+from peercet.core.context import Links
 from peercet.core.db import transaction
 from peercet.core.events import Outcome
 from peercet.core.tables import Discussion, DiscussionPrompt, Message, Participant
@@ -85,7 +86,7 @@ async def _nothing(outcome: Outcome) -> None:
 
 
 async def run_no_shows(
-    sessions: async_sessionmaker[AsyncSession], now: datetime,
+    sessions: async_sessionmaker[AsyncSession], now: datetime, links: Links,
     after_commit: AfterCommit = _nothing,
 ) -> int:  # fmt: skip
     """Close every discussion with a no-show, a batch per transaction, each batch's
@@ -95,7 +96,9 @@ async def run_no_shows(
     while True:
         async with transaction(sessions) as session:
             ids = await no_show_ids(session, now)
-            outcome = await close_discussions(session, ids, REASON, now) if ids else Outcome()
+            outcome = (
+                await close_discussions(session, ids, REASON, now, links) if ids else Outcome()
+            )
         await after_commit(outcome)
         closed += sum(1 for e in outcome.events if e.frame.get("type") == "closed")
         if len(ids) < BATCH:

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peercet.completions.actions import fall_back, run_deadlines
+from peercet.core.context import Context
 from peercet.core.db import transaction
 from peercet.core.events import Outcome
 
@@ -26,6 +27,7 @@ async def _nothing(outcome: Outcome) -> None:
 async def apply_due(
     sessions: async_sessionmaker[AsyncSession],
     now: datetime,
+    ctx: Context,
     after_commit: AfterCommit = _nothing,
     batch: int = BATCH,
     progress: Progress | None = None,
@@ -34,7 +36,7 @@ async def apply_due(
     total = 0
     while True:
         async with transaction(sessions) as session:
-            count, outcome = await run_deadlines(session, now, batch)
+            count, outcome = await run_deadlines(session, now, ctx, batch)
         await after_commit(outcome)
         total += count
         if progress is not None and count:
@@ -47,10 +49,11 @@ async def apply_one(
     sessions: async_sessionmaker[AsyncSession],
     completion_id: int,
     now: datetime,
+    ctx: Context,
     after_commit: AfterCommit = _nothing,
 ) -> int:
     """The deadline job's work: this completion only, if it is still open and due."""
     async with transaction(sessions) as session:
-        count, outcome = await fall_back(session, [completion_id], now)
+        count, outcome = await fall_back(session, [completion_id], now, ctx)
     await after_commit(outcome)
     return count

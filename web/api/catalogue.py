@@ -140,9 +140,8 @@ async def _attempt_once(
 ) -> exams.AttemptResult:
     async with transaction(res.sessions) as session:
         course = await exams.course_by_ref(session, ref)
-        now, tz = res.clock.now(), res.settings.timezone
-        limit = res.settings.exam_attempts
-        return await exams.take_exam(session, who, course, answers, now, tz, limit)
+        now, limit = res.clock.now(), res.settings.exam_attempts
+        return await exams.take_exam(session, who, course, answers, now, res.ctx, limit)
 
 
 async def attempt(res: Resources, who: Registrant, ref: str, answers: Any) -> exams.AttemptResult:

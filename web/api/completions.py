@@ -102,7 +102,8 @@ async def make_choice(
     try:
         async with transaction(res.sessions) as session:
             completion, course = await own.own_completion(session, who.id, completion_id)
-            outcome = await completions.choose(session, completion, course, mode, res.clock.now())
+            now = res.clock.now()
+            outcome = await completions.choose(session, completion, course, mode, now, res.ctx)
             award = await completions.award_of(session, completion.id)
     except InvalidTransition as exc:
         raise Conflict(f"you have already chosen: {exc}", "already_chosen") from None
@@ -121,7 +122,8 @@ async def post_choice(request: Request) -> Response:
 async def certificate_pdf(res: Resources, completion: Completion) -> Response:
     """The PDF, its certificate issued on first download (409 open or revoked)."""
     async with transaction(res.sessions) as session:
-        cert = await certificates.for_download(session, completion, res.clock.now())
+        now = res.clock.now()
+        cert = await certificates.for_download(session, completion, now, res.settings)
     return Response(
         render_pdf(cert),
         media_type="application/pdf",

@@ -49,7 +49,8 @@ async def create_invitation(request: Request) -> Response:
     target = parse_target((await read_body(request, Invite)).model_dump())
     async with transaction(res.sessions) as session:
         completion = await _own_completion(session, request, who)
-        invitation, outcome = await invite(session, who, completion, target, res.clock.now())
+        now = res.clock.now()
+        invitation, outcome = await invite(session, who, completion, target, now, res.ctx)
         frame = invitation_frame(invitation)
     await res.effects(outcome)
     return JSONResponse(frame, status_code=201)
@@ -80,7 +81,9 @@ async def accept_invitation(request: Request) -> Response:
     invitation_id = path_int(request, "invitation_id")
     async with transaction(res.sessions) as session:
         now = res.clock.now()
-        invitation, mine, outcome = await answering.accept(session, who, invitation_id, now)
+        invitation, mine, outcome = await answering.accept(
+            session, who, invitation_id, now, res.ctx
+        )
         answer = {"invitation": invitation_frame(invitation), "discussion_id": mine.discussion_id}
     await res.effects(outcome)
     return JSONResponse(answer)

@@ -15,6 +15,7 @@ from peercet.core.events import MemoryPublisher
 from peercet.core.settings import Settings
 from peercet.core.tables import Completion, ExamAttempt
 from tests.support import factories as f
+from tests.support.context import context
 from web.api.catalogue import attempt
 from web.resources import Resources
 
@@ -28,8 +29,8 @@ async def test_two_passes_at_once_make_one_completion(
         questions = await exams.questions_of(session, course)
     right = {str(q.id): q.answer for q in questions}
     engine = sessions.kw["bind"]
-    res = Resources(settings, engine, sessions, None, Effects(MemoryPublisher()),  # type: ignore[arg-type]
-                    FixedClock(f.T0), {})  # fmt: skip
+    res = Resources(context(settings, FixedClock(f.T0)), engine, sessions, None,  # type: ignore[arg-type]
+                    Effects(MemoryPublisher()), {})  # fmt: skip
     results = await asyncio.gather(*(attempt(res, who, course.ref, right) for _ in range(4)))
     assert sorted(r.created for r in results) == [False, False, False, True]
     assert len({r.completion.id for r in results if r.completion}) == 1
@@ -46,8 +47,8 @@ async def test_failures_at_once_never_exceed_the_limit(
     async with sessions() as session, session.begin():
         who = await f.registrant(session)
         course = await f.course(session)
-    res = Resources(settings, sessions.kw["bind"], sessions, None,  # type: ignore[arg-type]
-                    Effects(MemoryPublisher()), FixedClock(f.T0), {})  # fmt: skip
+    res = Resources(context(settings, FixedClock(f.T0)), sessions.kw["bind"], sessions,
+                    None, Effects(MemoryPublisher()), {})  # type: ignore[arg-type]  # fmt: skip
     results = await asyncio.gather(
         *(attempt(res, who, course.ref, {}) for _ in range(6)), return_exceptions=True
     )

@@ -17,6 +17,7 @@ from peercet.core.db import transaction
 from peercet.core.tables import OutgoingEmail
 from peercet.goc import links
 from tests.support import factories as f
+from tests.support.context import context
 from tests.support.services import TEST_SECRET_KEYS, run_peercet
 
 pytestmark = pytest.mark.slow
@@ -45,7 +46,7 @@ async def test_deadlines_run_emails_links_from_base_url(
         gone, kept = await f.registrant(session), await f.registrant(session)
         first = await f.waiting(session, gone, course)
         later = await f.waiting(session, kept, course, f.T0 + timedelta(days=2))
-        await open_discussion(session, [first, later], f.T0 + timedelta(days=2))
+        await open_discussion(session, [first, later], f.T0 + timedelta(days=2), context())
     ran, _ = run_peercet(
         database_url, redis_url, "deadlines", "run", "--now", DUE.isoformat(), env=ENV
     )

@@ -17,10 +17,10 @@ from peercet.core.settings import Settings
 
 @dataclass
 class Resources:
-    """`ctx` (settings, clock, scheme time, links) is built once, in the lifespan, and
-    handed to every action an endpoint calls."""
+    """`context` (settings, clock, scheme time, links) is built once, in the lifespan,
+    and handed to every action an endpoint calls."""
 
-    ctx: Context
+    context: Context
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     redis: Redis
@@ -29,11 +29,11 @@ class Resources:
 
     @property
     def settings(self) -> Settings:
-        return self.ctx.settings
+        return self.context.settings
 
     @property
     def clock(self) -> Clock:
-        return self.ctx.clock
+        return self.context.clock
 
 
 def resources(conn: HTTPConnection) -> Resources:

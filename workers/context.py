@@ -21,10 +21,10 @@ KEY = "resources"
 
 @dataclass
 class WorkerResources:
-    """`ctx` (settings, clock, scheme time, links) is built once, at start-up, and
-    handed to every duty."""
+    """`context` (settings, clock, scheme time, links) is built once, at start-up, and
+    handed to every duty (not arq's `ctx`, the dict this lives in under KEY)."""
 
-    ctx: Context
+    context: Context
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     redis: ArqRedis
@@ -33,11 +33,11 @@ class WorkerResources:
 
     @property
     def settings(self) -> Settings:
-        return self.ctx.settings
+        return self.context.settings
 
     @property
     def clock(self) -> Clock:
-        return self.ctx.clock
+        return self.context.clock
 
 
 def open_resources(
@@ -49,10 +49,10 @@ def open_resources(
     """The engine, sessions and after-commit effects (events, queues, deadline jobs)."""
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
-    ctx = Context(settings, clock)
-    effects = matching_effects(sessions, redis, ctx, jobs=redis)
+    context = Context(settings, clock)
+    effects = matching_effects(sessions, redis, context, jobs=redis)
     return WorkerResources(
-        ctx, engine, sessions, redis, effects, transport or transport_for(settings)
+        context, engine, sessions, redis, effects, transport or transport_for(settings)
     )
 
 

@@ -37,7 +37,7 @@ OUTBOX_SECONDS = 50.0  # one drain per minute, so runs do not pile up
 async def deadline(ctx: Ctx, completion_id: int) -> int:
     """At a completion's deadline: its fallback, if it is still open and due."""
     res = resources(ctx)
-    return await apply_one(res.sessions, completion_id, res.clock.now(), res.ctx, res.effects)
+    return await apply_one(res.sessions, completion_id, res.clock.now(), res.context, res.effects)
 
 
 @dataclass(frozen=True)
@@ -46,34 +46,34 @@ class Upkeep:
     (`peercet sweep`, whose effects leave re-pairing to the worker)."""
 
     sessions: async_sessionmaker[AsyncSession]
-    ctx: Context
+    context: Context
     effects: AfterCommit
 
     @property
     def settings(self) -> Settings:
-        return self.ctx.settings
+        return self.context.settings
 
 
 def upkeep_of(res: WorkerResources) -> Upkeep:
-    return Upkeep(res.sessions, res.ctx, res.effects)
+    return Upkeep(res.sessions, res.context, res.effects)
 
 
 async def _fallbacks(up: Upkeep, now: datetime) -> int:
-    return await apply_due(up.sessions, now, up.ctx, up.effects)
+    return await apply_due(up.sessions, now, up.context, up.effects)
 
 
 async def _no_shows(up: Upkeep, now: datetime) -> int:
-    return await noshow.run_no_shows(up.sessions, now, up.ctx.links, up.effects)
+    return await noshow.run_no_shows(up.sessions, now, up.context.links, up.effects)
 
 
 async def _invitations_expired(up: Upkeep, now: datetime) -> int:
     """Invitations past 72 hours (or the inviter's deadline): inviters back to the queue."""
-    return await invitations.expire_due(up.sessions, now, up.ctx, up.effects)
+    return await invitations.expire_due(up.sessions, now, up.context, up.effects)
 
 
 async def _reminders(up: Upkeep, now: datetime) -> int:
     """Deadline reminders, then December's pending-points reminders."""
-    tz, links = up.ctx.tz, up.ctx.links
+    tz, links = up.context.tz, up.context.links
     async with transaction(up.sessions) as session:
         sent = await send_reminders(session, now, tz, links)
         return sent + await send_pending_reminders(session, now, tz, links)
@@ -171,7 +171,7 @@ def summary(result: UploadResult) -> dict[str, Any]:
 async def rebuild_queues(ctx: Ctx) -> dict[str, Any]:
     """Redis is an index: rebuild the queues from the database, then pair who can be."""
     res = resources(ctx)
-    rebuilt = await rebuild.rebuild_queues(res.sessions, res.redis, res.clock.now(), res.ctx)
+    rebuilt = await rebuild.rebuild_queues(res.sessions, res.redis, res.clock.now(), res.context)
     return {"courses": len(rebuilt.courses)}
 
 

@@ -141,7 +141,7 @@ async def _attempt_once(
     async with transaction(res.sessions) as session:
         course = await exams.course_by_ref(session, ref)
         now, limit = res.clock.now(), res.settings.exam_attempts
-        return await exams.take_exam(session, who, course, answers, now, res.ctx, limit)
+        return await exams.take_exam(session, who, course, answers, now, res.context, limit)
 
 
 async def attempt(res: Resources, who: Registrant, ref: str, answers: Any) -> exams.AttemptResult:

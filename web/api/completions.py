@@ -103,7 +103,7 @@ async def make_choice(
         async with transaction(res.sessions) as session:
             completion, course = await own.own_completion(session, who.id, completion_id)
             now = res.clock.now()
-            outcome = await completions.choose(session, completion, course, mode, now, res.ctx)
+            outcome = await completions.choose(session, completion, course, mode, now, res.context)
             award = await completions.award_of(session, completion.id)
     except InvalidTransition as exc:
         raise Conflict(f"you have already chosen: {exc}", "already_chosen") from None

@@ -98,7 +98,7 @@ async def post_validation(request: Request) -> Response:
     async with transaction(res.sessions) as session:
         outcome = await actions.validate(
             session, registrant.id, access.discussion_id, peer_took_part, reflection,
-            res.clock.now(), res.ctx, reason,
+            res.clock.now(), res.context, reason,
         )  # fmt: skip
     await res.effects(outcome)
     async with res.sessions() as session:

@@ -50,7 +50,7 @@ async def create_invitation(request: Request) -> Response:
     async with transaction(res.sessions) as session:
         completion = await _own_completion(session, request, who)
         now = res.clock.now()
-        invitation, outcome = await invite(session, who, completion, target, now, res.ctx)
+        invitation, outcome = await invite(session, who, completion, target, now, res.context)
         frame = invitation_frame(invitation)
     await res.effects(outcome)
     return JSONResponse(frame, status_code=201)
@@ -82,7 +82,7 @@ async def accept_invitation(request: Request) -> Response:
     async with transaction(res.sessions) as session:
         now = res.clock.now()
         invitation, mine, outcome = await answering.accept(
-            session, who, invitation_id, now, res.ctx
+            session, who, invitation_id, now, res.context
         )
         answer = {"invitation": invitation_frame(invitation), "discussion_id": mine.discussion_id}
     await res.effects(outcome)

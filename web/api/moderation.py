@@ -62,7 +62,7 @@ async def close(request: Request) -> Response:
     did = path_int(request, "id")
     async with transaction(res.sessions) as session:
         outcome = await moderation.close(
-            session, moderator, did, data.outcome, data.reason, res.clock.now(), res.ctx.links
+            session, moderator, did, data.outcome, data.reason, res.clock.now(), res.context.links
         )
     await res.effects(outcome)
     async with res.sessions() as session:
@@ -78,7 +78,7 @@ async def decision(request: Request) -> Response:
     did = path_int(request, "id")
     async with transaction(res.sessions) as session:
         outcome = await moderation.decide(
-            session, moderator, did, data.award, data.reason, res.clock.now(), res.ctx
+            session, moderator, did, data.award, data.reason, res.clock.now(), res.context
         )
     await res.effects(outcome)
     async with res.sessions() as session:

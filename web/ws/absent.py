@@ -69,7 +69,7 @@ class AbsentPartners:
         async with transaction(self.res.sessions) as session:
             return await tell_absent_partner(
                 session, discussion_id, actor_id, happened, online, self.res.clock.now(),
-                self.res.ctx,
+                self.res.context,
             )  # fmt: skip
 
     async def validated(self, discussion_id: int, actor_id: int) -> None:

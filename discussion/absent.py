@@ -21,8 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from discussion import rules
 from discussion.opening import closing_time
 from peercet.completions.lifecycle import DiscussionState
+from peercet.core.context import Context
 from peercet.core.tables import Course, Discussion, Message, OutgoingEmail, Participant, Registrant
-from peercet.notify.notices import Notice, scheme_time, send_email, session_tz
+from peercet.notify.notices import Notice, scheme_time, send_email
 
 HOUR = 3600
 
@@ -64,7 +65,7 @@ async def _last_told(
 
 async def tell_absent_partner(
     session: AsyncSession, discussion_id: int, actor_id: int, happened: Happened,
-    online: Set[int], now: datetime,
+    online: Set[int], now: datetime, ctx: Context,
 ) -> list[int]:  # fmt: skip
     """Email every other participant not `online` whom the hourly limit allows; returns
     whom. Their participant rows are locked first, so two processes never both send."""
@@ -85,21 +86,21 @@ async def tell_absent_partner(
     for rid in others:
         last = await _last_told(session, discussion_id, rid, now)
         if rules.tell_absent(rid in online, last, now):
-            await _email(session, discussion, actor_id, rid, happened, now)
+            await _email(session, discussion, actor_id, rid, happened, now, ctx)
             told.append(rid)
     return told
 
 
 async def _email(
     session: AsyncSession, discussion: Discussion, actor_id: int, recipient_id: int,
-    happened: Happened, now: datetime,
+    happened: Happened, now: datetime, ctx: Context,
 ) -> None:  # fmt: skip
     actor = await session.get_one(Registrant, actor_id)
     recipient = await session.get_one(Registrant, recipient_id)
     course = await session.get_one(Course, discussion.course_id)
     closes = await closing_time(session, discussion.id)
     doing = "has written in" if happened is Happened.WROTE else "has validated"
-    until = "" if closes is None else f" It closes at {scheme_time(closes, session_tz(session))}."
+    until = "" if closes is None else f" It closes at {scheme_time(closes, ctx.tz)}."
     notice = Notice(
         kind="absent_partner",
         subject=f"{actor.name} {doing} your discussion for {course.ref}",
@@ -109,4 +110,4 @@ async def _email(
         link=f"/discussions/{discussion.id}",
         dedupe_key=hour_key(discussion.id, recipient_id, now),
     )
-    send_email(session, recipient.email, recipient.name, notice, now)
+    send_email(session, recipient.email, recipient.name, notice, now, ctx.links)

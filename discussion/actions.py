@@ -23,6 +23,7 @@ from discussion.rules import Step
 from peercet.completions.actions import complete_interactive, notify_completed
 from peercet.completions.frames import completion_delivery
 from peercet.completions.lifecycle import DiscussionState
+from peercet.core.context import Context
 from peercet.core.errors import BadInput, Conflict, Forbidden
 from peercet.core.publish import Aftermath, Delivery
 from peercet.core.tables import (
@@ -187,7 +188,7 @@ def message_deliveries(stored: Sequence[Stored]) -> list[Delivery]:
 
 async def validate(
     session: AsyncSession, registrant_id: int, discussion_id: int, peer_took_part: bool,
-    reflection: str, now: datetime, reason: str = "",
+    reflection: str, now: datetime, ctx: Context, reason: str = "",
 ) -> Aftermath:  # fmt: skip
     """Record one validation: the second confirmation completes both completions; "my
     peer did not take part", with a reason, is a dispute (`discussion.disputes`).
@@ -220,29 +221,35 @@ async def validate(
         )
     )  # fmt: skip
     await session.flush()
-    aftermath = await _take(session, step, discussion, registrant_id, people, reason.strip(), now)
+    aftermath = await _take(
+        session, step, discussion, registrant_id, people, reason.strip(), now, ctx
+    )
     aftermath.deliveries.insert(0, await disputes.validation_delivery(session, discussion_id))
     return aftermath
 
 
 async def _take(
     session: AsyncSession, step: Step, discussion: Discussion, registrant_id: int,
-    people: dict[int, int], reason: str, now: datetime,
+    people: dict[int, int], reason: str, now: datetime, ctx: Context,
 ) -> Aftermath:  # fmt: skip
     """What the validation does beyond being recorded (rules.after_validation)."""
     if step is Step.DISPUTE:
-        return await disputes.open_dispute(session, discussion, registrant_id, people, reason, now)
+        return await disputes.open_dispute(
+            session, discussion, registrant_id, people, reason, now, ctx.links
+        )
     if step is Step.CLOSE:
-        return await disputes.dispute_back(session, discussion, registrant_id, reason, now)
+        return await disputes.dispute_back(
+            session, discussion, registrant_id, reason, now, ctx.links
+        )
     aftermath = Aftermath()
     if step is Step.COMPLETE:
-        await _complete(session, discussion, list(people.values()), now, aftermath)
+        await _complete(session, discussion, list(people.values()), now, ctx, aftermath)
     return aftermath
 
 
 async def _complete(
     session: AsyncSession, discussion: Discussion, completion_ids: list[int], now: datetime,
-    aftermath: Aftermath,
+    ctx: Context, aftermath: Aftermath,
 ) -> None:  # fmt: skip
     completed = await complete_interactive(session, completion_ids, now)
     await session.execute(
@@ -253,7 +260,7 @@ async def _complete(
     course = await session.get_one(Course, discussion.course_id)
     for completion, award in completed:
         registrant = await session.get_one(Registrant, completion.registrant_id)
-        await notify_completed(session, registrant, completion, course, now)
+        await notify_completed(session, registrant, completion, course, now, ctx)
         aftermath.deliveries.append(completion_delivery(completion, course, award))
 
 

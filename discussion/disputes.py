@@ -28,6 +28,7 @@ from peercet.completions.lifecycle import (
     DiscussionState,
 )
 from peercet.core import audit
+from peercet.core.context import Context, Links
 from peercet.core.errors import Conflict, Forbidden, NotFound
 from peercet.core.publish import Aftermath, Delivery
 from peercet.core.tables import (
@@ -80,7 +81,7 @@ def _named(course: Course) -> str:
 
 async def open_dispute(
     session: AsyncSession, discussion: Discussion, disputer: int, people: dict[int, int],
-    reason: str, now: datetime,
+    reason: str, now: datetime, links: Links,
 ) -> Aftermath:  # fmt: skip
     """The disputer goes back to the queue at once; the discussion waits for a moderator."""
     deadlines = await session.scalars(
@@ -101,7 +102,7 @@ async def open_dispute(
         f"You said your partner in the discussion for {_named(course)} did not take part: "
         "a moderator will read it and decide whether they still earn the interactive point."
     )
-    aftermath = await rooms.send_back(session, [people[disputer]], now, why)
+    aftermath = await rooms.send_back(session, [people[disputer]], now, links, why)
     [other] = [rid for rid in people if rid != disputer]
     notice = Notice(
         kind="disputed",
@@ -113,23 +114,24 @@ async def open_dispute(
         dedupe_key=f"disputed:{discussion.id}:{other}",
     )
     registrant = await session.get_one(Registrant, other)
-    await notify(session, registrant, notice, now, completion_id=people[other])
+    await notify(session, registrant, notice, now, links, completion_id=people[other])
     return aftermath
 
 
 async def dispute_back(
-    session: AsyncSession, discussion: Discussion, disputer: int, reason: str, now: datetime
-) -> Aftermath:
+    session: AsyncSession, discussion: Discussion, disputer: int, reason: str, now: datetime,
+    links: Links,
+) -> Aftermath:  # fmt: skip
     """The other says so too: nothing is left to decide, and both are back in the queue."""
     session.add(
         Dispute(discussion_id=discussion.id, disputer_id=disputer, reason=reason, created_at=now)
     )
-    return await rooms.close_discussions(session, [discussion.id], DISPUTED_BY_BOTH, now)
+    return await rooms.close_discussions(session, [discussion.id], DISPUTED_BY_BOTH, now, links)
 
 
 async def decide(
     session: AsyncSession, moderator: Registrant, discussion_id: int, award: bool, reason: str,
-    now: datetime,
+    now: datetime, ctx: Context,
 ) -> Aftermath:  # fmt: skip
     """A moderator's decision on a disputed discussion, in the audit log with its reason."""
     people = await participants(session, discussion_id)
@@ -150,8 +152,8 @@ async def decide(
     if check.code is not None or check.verdict is None:
         raise Conflict(check.message, check.code)
     await _close(session, discussion, dispute, moderator, award, reason, now)
-    aftermath = await _carry_out(session, check.verdict, completion, reason, now)
-    await _tell(session, discussion, people, dispute.disputer_id, award, reason, now)
+    aftermath = await _carry_out(session, check.verdict, completion, reason, now, ctx)
+    await _tell(session, discussion, people, dispute.disputer_id, award, reason, now, ctx.links)
     aftermath.deliveries.insert(0, await validation_delivery(session, discussion_id))
     return aftermath
 
@@ -190,27 +192,28 @@ async def _close(
 
 
 async def _carry_out(
-    session: AsyncSession, verdict: Verdict, completion: Completion, reason: str, now: datetime
-) -> Aftermath:
+    session: AsyncSession, verdict: Verdict, completion: Completion, reason: str, now: datetime,
+    ctx: Context,
+) -> Aftermath:  # fmt: skip
     """The other's completion: interactive (one point record), re-queued, or fallen back."""
     if verdict is Verdict.FALL_BACK:
-        return (await fall_back(session, [completion.id], now))[1]
+        return (await fall_back(session, [completion.id], now, ctx))[1]
     course = await session.get_one(Course, completion.course_id)
     if verdict is Verdict.REQUEUE:
         why = (
             f"A moderator decided that your discussion for {_named(course)} "
             "earns no interactive point."
         )
-        return await rooms.send_back(session, [completion.id], now, why)
+        return await rooms.send_back(session, [completion.id], now, ctx.links, why)
     [(done, award)] = await complete_interactive(session, [completion.id], now)
     registrant = await session.get_one(Registrant, done.registrant_id)
-    await notify_completed(session, registrant, done, course, now)
+    await notify_completed(session, registrant, done, course, now, ctx)
     return Aftermath([completion_delivery(done, course, award)])
 
 
 async def _tell(
     session: AsyncSession, discussion: Discussion, people: dict[int, int], disputer: int,
-    award: bool, reason: str, now: datetime,
+    award: bool, reason: str, now: datetime, links: Links,
 ) -> None:  # fmt: skip
     """Both participants hear the decision and its reason (on screen and by email)."""
     course = await session.get_one(Course, discussion.course_id)
@@ -229,7 +232,7 @@ async def _tell(
             link=f"/discussions/{discussion.id}",
             dedupe_key=f"decided:{discussion.id}:{rid}",
         )
-        await notify(session, registrant, notice, now, completion_id=completion_id)
+        await notify(session, registrant, notice, now, links, completion_id=completion_id)
 
 
 async def validation_delivery(session: AsyncSession, discussion_id: int) -> Delivery:

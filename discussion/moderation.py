@@ -17,6 +17,7 @@ from peercet.completions.frames import completion_frame
 from peercet.completions.lifecycle import UNDECIDED_DISCUSSIONS, DiscussionState, State
 from peercet.core import audit
 from peercet.core.audit import check_reason
+from peercet.core.context import Context, Links
 from peercet.core.errors import BadInput, Conflict, NotFound
 from peercet.core.publish import Aftermath
 from peercet.core.tables import (
@@ -44,6 +45,7 @@ async def close(
     outcome: Any,
     reason: Any,
     now: datetime,
+    links: Links,
 ) -> Aftermath:
     """Void (no interactive point from it) or repair (both re-paired): each participant
     within their deadline goes back to the queue, keeping it."""
@@ -55,7 +57,7 @@ async def close(
         raise NotFound("no such discussion")
     if discussion.state not in UNDECIDED_DISCUSSIONS:  # a disputed one may be closed too
         raise Conflict("this discussion is already closed", "discussion_closed")
-    result = await rooms.close_discussions(session, [discussion_id], OUTCOMES[outcome], now)
+    result = await rooms.close_discussions(session, [discussion_id], OUTCOMES[outcome], now, links)
     if not result.deliveries:  # closed meanwhile (another moderator, a validation, a deadline)
         raise Conflict("this discussion is already closed", "discussion_closed")
     await audit.record(
@@ -66,7 +68,7 @@ async def close(
 
 async def decide(
     session: AsyncSession, moderator: Registrant, discussion_id: int, award: Any, reason: Any,
-    now: datetime,
+    now: datetime, ctx: Context,
 ) -> Aftermath:  # fmt: skip
     """A disputed discussion's decision (`discussion.disputes.decide`), with a reason."""
     if not isinstance(award, bool):
@@ -74,7 +76,7 @@ async def decide(
     why = check_reason(reason)
     if await session.get(Discussion, discussion_id) is None:
         raise NotFound("no such discussion")
-    return await disputes.decide(session, moderator, discussion_id, award, why, now)
+    return await disputes.decide(session, moderator, discussion_id, award, why, now, ctx)
 
 
 def _quiet(now: datetime) -> Any:

@@ -21,6 +21,7 @@ from peercet.completions.lifecycle import (
     State,
     closes_at,
 )
+from peercet.core.context import Context, Links
 from peercet.core.errors import Conflict
 from peercet.core.publish import Aftermath, Delivery, Paired
 from peercet.core.tables import (
@@ -32,13 +33,13 @@ from peercet.core.tables import (
     Participant,
     Registrant,
 )
-from peercet.notify.notices import Notice, notify, scheme_time, session_tz
+from peercet.notify.notices import Notice, notify, scheme_time
 
 UNDECIDED = [s.value for s in UNDECIDED_DISCUSSIONS]
 
 
 async def open_discussion(
-    session: AsyncSession, completions: list[Completion], now: datetime
+    session: AsyncSession, completions: list[Completion], now: datetime, ctx: Context
 ) -> tuple[Discussion, Aftermath]:
     """Pair two waiting completions of one course (both must still be seeking a peer).
     Every pairing comes through here, so the aftermath names the pair as met (`Paired`)."""
@@ -79,7 +80,7 @@ async def open_discussion(
         for c in completions
     )
     course = await session.get_one(Course, first.course_id)
-    closes = scheme_time(closes_at, session_tz(session))
+    closes = scheme_time(closes_at, ctx.tz)
     aftermath = Aftermath(
         paired=[Paired(course.id, first.cet_year, first.registrant_id, second.registrant_id)]
     )
@@ -111,6 +112,7 @@ async def open_discussion(
                 dedupe_key=f"paired:{completion.id}:{discussion.id}",
             ),
             now,
+            ctx.links,
             completion_id=completion.id,
         )
     return discussion, aftermath
@@ -161,6 +163,7 @@ async def close_discussions(
     discussion_ids: Iterable[int],
     reason: str,
     now: datetime,
+    links: Links,
     disputed_reason: str | None = None,
 ) -> Aftermath:
     """Close open (or disputed) discussions without completing them; peers within their
@@ -202,7 +205,7 @@ async def close_discussions(
     requeued_ids = [row[0] for row in requeued]
     if requeued_ids:
         because = WHY.get(reason, "")
-        aftermath.extend(await _tell_requeued(session, requeued_ids, now, because=because))
+        aftermath.extend(await _tell_requeued(session, requeued_ids, now, links, because=because))
     return aftermath
 
 
@@ -214,7 +217,7 @@ WHY = {
 
 
 async def send_back(
-    session: AsyncSession, completion_ids: list[int], now: datetime, why: str
+    session: AsyncSession, completion_ids: list[int], now: datetime, links: Links, why: str
 ) -> Aftermath:
     """Participants leaving a discussion that stays as it is (a dispute): back to the
     queue at once if within their deadline, keeping it (so ahead of later ones); told `why`."""
@@ -229,13 +232,14 @@ async def send_back(
         .returning(Completion.id)
     )
     ids = [row[0] for row in requeued]
-    return await _tell_requeued(session, ids, now, why) if ids else Aftermath()
+    return await _tell_requeued(session, ids, now, links, why) if ids else Aftermath()
 
 
 async def _tell_requeued(
     session: AsyncSession,
     completion_ids: list[int],
     now: datetime,
+    links: Links,
     why: str | None = None,
     because: str = "",
 ) -> Aftermath:
@@ -264,6 +268,7 @@ async def _tell_requeued(
                 link=f"/account/completions/{completion.id}",
             ),
             now,
+            links,
             completion_id=completion.id,
         )
     return aftermath

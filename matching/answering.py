@@ -27,6 +27,7 @@ from matching.invitees import accept_pairing, naming
 from peercet.catalogue.loading import may_take
 from peercet.completions.actions import choose
 from peercet.completions.lifecycle import Mode, State
+from peercet.core.context import Context
 from peercet.core.errors import Conflict, Forbidden, NotFound
 from peercet.core.publish import Aftermath
 from peercet.core.tables import Completion, Course, Invitation, Registrant
@@ -68,7 +69,7 @@ async def _theirs(session: AsyncSession, registrant: Registrant, invitation_id: 
 
 
 async def accept(
-    session: AsyncSession, registrant: Registrant, invitation_id: int, now: datetime
+    session: AsyncSession, registrant: Registrant, invitation_id: int, now: datetime, ctx: Context
 ) -> tuple[Invitation, Completion, Aftermath]:
     """Pair the invitee with the inviter, now; returns the invitee's completion too."""
     invitation = await _theirs(session, registrant, invitation_id)
@@ -86,9 +87,9 @@ async def accept(
         raise Conflict(f"pass the exam of {course.ref} first", "not_passed")
     aftermath = Aftermath()
     if mine.state == State.AWAITING_CHOICE.value:
-        aftermath.extend(await choose(session, mine, course, Mode.INTERACTIVE, now))
+        aftermath.extend(await choose(session, mine, course, Mode.INTERACTIVE, now, ctx))
     if mine.state != State.SEEKING_PEER.value:
         raise Conflict("this completion is not waiting for a peer", "not_seeking_peer")
     aftermath.dequeue.append(mine.id)
-    aftermath.extend(await accept_pairing(session, invitation, inviter, mine, now))
+    aftermath.extend(await accept_pairing(session, invitation, inviter, mine, now, ctx))
     return invitation, mine, aftermath

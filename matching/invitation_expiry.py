@@ -12,14 +12,17 @@ from matching.invitation_notices import tell_expired
 from matching.invitations import EXPIRED, PENDING
 from peercet.completions.frames import completion_delivery
 from peercet.completions.lifecycle import State
+from peercet.core.context import Context
 from peercet.core.db import transaction
-from peercet.core.publish import AfterCommit, Aftermath
+from peercet.core.publish import AfterCommit, Aftermath, nothing_after
 from peercet.core.tables import Completion, Course, Invitation
 
 BATCH = 500
 
 
-async def expire(session: AsyncSession, now: datetime, limit: int = BATCH) -> tuple[int, Aftermath]:
+async def expire(
+    session: AsyncSession, now: datetime, ctx: Context, limit: int = BATCH
+) -> tuple[int, Aftermath]:
     """End up to `limit` invitations past their expiry. Each inviter still waiting and
     within their deadline goes back to the public queue at their old place (the queue's
     score is the deadline) and is told: a notification and a `completion` frame. An
@@ -43,29 +46,28 @@ async def expire(session: AsyncSession, now: datetime, limit: int = BATCH) -> tu
     aftermath = Aftermath()
     expired = list(ended)
     for invitation in expired:
-        aftermath.extend(await _back_to_queue(session, invitation, now))
+        aftermath.extend(await _back_to_queue(session, invitation, now, ctx))
     return len(expired), aftermath
 
 
-async def _back_to_queue(session: AsyncSession, invitation: Invitation, now: datetime) -> Aftermath:
+async def _back_to_queue(
+    session: AsyncSession, invitation: Invitation, now: datetime, ctx: Context
+) -> Aftermath:
     completion = await session.get_one(Completion, invitation.completion_id)
     if completion.state != State.SEEKING_PEER.value or completion.deadline <= now:
         return Aftermath()
     course = await session.get_one(Course, completion.course_id)
-    await tell_expired(session, invitation, completion, course, now)
+    await tell_expired(session, invitation, completion, course, now, ctx)
     return Aftermath(
         requeue=[completion.id], deliveries=[completion_delivery(completion, course, None)]
     )
 
 
-async def _nothing(aftermath: Aftermath) -> None:
-    return None
-
-
 async def expire_due(
     sessions: async_sessionmaker[AsyncSession],
     now: datetime,
-    after_commit: AfterCommit = _nothing,
+    ctx: Context,
+    after_commit: AfterCommit = nothing_after,
     batch: int = BATCH,
 ) -> int:
     """The periodic duty (worker, `peercet sweep`): expire every invitation due at
@@ -75,7 +77,7 @@ async def expire_due(
     total = 0
     while True:
         async with transaction(sessions) as session:
-            count, aftermath = await expire(session, now, batch)
+            count, aftermath = await expire(session, now, ctx, batch)
         await after_commit(aftermath)
         total += count
         if count < batch:

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from peercet.core.context import Context
 from peercet.core.tables import Completion, Course, Invitation, Registrant
-from peercet.notify.notices import Notice, notify, scheme_time, send_email, session_tz
+from peercet.notify.notices import Notice, notify, scheme_time, send_email
 
 
 def _invite_notice(
@@ -35,15 +36,16 @@ def email_stranger(
     invitation: Invitation,
     course: Course,
     now: datetime,
+    ctx: Context,
 ) -> None:
     """Someone without an account (by email) is asked to join; by GOC number we cannot
     reach them, and the invitation simply waits for them to register and pass."""
     if invitation.invitee_email is None:
         return
-    notice = _invite_notice(inviter, invitation, course, session_tz(session))
+    notice = _invite_notice(inviter, invitation, course, ctx.tz)
     body = notice.body + " First create your Peercet account with this email address."
     joining = Notice(notice.kind, notice.subject, body, "/register", notice.dedupe_key)
-    send_email(session, invitation.invitee_email, "colleague", joining, now)
+    send_email(session, invitation.invitee_email, "colleague", joining, now, ctx.links)
 
 
 async def tell_invitee(
@@ -53,9 +55,10 @@ async def tell_invitee(
     invitation: Invitation,
     course: Course,
     now: datetime,
+    ctx: Context,
 ) -> None:
-    notice = _invite_notice(inviter, invitation, course, session_tz(session))
-    await notify(session, invitee, notice, now)
+    notice = _invite_notice(inviter, invitation, course, ctx.tz)
+    await notify(session, invitee, notice, now, ctx.links)
 
 
 async def tell_expired(
@@ -64,6 +67,7 @@ async def tell_expired(
     completion: Completion,
     course: Course,
     now: datetime,
+    ctx: Context,
 ) -> None:
     """The inviter is back in the public queue, at their old place (their deadline)."""
     notice = Notice(
@@ -71,9 +75,9 @@ async def tell_expired(
         subject=f"Your invitation for {course.ref} has expired",
         body=f"Your invitation to discuss {course.ref} {course.title} was not taken up in "
         "time. You are back in the queue for a discussion partner, keeping your place and "
-        f"your deadline, {scheme_time(completion.deadline, session_tz(session))}.",
+        f"your deadline, {scheme_time(completion.deadline, ctx.tz)}.",
         link=f"/completions/{completion.id}/waiting",
         dedupe_key=f"invitation_expired:{invitation.id}",
     )
     inviter = await session.get_one(Registrant, completion.registrant_id)
-    await notify(session, inviter, notice, now, completion_id=completion.id)
+    await notify(session, inviter, notice, now, ctx.links, completion_id=completion.id)

@@ -25,6 +25,7 @@ from matching.invitation_rules import Target, parse_target
 from peercet.catalogue.loading import may_take
 from peercet.completions.lifecycle import State
 from peercet.completions.own import own_completion
+from peercet.core.context import Context
 from peercet.core.errors import BadInput, Conflict, NotFound, RateLimited
 from peercet.core.publish import Aftermath
 from peercet.core.tables import Completion, Course, Invitation, Registrant
@@ -113,6 +114,7 @@ async def invite(
     completion: Completion,
     target: Target,
     now: datetime,
+    ctx: Context,
 ) -> tuple[Invitation, Aftermath]:
     """Create the invitation. Whatever the address, the answer is the same pending
     invitation: an invitee who already waits for this course is paired after the commit
@@ -139,14 +141,14 @@ async def invite(
     aftermath = Aftermath(dequeue=[completion.id])
     course = await session.get_one(Course, completion.course_id)
     if invitee is None:
-        email_stranger(session, inviter, invitation, course, now)
+        email_stranger(session, inviter, invitation, course, now, ctx)
     elif not may_take(invitee.profession, course.professions):
         pass  # they cannot take the course: nobody is told, least of all the inviter
     elif waiting is not None and waiting.state == State.SEEKING_PEER.value:
         aftermath.dequeue.append(waiting.id)  # out of the public queue, then to the inviter
         aftermath.requeue.append(waiting.id)
     else:
-        await tell_invitee(session, inviter, invitee, invitation, course, now)
+        await tell_invitee(session, inviter, invitee, invitation, course, now, ctx)
     return invitation, aftermath
 
 
@@ -202,12 +204,13 @@ class Invited:
 
 
 async def invite_from(
-    session: AsyncSession, inviter: Registrant, completion_id: int, target: Target, now: datetime
-) -> Invited:
+    session: AsyncSession, inviter: Registrant, completion_id: int, target: Target, now: datetime,
+    ctx: Context,
+) -> Invited:  # fmt: skip
     """`invite` from the inviter's own completion: anyone else's is "not found", as
     everywhere (its existence is not told)."""
     completion, _ = await own_completion(session, inviter.id, completion_id)
-    return Invited(*await invite(session, inviter, completion, target, now))
+    return Invited(*await invite(session, inviter, completion, target, now, ctx))
 
 
 async def cancel_from(

@@ -20,6 +20,7 @@ from discussion.opening import open_discussion
 from matching.invitations import ACCEPTED, ENDED, PENDING
 from peercet.catalogue.loading import may_take
 from peercet.completions.lifecycle import State
+from peercet.core.context import Context
 from peercet.core.publish import Aftermath
 from peercet.core.tables import Completion, Course, Invitation, Registrant
 
@@ -30,8 +31,9 @@ async def accept_pairing(
     inviter: Completion,
     invitee: Completion,
     now: datetime,
+    ctx: Context,
 ) -> Aftermath:
-    _, aftermath = await open_discussion(session, [inviter, invitee], now)
+    _, aftermath = await open_discussion(session, [inviter, invitee], now, ctx)
     invitation.state = ACCEPTED
     invitation.invitee_id = invitee.registrant_id
     invitation.ended_at = now
@@ -143,11 +145,11 @@ async def waiting_invitees(session: AsyncSession) -> list[Completion]:
 
 
 async def pair_invitee(
-    session: AsyncSession, completion: Completion, now: datetime
+    session: AsyncSession, completion: Completion, now: datetime, ctx: Context
 ) -> Aftermath | None:
     """If someone invited this (now waiting) registrant for this course, pair them."""
     found = await find_invitation(session, completion, now)
     if found is None:
         return None
     invitation, inviter = found
-    return await accept_pairing(session, invitation, inviter, completion, now)
+    return await accept_pairing(session, invitation, inviter, completion, now, ctx)

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from discussion.opening import close_discussions
 from peercet.completions.lifecycle import DiscussionState
+from peercet.core.context import Links
 from peercet.core.db import transaction
 from peercet.core.publish import AfterCommit, Aftermath, nothing_after
 from peercet.core.tables import Discussion, DiscussionPrompt, Message, Participant
@@ -80,7 +81,7 @@ async def no_show_ids(session: AsyncSession, now: datetime, limit: int = BATCH) 
 
 
 async def run_no_shows(
-    sessions: async_sessionmaker[AsyncSession], now: datetime,
+    sessions: async_sessionmaker[AsyncSession], now: datetime, links: Links,
     after_commit: AfterCommit = nothing_after,
 ) -> int:  # fmt: skip
     """Close every discussion with a no-show, a batch per transaction, each batch's
@@ -90,7 +91,9 @@ async def run_no_shows(
     while True:
         async with transaction(sessions) as session:
             ids = await no_show_ids(session, now)
-            aftermath = await close_discussions(session, ids, REASON, now) if ids else Aftermath()
+            aftermath = (
+                await close_discussions(session, ids, REASON, now, links) if ids else Aftermath()
+            )
         await after_commit(aftermath)
         closed += sum(1 for e in aftermath.deliveries if e.frame.get("type") == "closed")
         if len(ids) < BATCH:

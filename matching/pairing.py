@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from redis.asyncio import Redis
 from sqlalchemy import and_, exists, select
@@ -31,7 +30,7 @@ from matching import invitees
 from matching.invitations import PENDING
 from matching.queue import Entry, Queues
 from peercet.completions.lifecycle import State, cet_year
-from peercet.core.clock import Clock
+from peercet.core.context import Context
 from peercet.core.db import transaction
 from peercet.core.errors import Conflict
 from peercet.core.publish import Aftermath, Effects, JobQueue, RedisPublisher
@@ -69,13 +68,12 @@ class Matcher:
         self,
         sessions: async_sessionmaker[AsyncSession],
         redis: Redis,
-        clock: Clock,
-        tz: ZoneInfo,
+        ctx: Context,
     ) -> None:
         self.sessions = sessions
         self.queues = Queues(redis)
-        self.clock = clock
-        self.tz = tz
+        self.ctx = ctx
+        self.clock = ctx.clock
 
     async def __call__(self, aftermath: Aftermath) -> None:
         try:
@@ -136,7 +134,7 @@ class Matcher:
         try:
             async with transaction(self.sessions) as session:
                 mine = await session.get_one(Completion, completion.id)
-                aftermath = await invitees.pair_invitee(session, mine, now)
+                aftermath = await invitees.pair_invitee(session, mine, now, self.ctx)
         except Conflict:
             return None  # the inviter left meanwhile: the public queue it is
         if aftermath is not None:
@@ -158,7 +156,7 @@ class Matcher:
         aftermath = Aftermath()
         while True:
             now = self.clock.now()
-            year = cet_year(now, self.tz)
+            year = cet_year(now, self.ctx.tz)
             taken = await self.queues.take_pair(course_id, year, now)
             if taken is None:
                 return aftermath
@@ -177,7 +175,7 @@ class Matcher:
             found = [c for c in completions if c is not None]
             if len(found) != 2:
                 raise Conflict("a completion has gone", "state_changed")
-            _, aftermath = await open_discussion(session, found, now)
+            _, aftermath = await open_discussion(session, found, now, self.ctx)
             await invitees.end_pending(session, [c.id for c in found], now)
             return aftermath
 
@@ -198,9 +196,8 @@ class Matcher:
 def matching_effects(
     sessions: async_sessionmaker[AsyncSession],
     redis: Redis,
-    clock: Clock,
-    tz: ZoneInfo,
+    ctx: Context,
     jobs: JobQueue | None = None,
 ) -> Effects:
     """The after-commit step with the queues kept in step: for the app and the worker."""
-    return Effects(RedisPublisher(redis), Matcher(sessions, redis, clock, tz), jobs)
+    return Effects(RedisPublisher(redis), Matcher(sessions, redis, ctx), jobs)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,7 @@ from matching.queue import Entry, Queues
 from peercet.completions.lifecycle import cet_year
 from peercet.core import keys
 from peercet.core.clock import Clock, FixedClock, SystemClock
+from peercet.core.context import Context
 from peercet.core.publish import Paired, Publisher, RedisPublisher
 from peercet.core.tables import Completion, Participant
 
@@ -109,16 +110,16 @@ async def rebuild_queues(
     sessions: async_sessionmaker[AsyncSession],
     redis: Redis,
     now: datetime | None,
-    tz: ZoneInfo,
+    ctx: Context,
     publisher: Publisher | None = None,
 ) -> Rebuilt:
     """The periodic check (and start-up step): pair waiting invitees with their
     inviters, rebuild, then pair the queues and tell the pairs (through the edge's
     publisher; one of Redis's own without one)."""
     clock: Clock = SystemClock() if now is None else FixedClock(now)
-    matcher = Matcher(sessions, redis, clock, tz)
+    matcher = Matcher(sessions, redis, replace(ctx, clock=clock))
     aftermath = await matcher.pair_invitees(clock.now())  # first: the index then drops them
-    out = await rebuild_index(sessions, redis, clock.now(), tz)
+    out = await rebuild_index(sessions, redis, clock.now(), ctx.tz)
     for course_id in sorted(out.courses):
         aftermath.extend(await matcher.pair_course(course_id))
     await (publisher or RedisPublisher(redis)).deliver(aftermath.deliveries)
@@ -128,12 +129,11 @@ async def rebuild_queues(
 async def start_queues(
     sessions: async_sessionmaker[AsyncSession],
     redis: Redis,
-    now: datetime,
-    tz: ZoneInfo,
+    ctx: Context,
     publisher: Publisher | None = None,
 ) -> None:
     """At start-up: rebuild, but never refuse to start because Redis is away."""
     try:
-        await rebuild_queues(sessions, redis, now, tz, publisher)
+        await rebuild_queues(sessions, redis, ctx.clock.now(), ctx, publisher)
     except (RedisError, OSError, SQLAlchemyError) as exc:
         log.warning("queues not rebuilt at start-up (%s); the periodic check will", exc)

@@ -28,7 +28,6 @@ from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -43,13 +42,16 @@ from peercet.completions.actions import choose
 from peercet.completions.lifecycle import Mode
 from peercet.core import keys, migrate
 from peercet.core.clock import FixedClock
+from peercet.core.context import Context
 from peercet.core.db import create_engine, session_factory, transaction
 from peercet.core.publish import Aftermath, Effects, RedisPublisher
+from peercet.core.settings import Settings
 from peercet.core.tables import Completion, Course, CoursePrompt, Registrant
 from tests.support.services import postgres_database, redis_server
 
-LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 3, 16, 12, 0, tzinfo=UTC)
+CTX = Context(Settings(secret_keys=["bench-matching-key"]), FixedClock(NOW))
+LONDON = CTX.tz  # scheme time: the settings' default
 CHUNK = 5000
 
 
@@ -165,7 +167,7 @@ async def _choose(
     async with transaction(sessions) as session:
         completion = await session.get_one(Completion, completion_id)
         course = await session.get_one(Course, completion.course_id)
-        aftermath: Aftermath = await choose(session, completion, course, Mode.INTERACTIVE, NOW)
+        aftermath: Aftermath = await choose(session, completion, course, Mode.INTERACTIVE, NOW, CTX)
     await effects(aftermath)
 
 
@@ -226,7 +228,7 @@ async def main(args: argparse.Namespace, redis_url: str, database_url: str) -> N
         half = len(course_ids) // 2
         await bench_lua(redis, course_ids[half:], args.pairings)
         await rebuild_index(sessions, redis, NOW, LONDON)  # put them back
-        matcher = Matcher(sessions, redis, FixedClock(NOW), LONDON)
+        matcher = Matcher(sessions, redis, CTX)
         await bench_pairing(matcher, redis, course_ids[:half], args.pairings)
         effects = Effects(RedisPublisher(redis), matcher)
         await bench_latency(sessions, redis, effects, samples)

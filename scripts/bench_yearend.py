@@ -23,7 +23,6 @@ import time
 from contextlib import ExitStack
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -35,11 +34,12 @@ from peercet.completions import lifecycle
 from peercet.completions.lifecycle import State
 from peercet.core import migrate
 from peercet.core.db import create_engine, session_factory, transaction
+from peercet.core.settings import Settings
 from peercet.core.tables import Completion, Course, Discussion
 from tests.support import bulk
 from tests.support.services import postgres_database, redis_server
 
-TZ = ZoneInfo("Europe/London")
+TZ = Settings().timezone  # scheme time: the settings' default
 YEAR = 2026
 CUT = lifecycle.cutoff(YEAR, TZ)
 STATES = [State.SEEKING_PEER] * 7 + [State.AWAITING_CHOICE] * 2 + [State.IN_DISCUSSION]

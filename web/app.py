@@ -19,6 +19,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from matching.pairing import matching_effects
 from matching.rebuild import start_queues
 from peercet.core.clock import Clock, SystemClock
+from peercet.core.context import Context
 from peercet.core.db import create_engine, session_factory
 from peercet.core.settings import Settings, load_settings, require_secret_keys
 from web import health
@@ -100,12 +101,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         engine = create_engine(settings.database_url)
         redis = Redis.from_url(settings.redis_url)
-        sessions = session_factory(engine, info={"settings": settings})
+        sessions = session_factory(engine)
         jobs = ArqRedis(redis.connection_pool)
-        effects = matching_effects(sessions, redis, clock, settings.timezone, jobs)
-        res = Resources(settings, engine, sessions, redis, effects, clock, {})
+        ctx = Context(settings, clock)
+        effects = matching_effects(sessions, redis, ctx, jobs)
+        res = Resources(ctx, engine, sessions, redis, effects, {})
         try:
-            await start_queues(sessions, redis, clock.now(), settings.timezone, effects.publisher)
+            await start_queues(sessions, redis, ctx, effects.publisher)
             async with live.serve(res):
                 yield {"resources": res}
         finally:

@@ -27,7 +27,7 @@ async def course_view(res: Resources, ref: str, who: Registrant | None) -> dict[
 
 async def attempt(res: Resources, who: Registrant, ref: str, answers: Any) -> exams.AttemptResult:
     """One attempt (peercet.catalogue.taking), then its effects."""
-    now, tz, limit = res.clock.now(), res.settings.timezone, res.settings.exam_attempts
-    result = await taking.attempt(res.sessions, who, ref, answers, now, tz, limit)
+    now, limit = res.clock.now(), res.settings.exam_attempts
+    result = await taking.attempt(res.sessions, who, ref, answers, now, res.context, limit)
     await res.effects(result.aftermath)
     return result

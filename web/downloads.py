@@ -15,7 +15,7 @@ from web.resources import Resources
 async def certificate_pdf(res: Resources, completion: Completion) -> Response:
     """The PDF, its certificate issued on first download (409 open or revoked)."""
     async with transaction(res.sessions) as session:
-        cert = await certificates.for_download(session, completion, res.clock.now())
+        cert = await certificates.for_download(session, completion, res.clock.now(), res.settings)
     return Response(
         render_pdf(cert),
         media_type="application/pdf",

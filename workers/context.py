@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from matching.pairing import matching_effects
 from peercet.core.clock import Clock
+from peercet.core.context import Context
 from peercet.core.db import create_engine, session_factory
 from peercet.core.publish import Effects
 from peercet.core.settings import Settings
@@ -20,13 +21,23 @@ KEY = "resources"
 
 @dataclass
 class WorkerResources:
-    settings: Settings
+    """`context` (settings, clock, scheme time, links) is built once, at start-up, and
+    handed to every duty (not arq's `ctx`, the dict this lives in under KEY)."""
+
+    context: Context
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     redis: ArqRedis
     effects: Effects
-    clock: Clock
     transport: Transport
+
+    @property
+    def settings(self) -> Settings:
+        return self.context.settings
+
+    @property
+    def clock(self) -> Clock:
+        return self.context.clock
 
 
 def open_resources(
@@ -37,10 +48,11 @@ def open_resources(
 ) -> WorkerResources:
     """The engine, sessions and after-commit effects (deliveries, queues, deadline jobs)."""
     engine = create_engine(settings.database_url)
-    sessions = session_factory(engine, info={"settings": settings})
-    effects = matching_effects(sessions, redis, clock, settings.timezone, jobs=redis)
+    sessions = session_factory(engine)
+    context = Context(settings, clock)
+    effects = matching_effects(sessions, redis, context, jobs=redis)
     return WorkerResources(
-        settings, engine, sessions, redis, effects, clock, transport or transport_for(settings)
+        context, engine, sessions, redis, effects, transport or transport_for(settings)
     )
 
 

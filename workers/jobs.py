@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from matching import invitation_expiry, noshow, rebuild
 from peercet.completions.deadlines import apply_due, apply_one
+from peercet.core.context import Context
 from peercet.core.db import transaction
 from peercet.core.publish import AfterCommit
 from peercet.core.settings import Settings
@@ -37,7 +38,7 @@ OUTBOX_SECONDS = 50.0  # one drain per minute, so runs do not pile up
 async def deadline(ctx: Ctx, completion_id: int) -> int:
     """At a completion's deadline: its fallback, if it is still open and due."""
     res = resources(ctx)
-    return await apply_one(res.sessions, completion_id, res.clock.now(), res.effects)
+    return await apply_one(res.sessions, completion_id, res.clock.now(), res.context, res.effects)
 
 
 @dataclass(frozen=True)
@@ -46,33 +47,37 @@ class Upkeep:
     (`peercet sweep`, whose effects leave re-pairing to the worker)."""
 
     sessions: async_sessionmaker[AsyncSession]
-    settings: Settings
+    context: Context
     effects: AfterCommit
+
+    @property
+    def settings(self) -> Settings:
+        return self.context.settings
 
 
 def upkeep_of(res: WorkerResources) -> Upkeep:
-    return Upkeep(res.sessions, res.settings, res.effects)
+    return Upkeep(res.sessions, res.context, res.effects)
 
 
 async def _fallbacks(up: Upkeep, now: datetime) -> int:
-    return await apply_due(up.sessions, now, up.effects)
+    return await apply_due(up.sessions, now, up.context, up.effects)
 
 
 async def _no_shows(up: Upkeep, now: datetime) -> int:
-    return await noshow.run_no_shows(up.sessions, now, up.effects)
+    return await noshow.run_no_shows(up.sessions, now, up.context.links, up.effects)
 
 
 async def _invitations_expired(up: Upkeep, now: datetime) -> int:
     """Invitations past 72 hours (or the inviter's deadline): inviters back to the queue."""
-    return await invitation_expiry.expire_due(up.sessions, now, up.effects)
+    return await invitation_expiry.expire_due(up.sessions, now, up.context, up.effects)
 
 
 async def _reminders(up: Upkeep, now: datetime) -> int:
     """Deadline reminders, then December's pending-points reminders."""
-    tz = up.settings.timezone
+    tz, links = up.context.tz, up.context.links
     async with transaction(up.sessions) as session:
-        sent = await send_reminders(session, now, tz, up.settings.base_url)
-        return sent + await send_pending_reminders(session, now, tz)
+        sent = await send_reminders(session, now, tz, links)
+        return sent + await send_pending_reminders(session, now, tz, links)
 
 
 async def _uploads(up: Upkeep, now: datetime) -> list[dict[str, Any]]:
@@ -168,7 +173,7 @@ async def rebuild_queues(ctx: Ctx) -> dict[str, Any]:
     """Redis is an index: rebuild the queues from the database, then pair who can be."""
     res = resources(ctx)
     rebuilt = await rebuild.rebuild_queues(
-        res.sessions, res.redis, res.clock.now(), res.settings.timezone, res.effects.publisher
+        res.sessions, res.redis, res.clock.now(), res.context, res.effects.publisher
     )
     return {"courses": len(rebuilt.courses)}
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from math import ceil
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peercet.catalogue import attempts
 from peercet.catalogue.loading import may_take
 from peercet.completions.actions import record_pass
+from peercet.core.context import Context
 from peercet.core.errors import BadInput, Forbidden, NotFound, RateLimited
 from peercet.core.numbers import whole
 from peercet.core.publish import Aftermath
@@ -163,7 +163,7 @@ async def take_exam(
     course: Course,
     raw_answers: Any,
     now: datetime,
-    tz: ZoneInfo,
+    ctx: Context,
     limit: int,
 ) -> AttemptResult:
     """Mark one attempt, record it, and on a pass record the completion (once a year).
@@ -190,7 +190,7 @@ async def take_exam(
     if not result.passed:
         after = attempts.allowance([*failures, now], now, limit)
         return AttemptResult(result, course, None, True, Aftermath(), after)
-    passed = await record_pass(session, registrant, course, now, tz)
+    passed = await record_pass(session, registrant, course, now, ctx)
     return AttemptResult(
         result, course, passed.completion, passed.created, passed.aftermath, before, passed.award
     )

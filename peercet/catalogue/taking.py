@@ -9,32 +9,32 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peercet.catalogue import exams
+from peercet.core.context import Context
 from peercet.core.db import transaction
 from peercet.core.tables import Registrant
 
 
 async def _attempt_once(
     sessions: async_sessionmaker[AsyncSession], who: Registrant, ref: str, answers: Any,
-    now: datetime, tz: ZoneInfo, limit: int,
+    now: datetime, ctx: Context, limit: int,
 ) -> exams.AttemptResult:  # fmt: skip
     async with transaction(sessions) as session:
         course = await exams.course_by_ref(session, ref)
-        return await exams.take_exam(session, who, course, answers, now, tz, limit)
+        return await exams.take_exam(session, who, course, answers, now, ctx, limit)
 
 
 async def attempt(
     sessions: async_sessionmaker[AsyncSession], who: Registrant, ref: str, answers: Any,
-    now: datetime, tz: ZoneInfo, limit: int,
+    now: datetime, ctx: Context, limit: int,
 ) -> exams.AttemptResult:  # fmt: skip
     """One attempt at the exam of course `ref` (`limit`: failures allowed in 24 hours);
     the caller runs its aftermath's effects."""
     try:
-        return await _attempt_once(sessions, who, ref, answers, now, tz, limit)
+        return await _attempt_once(sessions, who, ref, answers, now, ctx, limit)
     except IntegrityError:  # the same pass committed meanwhile: the retry finds it
-        return await _attempt_once(sessions, who, ref, answers, now, tz, limit)
+        return await _attempt_once(sessions, who, ref, answers, now, ctx, limit)

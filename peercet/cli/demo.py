@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peercet.accounts.registrants import NewRegistrant, create_registrant
 from peercet.catalogue.loading import import_catalogue
 from peercet.cli.demo_history import load_history
+from peercet.core.context import Context
 from peercet.core.tables import Registrant
 
 CATALOGUE = Path(__file__).with_name("data") / "catalogue.json"
@@ -33,7 +34,7 @@ def catalogue() -> Any:
     return json.loads(CATALOGUE.read_text(encoding="utf-8"))
 
 
-async def load(session: AsyncSession, now: datetime) -> dict[str, Any]:
+async def load(session: AsyncSession, now: datetime, ctx: Context) -> dict[str, Any]:
     """Idempotent: courses are upserted by ref, accounts created only when missing, and
     the demo registrant's history (peercet.cli.demo_history) made once, as of `now`."""
     courses = await import_catalogue(session, catalogue(), now)
@@ -45,7 +46,7 @@ async def load(session: AsyncSession, now: datetime) -> dict[str, Any]:
         if exists is None:
             await create_registrant(session, account, now)
             created += 1
-    history = await load_history(session, now)
+    history = await load_history(session, now, ctx)
     return {
         "courses": courses,
         "accounts_created": created,

@@ -25,7 +25,8 @@ from discussion.opening import open_discussion
 from peercet.completions import lifecycle
 from peercet.completions.actions import choose, fall_back, in_cycle, record_pass
 from peercet.completions.lifecycle import Mode
-from peercet.core.settings import of_session
+from peercet.core.context import Context
+from peercet.core.settings import Settings
 from peercet.core.tables import (
     Completion,
     Course,
@@ -79,14 +80,13 @@ async def _person(session: AsyncSession, email: str) -> Registrant | None:
 
 
 async def _discuss(
-    session: AsyncSession, people: list[Registrant], course: Course, at: datetime
+    session: AsyncSession, people: list[Registrant], course: Course, at: datetime, ctx: Context
 ) -> datetime:
     """Both pass and choose the discussion, are paired, write on every prompt, validate."""
-    tz = of_session(session).timezone
-    mine = [(await record_pass(session, p, course, at, tz)).completion for p in people]
+    mine = [(await record_pass(session, p, course, at, ctx)).completion for p in people]
     for c in mine:
-        await choose(session, c, course, Mode.INTERACTIVE, at)
-    discussion, _ = await open_discussion(session, mine, at + HOUR)
+        await choose(session, c, course, Mode.INTERACTIVE, at, ctx)
+    discussion, _ = await open_discussion(session, mine, at + HOUR, ctx)
     prompts = await session.scalars(
         select(DiscussionPrompt).where(DiscussionPrompt.discussion_id == discussion.id)
     )
@@ -98,20 +98,19 @@ async def _discuss(
     await store_messages(session, posts, at + 2 * HOUR)
     for n, p in enumerate(people):
         thought = "A useful discussion: I will change how I explain this to patients."
-        await validate(session, p.id, discussion.id, True, thought, at + (3 + n) * HOUR)
+        await validate(session, p.id, discussion.id, True, thought, at + (3 + n) * HOUR, ctx)
     return at + 4 * HOUR
 
 
 async def _alone(session: AsyncSession, who: Registrant, course: Course, entry: Entry,
-                 at: datetime) -> datetime:  # fmt: skip
-    tz = of_session(session).timezone
-    completion = (await record_pass(session, who, course, at, tz)).completion
+                 at: datetime, ctx: Context) -> datetime:  # fmt: skip
+    completion = (await record_pass(session, who, course, at, ctx)).completion
     if entry.how == "choose":
-        await choose(session, completion, course, Mode.NON_INTERACTIVE, at + HOUR)
+        await choose(session, completion, course, Mode.NON_INTERACTIVE, at + HOUR, ctx)
         return at + HOUR
     if entry.how == "fall_back":
-        await choose(session, completion, course, Mode.INTERACTIVE, at)
-        await fall_back(session, [completion.id], completion.deadline)
+        await choose(session, completion, course, Mode.INTERACTIVE, at, ctx)
+        await fall_back(session, [completion.id], completion.deadline, ctx)
         return completion.deadline
     return at
 
@@ -123,9 +122,10 @@ def ends_at(entry: Entry, at: datetime, tz: ZoneInfo) -> datetime:
     return at + {"pass": 0 * HOUR, "choose": HOUR}.get(entry.how, 4 * HOUR)
 
 
-async def _upload(session: AsyncSession, completions: list[Completion], now: datetime) -> None:
+async def _upload(
+    session: AsyncSession, completions: list[Completion], now: datetime, settings: Settings
+) -> None:
     """Every completion but the latest uploaded on the Friday after it, as data."""
-    settings = of_session(session)
     for c in sorted(completions, key=lambda c: c.completed_at or now)[:-1]:
         friday = next_weekly_run(c.completed_at or now, settings.upload_time, settings.timezone)
         if friday > now:
@@ -152,20 +152,19 @@ async def _quieten(session: AsyncSession, email_from: int, note_from: int) -> No
 
 
 async def _already(session: AsyncSession, people: list[Registrant], course: Course,
-                   at: datetime) -> bool:  # fmt: skip
-    settings = of_session(session)
-    cycle = settings.cycles.label(lifecycle.cet_year(at, settings.timezone))
+                   at: datetime, ctx: Context) -> bool:  # fmt: skip
+    cycle = ctx.settings.cycles.label(lifecycle.cet_year(at, ctx.tz))
     return any([await in_cycle(session, p.id, course.id, cycle) is not None for p in people])
 
 
-async def load_history(session: AsyncSession, now: datetime) -> int:
+async def load_history(session: AsyncSession, now: datetime, ctx: Context) -> int:
     """Make whatever of HISTORY is missing; how many entries were made. Times in UTC, as
     the clock gives them (14 x 24 hours is not 14 days of wall clock across summer time)."""
     now = now.astimezone(UTC)
     who, peer = await _person(session, WHO), await _person(session, PEER)
     if who is None or peer is None:
         return 0
-    tz = of_session(session).timezone
+    tz = ctx.tz
     email_from = await session.scalar(select(func.coalesce(func.max(OutgoingEmail.id), 0)))
     note_from = await session.scalar(select(func.coalesce(func.max(Notification.id), 0)))
     made = 0
@@ -175,12 +174,12 @@ async def load_history(session: AsyncSession, now: datetime) -> int:
         people = [who, peer] if entry.how == "discuss" else [who]
         if course is None or ends_at(entry, at, tz) > now:
             continue
-        if await _already(session, people, course, at):
+        if await _already(session, people, course, at, ctx):
             continue
         if entry.how == "discuss":
-            await _discuss(session, people, course, at)
+            await _discuss(session, people, course, at, ctx)
         else:
-            await _alone(session, who, course, entry, at)
+            await _alone(session, who, course, entry, at, ctx)
         made += 1
     if made:
         refs = [e.ref for e in HISTORY]
@@ -192,6 +191,6 @@ async def load_history(session: AsyncSession, now: datetime) -> int:
                 Completion.completed_at.is_not(None),
             )
         )
-        await _upload(session, list(ours), now)
+        await _upload(session, list(ours), now, ctx.settings)
         await _quieten(session, int(email_from or 0), int(note_from or 0))
     return made

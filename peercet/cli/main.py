@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 from arq.connections import ArqRedis
 from redis.asyncio import Redis
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from peercet.accounts.registrants import check_registration, create_registrant
 from peercet.catalogue.loading import import_catalogue
@@ -23,6 +22,7 @@ from peercet.cli import demo
 from peercet.completions.deadlines import apply_due
 from peercet.core import migrate
 from peercet.core.clock import SystemClock
+from peercet.core.context import Context
 from peercet.core.db import create_engine, session_factory, transaction
 from peercet.core.errors import DomainError
 from peercet.core.publish import ByTheWorker, Effects, RedisPublisher
@@ -41,42 +41,36 @@ def parse_now(value: str | None, tz: ZoneInfo) -> datetime:
     return parsed.replace(tzinfo=tz) if parsed.tzinfo is None else parsed
 
 
-async def _db_upgrade(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
-    await migrate.upgrade(settings.database_url)
+async def _db_upgrade(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    await migrate.upgrade(ctx.settings.database_url)
     return {"upgraded": True}
-
-
-def _sessions(engine: AsyncEngine, settings: Settings) -> async_sessionmaker[AsyncSession]:
-    """Sessions carrying the settings, as the web's and the worker's do: every link an
-    action writes is absolute from BASE_URL and every time is in TIMEZONE."""
-    return session_factory(engine, info={"settings": settings})
 
 
 async def _with_session(settings: Settings, work: Callable[..., Awaitable[Any]]) -> Any:
     engine = create_engine(settings.database_url)
     try:
-        async with transaction(_sessions(engine, settings)) as session:
+        async with transaction(session_factory(engine)) as session:
             return await work(session)
     finally:
         await engine.dispose()
 
 
-async def _courses_import(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+async def _courses_import(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     try:
         data = json.loads(Path(args.file).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise DomainError(f"cannot read {args.file}: {exc}", "bad_catalogue") from exc
-    now = SystemClock().now()
-    count = await _with_session(settings, lambda s: import_catalogue(s, data, now))
+    now = ctx.clock.now()
+    count = await _with_session(ctx.settings, lambda s: import_catalogue(s, data, now))
     return {"courses": count}
 
 
-async def _demo(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
-    now = parse_now(args.now, settings.timezone)
-    return dict(await _with_session(settings, lambda s: demo.load(s, now)))
+async def _demo(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    now = parse_now(args.now, ctx.tz)
+    return dict(await _with_session(ctx.settings, lambda s: demo.load(s, now, ctx)))
 
 
-async def _user_create(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+async def _user_create(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     new = check_registration(
         {
             "email": args.email,
@@ -87,9 +81,8 @@ async def _user_create(args: argparse.Namespace, settings: Settings) -> dict[str
         },
         role="moderator" if args.moderator else "registrant",
     )
-    now = SystemClock().now()
-    cost = settings.password_cost
-    registrant = await _with_session(settings, lambda s: create_registrant(s, new, now, cost))
+    now, cost = ctx.clock.now(), ctx.settings.password_cost
+    registrant = await _with_session(ctx.settings, lambda s: create_registrant(s, new, now, cost))
     return {"registrant": registrant.id, "email": registrant.email, "role": registrant.role}
 
 
@@ -116,15 +109,16 @@ def _tell(template: str) -> Callable[..., None]:
     return tell
 
 
-async def _deadlines_run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
-    now = parse_now(args.now, settings.timezone)
-    require_secret_keys(settings)  # its emails carry signed certificate links
+async def _deadlines_run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    now = parse_now(args.now, ctx.tz)
+    settings = require_secret_keys(ctx.settings)  # its emails carry signed certificate links
     engine = create_engine(settings.database_url)
     try:
         async with _effects(settings) as after_commit:
             count = await apply_due(
-                _sessions(engine, settings),
+                session_factory(engine),
                 now,
+                ctx,
                 after_commit,
                 progress=_tell("fallbacks so far: {:,}"),
             )
@@ -133,27 +127,25 @@ async def _deadlines_run(args: argparse.Namespace, settings: Settings) -> dict[s
     return {"fallbacks": count}
 
 
-async def _upload_run(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
-    now = parse_now(args.now, settings.timezone)
+async def _upload_run(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    now, settings = parse_now(args.now, ctx.tz), ctx.settings
     engine = create_engine(settings.database_url)
     try:
         told = _tell("rows written: {:,} of {:,}")
-        result = await run_upload(_sessions(engine, settings), settings, now, progress=told)
+        result = await run_upload(session_factory(engine), settings, now, progress=told)
     finally:
         await engine.dispose()
     return {"file": None if result.path is None else str(result.path), "rows": result.rows}
 
 
-async def _sweep(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+async def _sweep(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     """Every periodic duty of the worker once, as of --now (workers.jobs.run_duties)."""
-    now = parse_now(args.now, settings.timezone)
-    require_secret_keys(settings)
+    now = parse_now(args.now, ctx.tz)
+    settings = require_secret_keys(ctx.settings)
     engine = create_engine(settings.database_url)
     try:
         async with _effects(settings) as after_commit:
-            done = await run_duties(
-                Upkeep(_sessions(engine, settings), settings, after_commit), now
-            )
+            done = await run_duties(Upkeep(session_factory(engine), ctx, after_commit), now)
     finally:
         await engine.dispose()
     for name, result in done.items():
@@ -161,13 +153,13 @@ async def _sweep(args: argparse.Namespace, settings: Settings) -> dict[str, Any]
     return done
 
 
-async def _report_cycle(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
+async def _report_cycle(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     """How registrants stand in a cycle, by profession, and the competencies the
     catalogue covers poorly (peercet.cycles.report); a line each, then JSON."""
-    now = parse_now(args.now, settings.timezone)
+    now, settings = parse_now(args.now, ctx.tz), ctx.settings
     label, years = cycle_of(settings, args.cycle, now)
     report = await _with_session(
-        settings, lambda s: cycle_report(s, label, years, now, args.fewer_than)
+        settings, lambda s: cycle_report(s, label, years, now, settings, args.fewer_than)
     )
     for p in report["by_profession"]:
         print(
@@ -220,7 +212,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        result = asyncio.run(args.run(args, load_settings()))
+        result = asyncio.run(args.run(args, Context(load_settings(), SystemClock())))
     except MissingSecretKeys as exc:
         print(exc.code, file=sys.stderr)
         print(json.dumps({"error": {"code": "no_secret_keys", "message": str(exc.code)}}))

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -22,9 +21,9 @@ from peercet.completions import lifecycle
 from peercet.completions.frames import completion_delivery
 from peercet.completions.lifecycle import Mode, State
 from peercet.core import audit
+from peercet.core.context import Context
 from peercet.core.errors import Conflict
 from peercet.core.publish import Aftermath
-from peercet.core.settings import Settings, of_session
 from peercet.core.tables import Completion, Course, PointRecord, Registrant
 from peercet.goc import links
 from peercet.notify.notices import Addressed, Notice, notify, notify_many
@@ -64,12 +63,13 @@ async def _existing(session: AsyncSession, completion: Completion) -> PassResult
 
 
 async def record_pass(
-    session: AsyncSession, registrant: Registrant, course: Course, now: datetime, tz: ZoneInfo
+    session: AsyncSession, registrant: Registrant, course: Course, now: datetime, ctx: Context
 ) -> PassResult:
     """Rule 1: a pass creates the completion for this cycle, at most once; a second pass
     (or two at once: the unique constraint decides) answers with the existing one."""
+    tz = ctx.tz
     year = lifecycle.cet_year(now, tz)
-    cycle = of_session(session).cycles.label(year)
+    cycle = ctx.settings.cycles.label(year)
     existing = await in_cycle(session, registrant.id, course.id, cycle)
     if existing is not None:
         return await _existing(session, existing)
@@ -96,7 +96,7 @@ async def record_pass(
     award = None
     if state is State.COMPLETED_NON_INTERACTIVE:
         award = (await _award(session, [completion], course, Mode.NON_INTERACTIVE, now))[0]
-        await notify_completed(session, registrant, completion, course, now)
+        await notify_completed(session, registrant, completion, course, now, ctx)
     aftermath = Aftermath([completion_delivery(completion, course, award)])
     if lifecycle.is_open(state):
         aftermath.deadlines.append((completion.id, completion.deadline))
@@ -104,7 +104,12 @@ async def record_pass(
 
 
 async def choose(
-    session: AsyncSession, completion: Completion, course: Course, mode: Mode, now: datetime
+    session: AsyncSession,
+    completion: Completion,
+    course: Course,
+    mode: Mode,
+    now: datetime,
+    ctx: Context,
 ) -> Aftermath:
     """Rule 2: the registrant's choice; a non-interactive choice is final. (A course
     made non-interactive since the pass still lets its open completions take the point.)"""
@@ -135,7 +140,7 @@ async def choose(
     if result.leaves_queue:
         aftermath.dequeue.append(completion.id)
     registrant = await session.get_one(Registrant, completion.registrant_id)
-    await notify_completed(session, registrant, completion, course, now)
+    await notify_completed(session, registrant, completion, course, now, ctx)
     return aftermath
 
 
@@ -229,13 +234,9 @@ async def complete_interactive(
     return list(zip(completions, awards, strict=True))
 
 
-def certificate_link(session: AsyncSession, completion_id: int, now: datetime) -> str:
-    """The signed certificate link when the session knows the settings, else the account
-    page (which notify makes absolute when it can)."""
-    settings = session.info.get("settings")
-    if isinstance(settings, Settings):
-        return links.links(settings, completion_id, now).download
-    return f"/account/completions/{completion_id}"
+def certificate_link(ctx: Context, completion_id: int, now: datetime) -> str:
+    """The signed, absolute download link the completion email carries."""
+    return links.links(ctx.settings, completion_id, now).download
 
 
 def completed_notice(completion: Completion, course: Course, link: str) -> Notice:
@@ -260,10 +261,11 @@ async def notify_completed(
     completion: Completion,
     course: Course,
     now: datetime,
+    ctx: Context,
 ) -> None:
-    link = certificate_link(session, completion.id, now)
+    link = certificate_link(ctx, completion.id, now)
     notice = completed_notice(completion, course, link)
-    await notify(session, registrant, notice, now, completion_id=completion.id)
+    await notify(session, registrant, notice, now, ctx.links, completion_id=completion.id)
 
 
 async def courses_by_id(session: AsyncSession, ids: set[int]) -> dict[int, Course]:
@@ -276,7 +278,7 @@ def due_filter(now: datetime) -> Any:
 
 
 async def fall_back(
-    session: AsyncSession, completion_ids: Sequence[int], now: datetime
+    session: AsyncSession, completion_ids: Sequence[int], now: datetime, ctx: Context
 ) -> tuple[int, Aftermath]:
     """Rule 4: complete as non-interactive by deadline those still open and due."""
     rows = await session.execute(
@@ -299,11 +301,11 @@ async def fall_back(
             .execution_options(populate_existing=True)
         )
     )
-    return len(fallen), await _after_fallback(session, fallen, now)
+    return len(fallen), await _after_fallback(session, fallen, now, ctx)
 
 
 async def _after_fallback(
-    session: AsyncSession, fallen: list[Completion], now: datetime
+    session: AsyncSession, fallen: list[Completion], now: datetime, ctx: Context
 ) -> Aftermath:
     courses = await courses_by_id(session, {c.course_id for c in fallen})
     registrants = {
@@ -323,10 +325,10 @@ async def _after_fallback(
         course = courses[completion.course_id]
         aftermath.deliveries.append(completion_delivery(completion, course, awards[completion.id]))
         aftermath.dequeue.append(completion.id)
-        link = certificate_link(session, completion.id, now)
+        link = certificate_link(ctx, completion.id, now)
         notice = completed_notice(completion, course, link)
         notices.append(Addressed(registrants[completion.registrant_id], notice, completion.id))
-    await notify_many(session, notices, now)
+    await notify_many(session, notices, now, ctx.links)
     await audit.record_many(
         session, now, None, "fallback", [f"completion:{c.id}" for c in fallen], "deadline"
     )
@@ -334,14 +336,19 @@ async def _after_fallback(
     if discussion_ids:
         aftermath.extend(
             await close_discussions(
-                session, discussion_ids, "peer_fell_back", now, lifecycle.DISPUTE_EXPIRED
+                session,
+                discussion_ids,
+                "peer_fell_back",
+                now,
+                ctx.links,
+                lifecycle.DISPUTE_EXPIRED,
             )
         )
     return aftermath
 
 
 async def run_deadlines(
-    session: AsyncSession, now: datetime, batch: int = 1000
+    session: AsyncSession, now: datetime, ctx: Context, batch: int = 1000
 ) -> tuple[int, Aftermath]:
     """Fall back one batch of what is due at `now`; the caller commits and repeats."""
     ids = list(
@@ -349,4 +356,4 @@ async def run_deadlines(
             select(Completion.id).where(due_filter(now)).order_by(Completion.deadline).limit(batch)
         )
     )
-    return await fall_back(session, ids, now) if ids else (0, Aftermath())
+    return await fall_back(session, ids, now, ctx) if ids else (0, Aftermath())

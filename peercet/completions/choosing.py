@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peercet.completions import actions, own
 from peercet.completions.lifecycle import InvalidTransition, Mode
+from peercet.core.context import Context
 from peercet.core.errors import BadInput, Conflict
 from peercet.core.publish import Aftermath
 from peercet.core.tables import Completion, Course, PointRecord
@@ -32,13 +33,14 @@ def mode_of(value: Any) -> Mode:
 
 
 async def choose_own(
-    session: AsyncSession, registrant_id: int, completion_id: int, mode: Mode, now: datetime
-) -> Chosen:
+    session: AsyncSession, registrant_id: int, completion_id: int, mode: Mode, now: datetime,
+    ctx: Context,
+) -> Chosen:  # fmt: skip
     """The choice for the registrant's own completion (anyone else's is not found); a
     second, different choice is 409 `already_chosen`."""
     completion, course = await own.own_completion(session, registrant_id, completion_id)
     try:
-        aftermath = await actions.choose(session, completion, course, mode, now)
+        aftermath = await actions.choose(session, completion, course, mode, now, ctx)
     except InvalidTransition as exc:
         raise Conflict(f"you have already chosen: {exc}", "already_chosen") from None
     award = await actions.award_of(session, completion.id)

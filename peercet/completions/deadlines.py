@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peercet.completions.actions import fall_back, run_deadlines
+from peercet.core.context import Context
 from peercet.core.db import transaction
 from peercet.core.publish import AfterCommit, nothing_after
 
@@ -21,6 +22,7 @@ BATCH = 1000
 async def apply_due(
     sessions: async_sessionmaker[AsyncSession],
     now: datetime,
+    ctx: Context,
     after_commit: AfterCommit = nothing_after,
     batch: int = BATCH,
     progress: Progress | None = None,
@@ -29,7 +31,7 @@ async def apply_due(
     total = 0
     while True:
         async with transaction(sessions) as session:
-            count, aftermath = await run_deadlines(session, now, batch)
+            count, aftermath = await run_deadlines(session, now, ctx, batch)
         await after_commit(aftermath)
         total += count
         if progress is not None and count:
@@ -42,10 +44,11 @@ async def apply_one(
     sessions: async_sessionmaker[AsyncSession],
     completion_id: int,
     now: datetime,
+    ctx: Context,
     after_commit: AfterCommit = nothing_after,
 ) -> int:
     """The deadline job's work: this completion only, if it is still open and due."""
     async with transaction(sessions) as session:
-        count, aftermath = await fall_back(session, [completion_id], now)
+        count, aftermath = await fall_back(session, [completion_id], now, ctx)
     await after_commit(aftermath)
     return count

@@ -66,12 +66,10 @@ def create_sync_sqlite_engine(url: str) -> Engine:
     return engine
 
 
-def session_factory(
-    engine: AsyncEngine, info: dict[str, Any] | None = None
-) -> async_sessionmaker[AsyncSession]:
-    """`info` rides on every session: `{"settings": settings}` lets the actions that
-    send email build absolute, signed links (see completions.notify_completed)."""
-    return async_sessionmaker(engine, expire_on_commit=False, info=info)
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions carry nothing but the connection: settings, the clock and links are
+    passed down explicitly (peercet.core.context)."""
+    return async_sessionmaker(engine, expire_on_commit=False)
 
 
 @asynccontextmanager

@@ -6,7 +6,6 @@ import os
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from peercet.accounts.passwords import Cost
@@ -134,13 +133,6 @@ def _cycles(environ: dict[str, str]) -> Cycles:
     if int(years) < 1:
         raise ValueError("CYCLE_YEARS must be at least 1")
     return Cycles(int(first), int(years))
-
-
-def of_session(session: Any) -> Settings:
-    """The settings a session carries (`session_factory(engine, info={"settings": ...})`,
-    as web, worker and CLI make them); the defaults for a bare session (unit tests)."""
-    settings = session.info.get("settings")
-    return settings if isinstance(settings, Settings) else Settings()
 
 
 def require_secret_keys(settings: Settings) -> Settings:

@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peercet.completions.lifecycle import cutoff
+from peercet.core.context import Links
 from peercet.core.tables import Completion, PointRecord, Registrant
 from peercet.notify.notices import Addressed, Notice, notify_many
 
@@ -108,7 +109,9 @@ async def year_uploaded(session: AsyncSession, year: int) -> bool:
     return not await session.scalar(select(exists().where(Completion.cet_year <= year, waiting)))
 
 
-async def send_pending_reminders(session: AsyncSession, now: datetime, tz: ZoneInfo) -> int:
+async def send_pending_reminders(
+    session: AsyncSession, now: datetime, tz: ZoneInfo, links: Links
+) -> int:
     """Write every pending-points reminder due at `now` not written before; how many."""
     year = december_of(now, tz)
     if year is None:
@@ -127,4 +130,4 @@ async def send_pending_reminders(session: AsyncSession, now: datetime, tz: ZoneI
     items = [
         Addressed(who, reminder_notice(who.id, year, int(points), which)) for who, points in rows
     ]
-    return await notify_many(session, items, now)
+    return await notify_many(session, items, now, links)

@@ -20,7 +20,7 @@ from peercet.catalogue.competencies import key
 from peercet.catalogue.courses import all_courses
 from peercet.catalogue.professions import PROFESSIONS, may_take
 from peercet.completions import lifecycle
-from peercet.core.settings import of_session
+from peercet.core.settings import Settings
 from peercet.core.tables import Course, Registrant
 from peercet.cycles import progress
 from peercet.cycles.progress import Status
@@ -49,9 +49,15 @@ def poorly_covered(
 
 
 async def cycle_report(
-    session: AsyncSession, cycle: str, years: list[int], now: datetime, fewer_than: int = THIN
+    session: AsyncSession,
+    cycle: str,
+    years: list[int],
+    now: datetime,
+    settings: Settings,
+    fewer_than: int = THIN,
 ) -> dict[str, Any]:
-    settings = of_session(session)
+    """How registrants stand in `cycle` by profession (scheme time and requirements
+    from `settings`), and the competencies the catalogue covers poorly."""
     tz = settings.timezone
     current = lifecycle.cet_year(now, tz)
     credits = await credits_of(session, cycle, tz)

@@ -17,7 +17,7 @@ from peercet.catalogue.courses import all_courses, course_frame
 from peercet.completions import lifecycle
 from peercet.completions.lifecycle import Mode
 from peercet.core.errors import BadInput
-from peercet.core.settings import Settings, of_session
+from peercet.core.settings import Settings
 from peercet.core.tables import Completion, Course, PointRecord, Registrant
 from peercet.cycles import progress
 from peercet.cycles.pending import accept_by
@@ -86,9 +86,14 @@ class Standing:
 
 
 async def standing_of(
-    session: AsyncSession, who: Registrant, cycle: str, years: list[int], now: datetime
+    session: AsyncSession,
+    who: Registrant,
+    cycle: str,
+    years: list[int],
+    now: datetime,
+    settings: Settings,
 ) -> Standing:
-    settings = of_session(session)
+    """Their progress against their profession's requirements (from `settings`)."""
     tz = settings.timezone
     credits = (await credits_of(session, cycle, tz, [who.id])).get(who.id, [])
     requirement = settings.cet_requirements.of(who.profession)

@@ -16,7 +16,7 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -91,7 +91,7 @@ def lines_of(rows: Iterable[list[str]]) -> str:
 
 
 def file_name(batch_id: int, created_at: datetime, final: bool) -> str:
-    stamp = created_at.astimezone(ZoneInfo("UTC")).strftime("%Y%m%dT%H%M%SZ")
+    stamp = created_at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     return f"goc-upload-{batch_id:06d}-{stamp}{'-final' if final else ''}.csv"
 
 

@@ -22,7 +22,7 @@ from peercet.completions.lifecycle import COMPLETED_STATES, State
 from peercet.core import audit
 from peercet.core.clock import Clock
 from peercet.core.errors import BadInput, Conflict, NotFound
-from peercet.core.settings import Settings, of_session
+from peercet.core.settings import Settings
 from peercet.core.tables import Certificate as CertificateRow
 from peercet.core.tables import Completion, Course, Registrant
 from peercet.goc import links, verification
@@ -118,10 +118,9 @@ async def by_code(session: AsyncSession, text: str) -> CertificateRow | None:
     return await session.scalar(select(CertificateRow).where(CertificateRow.code == code))
 
 
-async def facts(session: AsyncSession, row: CertificateRow) -> Certificate:
+async def facts(session: AsyncSession, row: CertificateRow, settings: Settings) -> Certificate:
     """Everything the certificate states, from the completion as awarded (rule 9: the
     points of its point record, whatever the course is worth today)."""
-    settings = of_session(session)
     tz = settings.timezone
     completion = await session.get_one(Completion, row.completion_id)
     registrant = await session.get_one(Registrant, completion.registrant_id)
@@ -151,9 +150,11 @@ async def facts(session: AsyncSession, row: CertificateRow) -> Certificate:
     )
 
 
-async def for_download(session: AsyncSession, completion: Completion, now: datetime) -> Certificate:
+async def for_download(
+    session: AsyncSession, completion: Completion, now: datetime, settings: Settings
+) -> Certificate:
     """The certificate to print: issued if need be; 409 once revoked."""
-    cert = await facts(session, await issue(session, completion, now))
+    cert = await facts(session, await issue(session, completion, now), settings)
     if cert.revoked_on is not None:
         raise Conflict("this certificate has been revoked by the provider", "certificate_revoked")
     return cert

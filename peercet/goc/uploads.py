@@ -26,6 +26,7 @@ from sqlalchemy import and_, exists, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peercet.completions.actions import OPEN
+from peercet.core.context import Links
 from peercet.core.db import transaction
 from peercet.core.settings import Settings
 from peercet.core.tables import Completion, Course, PointRecord, Registrant, UploadBatch
@@ -128,7 +129,8 @@ async def _upload(
             out.write(
                 goc.lines_text([r for r, _ in rows], settings.provider_name, settings.timezone)
             )
-            await notify_many(session, [_uploaded(r, n, settings, now) for r, n in rows], now)
+            told = [_uploaded(r, n, settings, now) for r, n in rows]
+            await notify_many(session, told, now, Links(settings.base_url))
             if progress is not None:
                 progress(start + len(rows), len(claimed))
         out.flush()
@@ -240,7 +242,7 @@ def _uploaded(row: goc.UploadRow, note: _Note, settings: Settings, now: datetime
             f"uploaded to the GOC on {day}. The points are pending in your MyGOC account: "
             f"accept them there by midnight on 31 December {max(note.cet_year, local.year)}."
         ),
-        link=f"{settings.base_url}/account/completions/{note.completion_id}",
+        link=f"/account/completions/{note.completion_id}",
         dedupe_key=f"uploaded:{note.completion_id}",
     )
     return Addressed(note.who, notice, note.completion_id)

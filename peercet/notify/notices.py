@@ -16,14 +16,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peercet.core.settings import of_session
+from peercet.core.context import Links
 from peercet.core.tables import Notification, OutgoingEmail, Registrant
-
-
-def session_tz(session: AsyncSession) -> ZoneInfo:
-    """Scheme time (TIMEZONE) from the settings the session carries: web, worker and
-    command line sessions all do (peercet.core.settings.of_session)."""
-    return of_session(session).timezone
 
 
 def scheme_time(at: datetime, tz: ZoneInfo) -> str:
@@ -62,28 +56,27 @@ async def notify(
     registrant: Registrant,
     notice: Notice,
     now: datetime,
+    links: Links,
     completion_id: int | None = None,
     email: bool = True,
 ) -> bool:
     """Record a notification (and its email) once per dedupe key; False if already sent."""
-    return (
-        await notify_many(session, [Addressed(registrant, notice, completion_id)], now, email) == 1
-    )
+    one = [Addressed(registrant, notice, completion_id)]
+    return await notify_many(session, one, now, links, email) == 1
 
 
-def _absolute(session: AsyncSession, notice: Notice) -> Notice:
-    """A page's path ("/discussions/7") is no link in an email: put BASE_URL (from the
-    settings the web, worker and command line sessions carry) in front of it."""
-    if not notice.link or not notice.link.startswith("/"):
+def _absolute(links: Links, notice: Notice) -> Notice:
+    """A page's path is no link in an email: BASE_URL goes in front of it."""
+    if not notice.link:
         return notice
-    return replace(notice, link=f"{of_session(session).base_url}{notice.link}")
+    return replace(notice, link=links.absolute(notice.link))
 
 
 def send_email(
-    session: AsyncSession, to_addr: str, name: str, notice: Notice, now: datetime
+    session: AsyncSession, to_addr: str, name: str, notice: Notice, now: datetime, links: Links
 ) -> None:
     """Put one email in the outbox; also for people without an account (invitations)."""
-    session.add(OutgoingEmail(**_email_values(_absolute(session, notice), to_addr, name, now)))
+    session.add(OutgoingEmail(**_email_values(_absolute(links, notice), to_addr, name, now)))
 
 
 class Recipient(Protocol):
@@ -119,7 +112,11 @@ async def _seen_keys(session: AsyncSession, keys: list[str]) -> set[str]:
 
 
 async def notify_many(
-    session: AsyncSession, items: Sequence[Addressed], now: datetime, email: bool = True
+    session: AsyncSession,
+    items: Sequence[Addressed],
+    now: datetime,
+    links: Links,
+    email: bool = True,
 ) -> int:
     """`notify` for many at once, in two bulk inserts; returns how many were new."""
     keys = [i.notice.dedupe_key for i in items if i.notice.dedupe_key is not None]
@@ -140,9 +137,7 @@ async def notify_many(
         await session.execute(
             insert(cast(Table, OutgoingEmail.__table__)),
             [
-                _email_values(
-                    _absolute(session, i.notice), i.recipient.email, i.recipient.name, now
-                )
+                _email_values(_absolute(links, i.notice), i.recipient.email, i.recipient.name, now)
                 for i in fresh
             ],
         )

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from discussion.opening import closing_times
 from peercet.completions.lifecycle import State
+from peercet.core.context import Links
 from peercet.core.tables import Completion, Course, Participant, Registrant
 from peercet.notify.notices import Addressed, Notice, notify_many, scheme_time
 
@@ -37,7 +38,7 @@ def due_reminder(
 
 def reminder_notice(
     completion_id: int, state: str, ref: str, title: str, deadline: datetime, window: timedelta,
-    tz: ZoneInfo, base_url: str,
+    tz: ZoneInfo,
 ) -> Notice:  # fmt: skip
     when = scheme_time(deadline, tz)
     doing = (
@@ -55,7 +56,7 @@ def reminder_notice(
             f"To earn the interactive point, {doing} before then; otherwise it is completed "
             "as a non-interactive point automatically."
         ),
-        link=f"{base_url}/account/completions/{completion_id}",
+        link=f"/account/completions/{completion_id}",
         dedupe_key=f"reminder:{completion_id}:{days}d",
     )
 
@@ -102,9 +103,7 @@ async def _due_rows(session: AsyncSession, now: datetime) -> list[DueRow]:
     return rows
 
 
-async def send_reminders(
-    session: AsyncSession, now: datetime, tz: ZoneInfo, base_url: str = ""
-) -> int:
+async def send_reminders(session: AsyncSession, now: datetime, tz: ZoneInfo, links: Links) -> int:
     """Write every reminder due at `now` that was not written before; returns how many.
     In a discussion the date is its `closes_at`, the pair's one deadline (rule 4)."""
     rows = await _due_rows(session, now)
@@ -115,6 +114,6 @@ async def send_reminders(
         due_at = closing.get(room, deadline) if room is not None else deadline
         window = due_reminder(due_at, now)
         if window is not None:
-            notice = reminder_notice(cid, state, ref, title, due_at, window, tz, base_url)
+            notice = reminder_notice(cid, state, ref, title, due_at, window, tz)
             items.append(Addressed(registrant, notice, cid))
-    return await notify_many(session, items, now)
+    return await notify_many(session, items, now, links)

@@ -24,6 +24,7 @@ from peercet.core.settings import Settings
 from tests.support import factories as f
 from tests.support.axe import assert_accessible
 from tests.support.browsers import chromium, watch_csp
+from tests.support.context import context
 from tests.support.services import ROOT, free_port
 from tests.support.web_helpers import run_db
 from web.app import create_app
@@ -41,7 +42,7 @@ def served(settings: Settings) -> Iterator[str]:
     """uvicorn serving the app, with the demo catalogue, on a free port in a thread."""
 
     async def load(session: AsyncSession) -> Any:
-        return await demo.load(session, f.T0)
+        return await demo.load(session, f.T0, context())
 
     run_db(settings.database_url, load)
     port = free_port()

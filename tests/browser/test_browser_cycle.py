@@ -20,6 +20,7 @@ from peercet.core.clock import FixedClock
 from peercet.core.settings import Settings
 from tests.support.axe import assert_accessible
 from tests.support.browsers import chromium, csp_violations, watch_csp
+from tests.support.context import context
 from tests.support.live import serve
 from tests.support.services import ROOT
 from tests.support.web_helpers import run_db
@@ -35,7 +36,7 @@ DESKTOP, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
 
 
 async def _demo(session: AsyncSession) -> None:
-    await demo.load(session, NOW)
+    await demo.load(session, NOW, context())
 
 
 @pytest.fixture

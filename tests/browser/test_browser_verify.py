@@ -43,7 +43,7 @@ class Issued:
     certificate: certificates.Certificate  # the genuine one's facts
 
 
-async def _seed(session: AsyncSession) -> Issued:
+async def _seed(session: AsyncSession, settings: Settings) -> Issued:
     course = await f.course(
         session, interactive=False, ref="C-10421", title="Glaucoma in community practice",
         competencies=["Ocular disease", "Communication"], points=2,
@@ -55,7 +55,7 @@ async def _seed(session: AsyncSession) -> Issued:
     withdrawn = await f.completion(session, who, other)
     row = await certificates.issue(session, genuine, f.T0)
     gone = await certificates.revoke(session, moderator, withdrawn.id, "in error", f.T0)
-    facts = await certificates.facts(session, row)
+    facts = await certificates.facts(session, row, settings)
     return Issued(verification.display(row.code), verification.display(gone.code), facts)
 
 
@@ -67,8 +67,7 @@ def provided(settings: Settings) -> Settings:
 @pytest.fixture
 def issued(provided: Settings) -> Issued:
     async def seed(session: AsyncSession) -> Issued:
-        session.info["settings"] = provided  # as the app's sessions carry them
-        return await _seed(session)
+        return await _seed(session, provided)  # the settings the app is given
 
     return run_db(provided.database_url, seed)
 

@@ -20,6 +20,7 @@ from peercet.core.publish import RedisPublisher
 from peercet.core.settings import Settings
 from tests.support import factories as f
 from tests.support.browsers import async_chromium, csp_violations, watch_csp
+from tests.support.context import links
 from tests.support.live import client, cookie, pair, serve
 
 pytestmark = pytest.mark.browser
@@ -155,7 +156,7 @@ async def test_what_changed_while_the_socket_was_away_shows_on_reconnect(
         await expect(alice.locator("#connection")).to_contain_text("Reconnecting")
         did = int(alice.url.rsplit("/", 1)[1])
         async with sessions() as session, session.begin():
-            await close_discussions(session, [did], "voided", f.T0 + timedelta(days=1))
+            await close_discussions(session, [did], "voided", f.T0 + timedelta(days=1), links())
         away[0] = False
         await expect(alice.locator("#connection")).to_have_text("Connected", timeout=15_000)
         await expect(alice.locator("#body")).to_be_disabled()
@@ -178,7 +179,9 @@ async def test_the_page_says_when_the_discussion_closes_with_a_countdown(
         await expect(alice.locator("#closes-left")).to_have_text("13 days left")
         did = int(alice.url.rsplit("/", 1)[1])
         async with sessions() as session, session.begin():
-            aftermath = await close_discussions(session, [did], "voided", f.T0 + timedelta(days=1))
+            aftermath = await close_discussions(
+                session, [did], "voided", f.T0 + timedelta(days=1), links()
+            )
         redis = Redis.from_url(settings.redis_url)
         try:  # the `closed` event, as the edge publishes it after the commit
             await RedisPublisher(redis).deliver(aftermath.deliveries)

@@ -11,6 +11,7 @@ from peercet.completions.lifecycle import InvalidTransition, Mode, State
 from peercet.core.errors import Conflict
 from peercet.core.tables import Completion, Course, PointRecord
 from tests.support import factories as f
+from tests.support.context import context
 
 
 async def test_a_course_made_non_interactive_still_lets_its_open_completions_choose(
@@ -26,9 +27,11 @@ async def test_a_course_made_non_interactive_still_lets_its_open_completions_cho
         for cid in (deciding.id, waiting.id):
             completion = await session.get_one(Completion, cid)
             with pytest.raises(Conflict) as refused:
-                await choose(session, completion, course, Mode.INTERACTIVE, f.T0)
+                await choose(session, completion, course, Mode.INTERACTIVE, f.T0, context())
             assert refused.value.code == "not_interactive"
-            aftermath = await choose(session, completion, course, Mode.NON_INTERACTIVE, f.T0)
+            aftermath = await choose(
+                session, completion, course, Mode.NON_INTERACTIVE, f.T0, context()
+            )
             assert completion.state == State.COMPLETED_NON_INTERACTIVE
             assert completion.fallback is False  # their choice, not a fallback
             assert (cid in aftermath.dequeue) is (cid == waiting.id)
@@ -47,10 +50,12 @@ async def test_the_same_choice_twice_at_once_is_made_once_and_both_succeed(
         late = await second.get_one(Completion, cid)  # the second click read it undecided
         async with sessions() as first, first.begin():
             mine = await first.get_one(Completion, cid)
-            assert (await choose(first, mine, course, Mode.NON_INTERACTIVE, f.T0)).deliveries
-        again = await choose(second, late, course, Mode.NON_INTERACTIVE, f.T0)
+            assert (
+                await choose(first, mine, course, Mode.NON_INTERACTIVE, f.T0, context())
+            ).deliveries
+        again = await choose(second, late, course, Mode.NON_INTERACTIVE, f.T0, context())
         assert again.deliveries == [] and late.state == State.COMPLETED_NON_INTERACTIVE
         with pytest.raises(InvalidTransition):  # another choice after a final one: 409
-            await choose(second, late, course, Mode.INTERACTIVE, f.T0)
+            await choose(second, late, course, Mode.INTERACTIVE, f.T0, context())
     async with sessions() as session:
         assert len(list(await session.scalars(PointRecord.__table__.select()))) == 1

@@ -19,20 +19,26 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from peercet.completions import actions as completions
 from peercet.completions.actions import record_pass
 from peercet.completions.lifecycle import Cycles
+from peercet.core.context import Context
 from peercet.core.db import create_engine, session_factory, transaction
 from peercet.core.settings import Settings
 from peercet.core.tables import Completion, Course, PointRecord, Registrant, UTCDateTime
 from peercet.goc import uploads
 from tests.support import factories as f
+from tests.support.context import context
 
 CUT_2026 = datetime(2026, 12, 30, 12, 0, tzinfo=UTC)  # noon in London (GMT)
 
 
 async def _pass(
-    sessions: async_sessionmaker[AsyncSession], who: Registrant, course: Course, at: datetime
+    sessions: async_sessionmaker[AsyncSession],
+    who: Registrant,
+    course: Course,
+    at: datetime,
+    ctx: Context | None = None,
 ) -> completions.PassResult:
     async with transaction(sessions) as session:
-        return await record_pass(session, who, course, at, f.LONDON)
+        return await record_pass(session, who, course, at, ctx or context())
 
 
 async def _people_and_course(
@@ -101,17 +107,16 @@ def _rows(path: Path | None) -> list[tuple[str, str, str]]:
         return [(r["goc_number"], r["completed_on"], r["cet_year"]) for r in csv.DictReader(handle)]
 
 
-async def test_cycles_follow_the_settings_the_session_carries(
+async def test_cycles_follow_the_settings_the_context_carries(
     database_url: str, settings: Settings
 ) -> None:
     engine = create_engine(database_url)
+    ctx = context(replace(settings, cycles=Cycles(2024, 3)))
     try:
-        sessions = session_factory(
-            engine, info={"settings": replace(settings, cycles=Cycles(2024, 3))}
-        )
+        sessions = session_factory(engine)
         (who,), course = await _people_and_course(sessions)
-        first = await _pass(sessions, who, course, datetime(2026, 3, 2, 9, tzinfo=UTC))
-        second = await _pass(sessions, who, course, datetime(2027, 3, 2, 9, tzinfo=UTC))
+        first = await _pass(sessions, who, course, datetime(2026, 3, 2, 9, tzinfo=UTC), ctx)
+        second = await _pass(sessions, who, course, datetime(2027, 3, 2, 9, tzinfo=UTC), ctx)
     finally:
         await engine.dispose()
     assert (first.completion.cycle, second.completion.cycle) == ("2024-2026", "2027-2029")

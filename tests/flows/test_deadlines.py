@@ -11,6 +11,7 @@ from peercet.completions.deadlines import apply_due
 from peercet.completions.lifecycle import State
 from peercet.core.tables import AuditEntry, Completion, Notification, OutgoingEmail, PointRecord
 from tests.support import factories as f
+from tests.support.context import context
 
 
 async def _one_waiting(sessions: async_sessionmaker[AsyncSession]) -> int:
@@ -25,7 +26,9 @@ async def test_nothing_falls_back_before_the_deadline(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     await _one_waiting(sessions)
-    assert await apply_due(sessions, f.T0 + timedelta(days=14) - timedelta(seconds=1)) == 0
+    assert (
+        await apply_due(sessions, f.T0 + timedelta(days=14) - timedelta(seconds=1), context()) == 0
+    )
 
 
 async def test_fallback_at_the_deadline_writes_one_point_and_tells_the_registrant(
@@ -33,8 +36,8 @@ async def test_fallback_at_the_deadline_writes_one_point_and_tells_the_registran
 ) -> None:
     cid = await _one_waiting(sessions)
     due = f.T0 + timedelta(days=14)
-    assert await apply_due(sessions, due) == 1
-    assert await apply_due(sessions, due + timedelta(hours=1)) == 0  # idempotent
+    assert await apply_due(sessions, due, context()) == 1
+    assert await apply_due(sessions, due + timedelta(hours=1), context()) == 0  # idempotent
     async with sessions() as session:
         completion = await session.get_one(Completion, cid)
         assert completion.state == State.COMPLETED_NON_INTERACTIVE
@@ -57,5 +60,5 @@ async def test_a_long_run_tells_its_progress_batch_by_batch(
         await _one_waiting(sessions)
     told: list[int] = []
     due = f.T0 + timedelta(days=14)
-    assert await apply_due(sessions, due, batch=2, progress=told.append) == 5
+    assert await apply_due(sessions, due, context(), batch=2, progress=told.append) == 5
     assert told == [2, 4, 5]

@@ -22,6 +22,7 @@ from peercet.core.tables import (
     Registrant,
     Validation,
 )
+from tests.support.context import context
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 12, 4, 14, 0, tzinfo=LONDON)
@@ -29,7 +30,7 @@ NOW = datetime(2026, 12, 4, 14, 0, tzinfo=LONDON)
 
 async def _load(sessions: async_sessionmaker[AsyncSession], now: datetime) -> int:
     async with sessions() as session, session.begin():
-        history: int = (await demo.load(session, now))["history"]
+        history: int = (await demo.load(session, now, context()))["history"]
         return history
 
 

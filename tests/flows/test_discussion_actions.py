@@ -16,6 +16,7 @@ from peercet.completions.lifecycle import State
 from peercet.core.errors import Conflict, Forbidden
 from peercet.core.tables import Completion, Discussion, PointRecord
 from tests.support import factories as f
+from tests.support.context import context
 from tests.support.live import Pair, pair, someone
 
 LATER = f.T0 + timedelta(hours=1)
@@ -53,7 +54,9 @@ async def run_validate(
     """A validation; one saying the peer did not take part gives a reason (a dispute)."""
     reason = "" if took else "They wrote one word on each prompt."
     async with sessions() as session, session.begin():
-        return await validate(session, rid, p.discussion, took, "We discussed it.", at, reason)
+        return await validate(
+            session, rid, p.discussion, took, "We discussed it.", at, context(), reason
+        )
 
 
 async def test_seq_is_gapless_and_a_repeat_returns_the_stored_message(
@@ -125,7 +128,9 @@ async def test_the_second_validation_completes_both_with_one_point_each(
     assert {e.registrant_id for e in aftermath.deliveries[1:]} == {p.a, p.b}
     assert await states(sessions, p) == [State.COMPLETED_INTERACTIVE] * 2
     assert await points(sessions) == [(c, "interactive") for c in sorted(p.completions)]
-    assert await apply_due(sessions, f.T0 + timedelta(days=15)) == 0  # nothing left to fall back
+    assert (
+        await apply_due(sessions, f.T0 + timedelta(days=15), context()) == 0
+    )  # nothing left to fall back
 
 
 async def test_a_stranger_cannot_validate(sessions: async_sessionmaker[AsyncSession]) -> None:
@@ -175,7 +180,7 @@ async def test_a_validation_racing_the_deadline_has_exactly_one_outcome(
             return "refused"
         return "validated"
 
-    result, fallbacks = await asyncio.gather(validation(), apply_due(sessions, deadline))
+    result, fallbacks = await asyncio.gather(validation(), apply_due(sessions, deadline, context()))
     final = await states(sessions, p)
     kinds = {kind for _, kind in await points(sessions)}
     if result == "validated":

@@ -37,6 +37,7 @@ from peercet.core.tables import (
 )
 from tests.flows.test_discussion_actions import LATER, points, run_validate, states, take_part
 from tests.support import factories as f
+from tests.support.context import context, links
 from tests.support.live import Pair, pair, someone
 
 LONDON = ZoneInfo("Europe/London")
@@ -56,7 +57,9 @@ async def decide(
 ) -> Aftermath:  # fmt: skip
     async with sessions() as session, session.begin():
         moderator = await session.get_one(Registrant, mod)
-        return await moderation.decide(session, moderator, p.discussion, award, reason, at)
+        return await moderation.decide(
+            session, moderator, p.discussion, award, reason, at, context()
+        )
 
 
 async def discussion(sessions: async_sessionmaker[AsyncSession], p: Pair) -> tuple[str, str | None]:
@@ -81,7 +84,7 @@ async def test_a_dispute_needs_a_reason(sessions: async_sessionmaker[AsyncSessio
     for reason in ("", "   "):  # blank is missing
         with pytest.raises(BadInput) as refused:
             async with sessions() as session, session.begin():
-                await validate(session, p.a, p.discussion, False, "", LATER, reason)
+                await validate(session, p.a, p.discussion, False, "", LATER, context(), reason)
         assert refused.value.code == "reason_required"
     assert await discussion(sessions, p) == ("open", None)
 
@@ -254,7 +257,9 @@ async def test_the_deadline_falls_the_other_back_without_a_decision(
 ) -> None:
     p, _ = await disputed(sessions)
     await run_validate(sessions, p, p.b)
-    assert await apply_due(sessions, DEADLINE) == 2  # the other, and the disputer still waiting
+    assert (
+        await apply_due(sessions, DEADLINE, context()) == 2
+    )  # the other, and the disputer still waiting
     assert await discussion(sessions, p) == ("closed", "dispute_expired")
     assert await states(sessions, p) == [State.COMPLETED_NON_INTERACTIVE] * 2
     assert sorted(await points(sessions)) == [(c, "non_interactive") for c in p.completions]
@@ -272,7 +277,9 @@ async def test_a_moderator_may_void_or_repair_a_disputed_discussion(
     mod = await someone(sessions, "moderator")
     async with sessions() as session, session.begin():
         moderator = await session.get_one(Registrant, mod)
-        result = await moderation.close(session, moderator, p.discussion, aftermath, "why", LATER)
+        result = await moderation.close(
+            session, moderator, p.discussion, aftermath, "why", LATER, links()
+        )
     assert result.requeue == [p.completions[1]]
     assert await states(sessions, p) == [State.SEEKING_PEER] * 2
     assert (await discussion(sessions, p))[0] == "closed"
@@ -326,7 +333,7 @@ async def test_the_disputer_waits_ahead_of_later_deadlines(
     await queues.add([Entry(course, c.id, c.registrant_id, c.deadline)])
     await take_part(sessions, p, p.a, p.b)
     aftermath = await run_validate(sessions, p, p.a, took=False)
-    await matching_effects(sessions, redis, FixedClock(LATER), LONDON)(aftermath)
+    await matching_effects(sessions, redis, context(clock=FixedClock(LATER)))(aftermath)
     a = p.completions[0]
     assert await queues.members(course) == [(a, p.a), (c.id, c.registrant_id)]
     score = await redis.zscore(keys.course_queue(course), f"{a}:{p.a}")
@@ -367,7 +374,7 @@ async def test_an_award_racing_the_deadline_has_exactly_one_point_record(
             return "refused"
         return "awarded"
 
-    result, _ = await asyncio.gather(award(), apply_due(sessions, DEADLINE))
+    result, _ = await asyncio.gather(award(), apply_due(sessions, DEADLINE, context()))
     other = p.completions[1]
     async with sessions() as session:
         mine = list(
@@ -406,7 +413,7 @@ async def test_a_dispute_near_the_deadline_is_at_risk_and_no_no_show(
     deadline the other's completion is at risk until a moderator decides."""
     p, _ = await disputed(sessions)
     later = DEADLINE - timedelta(days=2)
-    assert await run_no_shows(sessions, later) == 0
+    assert await run_no_shows(sessions, later, links()) == 0
     assert await discussion(sessions, p) == ("disputed", None)
     async with sessions() as session:
         risks = {c["id"]: c["risk"] for c in await moderation.at_risk(session, later)}

@@ -13,6 +13,7 @@ from peercet.completions.choosing import choose_own
 from peercet.completions.lifecycle import Mode, State
 from peercet.core.errors import Conflict, NotFound
 from tests.support import factories as f
+from tests.support.context import context
 
 
 async def test_a_session_lives_until_its_epoch_moves_or_the_account_is_disabled(
@@ -44,11 +45,15 @@ async def test_one_chooses_for_ones_own_completion_once(
         mine = await f.completion(session, await f.registrant(session), course)
         other = await f.registrant(session)
         with pytest.raises(NotFound):  # someone else's completion is not told
-            await choose_own(session, other.id, mine.id, Mode.NON_INTERACTIVE, f.T0)
-        chosen = await choose_own(session, mine.registrant_id, mine.id, Mode.NON_INTERACTIVE, f.T0)
+            await choose_own(session, other.id, mine.id, Mode.NON_INTERACTIVE, f.T0, context())
+        chosen = await choose_own(
+            session, mine.registrant_id, mine.id, Mode.NON_INTERACTIVE, f.T0, context()
+        )
         assert chosen.completion.state == State.COMPLETED_NON_INTERACTIVE
         assert chosen.award is not None and chosen.award.points == course.points
         assert mine.id in [e.frame["completion"]["id"] for e in chosen.aftermath.deliveries]
         with pytest.raises(Conflict) as refused:
-            await choose_own(session, mine.registrant_id, mine.id, Mode.INTERACTIVE, f.T0)
+            await choose_own(
+                session, mine.registrant_id, mine.id, Mode.INTERACTIVE, f.T0, context()
+            )
         assert refused.value.code == "already_chosen"

@@ -11,9 +11,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peercet.catalogue import exams, taking
+from peercet.core.clock import FixedClock
 from peercet.core.settings import Settings
 from peercet.core.tables import Completion, ExamAttempt, Registrant
 from tests.support import factories as f
+from tests.support.context import context
 
 
 def attempt(
@@ -21,8 +23,8 @@ def attempt(
     answers: dict[str, int],
 ) -> Coroutine[Any, Any, exams.AttemptResult]:  # fmt: skip
     """One attempt at f.T0 under the settings' timezone and limit."""
-    tz, limit = settings.timezone, settings.exam_attempts
-    return taking.attempt(sessions, who, ref, answers, f.T0, tz, limit)
+    ctx, limit = context(settings, FixedClock(f.T0)), settings.exam_attempts
+    return taking.attempt(sessions, who, ref, answers, f.T0, ctx, limit)
 
 
 async def test_two_passes_at_once_make_one_completion(

@@ -16,6 +16,7 @@ from peercet.core import keys
 from peercet.core.db import transaction
 from peercet.core.tables import Course, Invitation, Notification, Registrant
 from tests.support import factories as f
+from tests.support.context import context
 from tests.support.matching_support import World, passed, quick_registrant, world
 
 DAY = timedelta(days=1)
@@ -46,17 +47,17 @@ async def test_an_invitation_expires_after_72_hours_and_the_inviter_keeps_their_
         w.clock.at = f.T0 + DAY
         await w.choose(later.id)  # waits alone: the inviter is out of the queue
         assert [cid for cid, _ in await w.queue(course.id)] == [later.id]
-        assert await expire_due(sessions, f.T0 + LIFETIME - SECOND, w.effects) == 0
+        assert await expire_due(sessions, f.T0 + LIFETIME - SECOND, context(), w.effects) == 0
         assert await _state_of(sessions, invitation_id) == "pending"
         w.clock.at = f.T0 + LIFETIME
-        assert await expire_due(sessions, w.clock.now(), w.effects) == 1
+        assert await expire_due(sessions, w.clock.now(), context(), w.effects) == 1
         assert await _state_of(sessions, invitation_id) == "expired"
         # back and at once paired with the one who waited: they were first in line
         a, b = await w.completion(inviter.id), await w.completion(later.id)
         assert a.state == b.state == State.IN_DISCUSSION and a.discussion_id == b.discussion_id
         told = _completion_frames(w, inviter.registrant_id)
         assert told and told[0]["id"] == inviter.id and told[0]["state"] == "seeking_peer"
-        assert await expire_due(sessions, w.clock.now(), w.effects) == 0  # idempotent
+        assert await expire_due(sessions, w.clock.now(), context(), w.effects) == 0  # idempotent
     async with sessions() as session:
         kinds = list(
             await session.scalars(
@@ -77,7 +78,7 @@ async def test_back_in_the_queue_at_the_old_place_ahead_of_later_deadlines(
         await w.invite(inviter.id, Target(goc_number="09-99999"))
         assert await w.queue(course.id) == []
         w.clock.at = f.T0 + LIFETIME
-        assert await expire_due(sessions, w.clock.now(), w.effects) == 1
+        assert await expire_due(sessions, w.clock.now(), context(), w.effects) == 1
         assert await w.queue(course.id) == [(inviter.id, (f.T0 + DISCUSSION_WINDOW).timestamp())]
 
 
@@ -94,8 +95,8 @@ async def test_an_invitation_ends_at_the_inviters_deadline_if_sooner(
         async with sessions() as session:
             invitation = await session.get_one(Invitation, invitation_id)
         assert invitation.expires_at == deadline
-        assert await expire_due(sessions, deadline - SECOND, w.effects) == 0
-        assert await expire_due(sessions, deadline, w.effects) == 1
+        assert await expire_due(sessions, deadline - SECOND, context(), w.effects) == 0
+        assert await expire_due(sessions, deadline, context(), w.effects) == 1
         assert await w.queue(course.id) == []  # the fallback's now, not the queue's
 
 

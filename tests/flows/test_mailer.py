@@ -19,6 +19,7 @@ from peercet.core.tables import OutgoingEmail
 from peercet.notify import mailer
 from peercet.notify.notices import Notice, notify
 from tests.support import factories as f
+from tests.support.context import links
 from tests.support.services import Inbox, free_port, parts
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -31,7 +32,7 @@ async def _queue(sessions: async_sessionmaker[AsyncSession], n: int = 1) -> list
         who = await f.registrant(session, name="Ann O'Neil", email="ann@example.test")
         for i in range(n):
             notice = Notice("completed", f"CET completed {i}", "Your CET is complete.", LINK)
-            await notify(session, who, notice, NOW)
+            await notify(session, who, notice, NOW, links())
     async with sessions() as session:
         return list(await session.scalars(select(OutgoingEmail.id).order_by(OutgoingEmail.id)))
 

@@ -25,7 +25,8 @@ from peercet.core.tables import (
     Registrant,
 )
 from tests.support import factories as f
-from tests.support.matching_support import LONDON, no_sync, passed, quick_registrant, world
+from tests.support.context import context, links
+from tests.support.matching_support import no_sync, passed, quick_registrant, world
 
 DAY = timedelta(days=1)
 LOCK_WAITS = (
@@ -149,9 +150,9 @@ async def test_a_no_show_closes_after_48_hours_and_requeues(
         async with transaction(sessions) as session:  # only a turns up
             session.add(Message(discussion_id=room, seq=1, author_id=a.registrant_id,
                                 kind="peer", body="Hello?", sent_at=f.T0))  # fmt: skip
-        early = await run_no_shows(sessions, f.T0 + NO_SHOW_PERIOD - timedelta(seconds=1))
+        early = await run_no_shows(sessions, f.T0 + NO_SHOW_PERIOD - timedelta(seconds=1), links())
         assert early == 0
-        assert await run_no_shows(sessions, f.T0 + NO_SHOW_PERIOD, w.effects) == 1
+        assert await run_no_shows(sessions, f.T0 + NO_SHOW_PERIOD, links(), w.effects) == 1
         assert (await w.completion(a.id)).state == State.SEEKING_PEER  # not handed back
         assert (await w.completion(b.id)).state == State.SEEKING_PEER  # to each other
         assert [cid for cid, _ in await w.queue(course.id)] == [a.id, b.id]
@@ -194,7 +195,9 @@ async def test_an_invitation_racing_the_invitees_choice_still_pairs_them(
         async with transaction(sessions) as session:  # web process 1: A invites B ...
             mine = await session.get_one(Completion, a.id)
             inviter = await session.get_one(Registrant, mine.registrant_id)
-            _, aftermath = await invite(session, inviter, mine, Target(goc_number=goc), f.T0)
+            _, aftermath = await invite(
+                session, inviter, mine, Target(goc_number=goc), f.T0, context()
+            )
             choice = asyncio.create_task(w.choose(b.id))  # ... web process 2: B chooses
             await _until_done_or_blocked(choice, database_url)
         await w.effects(aftermath)
@@ -246,7 +249,7 @@ async def test_the_rebuild_pairs_an_invitee_whose_choice_missed_the_invitation(
         await w.choose(stranger.id)
         w.effects.queue_sync = no_sync
         await w.choose(b.id)
-        await rebuild_queues(sessions, w.redis, f.T0 + DAY, LONDON)
+        await rebuild_queues(sessions, w.redis, f.T0 + DAY, context())
         first, second = await w.completion(a.id), await w.completion(b.id)
         assert first.discussion_id == second.discussion_id is not None
         assert [cid for cid, _ in await w.queue(course.id)] == [stranger.id]
@@ -272,7 +275,7 @@ async def test_a_pair_made_by_invitation_is_not_made_again_after_a_no_show(
         room = (await w.completion(a.id)).discussion_id
         assert room is not None and (await w.completion(b.id)).discussion_id == room
         w.clock.at = f.T0 + DAY + NO_SHOW_PERIOD  # nobody wrote
-        assert await run_no_shows(sessions, w.clock.now(), w.effects) == 1
+        assert await run_no_shows(sessions, w.clock.now(), links(), w.effects) == 1
         assert [cid for cid, _ in await w.queue(course.id)] == [a.id, b.id]  # not re-paired
         async with transaction(sessions) as session:
             c = await passed(session, course, f.T0 + 2 * DAY)

@@ -27,6 +27,7 @@ from peercet.core.tables import (
     Participant,
 )
 from tests.support import factories as f
+from tests.support.context import context, links
 from tests.support.matching_support import LONDON, no_sync, passed, seeking_ids, world
 
 DAY = timedelta(days=1)
@@ -74,7 +75,7 @@ async def test_earliest_deadline_first_when_many_wait(sessions: Sessions, redis_
         w.effects.queue_sync = no_sync
         for cid in ids:
             await w.choose(cid)
-        await rebuild_queues(sessions, w.redis, f.T0, LONDON)
+        await rebuild_queues(sessions, w.redis, f.T0, context())
         by_deadline = [ids[3], ids[1], ids[2], ids[0]]
         got = [(await w.completion(c)).discussion_id for c in by_deadline]
         assert got[0] == got[1] is not None and got[2] == got[3] is not None
@@ -102,7 +103,7 @@ async def test_a_lost_peer_is_requeued_keeping_the_deadline_and_told(
         await w.choose(late)
         await w.choose(early)
         async with transaction(sessions) as session:  # the early one's deadline passes
-            _, aftermath = await fall_back(session, [early], f.T0 + 14 * DAY)
+            _, aftermath = await fall_back(session, [early], f.T0 + 14 * DAY, context())
         w.clock.at = f.T0 + 14 * DAY
         await w.effects(aftermath)
         back = await w.completion(late)
@@ -162,10 +163,10 @@ async def test_rebuild_remembers_who_met(sessions: Sessions, redis_url: str) -> 
         discussion = (await w.completion(a)).discussion_id
         await w.redis.flushall()
         async with transaction(sessions) as session:
-            await close_discussions(session, [discussion or 0], "repair", f.T0)
+            await close_discussions(session, [discussion or 0], "repair", f.T0, links())
         w.effects.queue_sync = no_sync  # Redis is still away
         await w.choose(c)
-        await rebuild_queues(sessions, w.redis, f.T0, LONDON)
+        await rebuild_queues(sessions, w.redis, f.T0, context())
         pairs = {(await w.completion(x)).discussion_id for x in (a, b, c)}
         assert (await w.completion(a)).discussion_id == (await w.completion(c)).discussion_id
         assert (await w.completion(b)).state == State.SEEKING_PEER
@@ -214,7 +215,7 @@ async def test_redis_flushed_then_app_start_rebuilds(sessions: Sessions, redis_u
         await w.choose(a)
         await w.redis.flushall()
         assert await seeking_ids(sessions, course_id) == {a}
-        await rebuild_queues(sessions, w.redis, f.T0, LONDON)
+        await rebuild_queues(sessions, w.redis, f.T0, context())
         assert [cid for cid, _ in await w.queue(course_id)] == [a]
 
 

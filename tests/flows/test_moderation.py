@@ -12,6 +12,7 @@ from peercet.completions.lifecycle import State
 from peercet.core.errors import BadInput, Conflict
 from peercet.core.tables import Completion, Discussion, Registrant
 from tests.support import factories as f
+from tests.support.context import links
 
 
 async def moderator_and_room(session: AsyncSession) -> tuple[Registrant, int]:
@@ -29,7 +30,7 @@ async def test_closing_sends_both_back_to_the_queue_keeping_deadlines(
         mod = await f.registrant(session, role="moderator")
         first, second, did = await f.pair(session, await f.course(session))
         deadlines = (first.deadline, second.deadline)
-        result = await moderation.close(session, mod, did, outcome, "off topic", f.T0)
+        result = await moderation.close(session, mod, did, outcome, "off topic", f.T0, links())
     assert sorted(result.requeue) == sorted([first.id, second.id])
     assert {e.frame["type"] for e in result.deliveries} >= {"closed", "completion"}
     async with sessions() as session:
@@ -53,7 +54,7 @@ async def test_a_participant_past_their_deadline_is_not_requeued(
     async with sessions() as session, session.begin():
         mod, did = await moderator_and_room(session)
         result = await moderation.close(
-            session, mod, did, "void", "late", f.T0 + timedelta(days=15)
+            session, mod, did, "void", "late", f.T0 + timedelta(days=15), links()
         )
     assert result.requeue == []
 
@@ -64,12 +65,12 @@ async def test_every_action_needs_a_reason_and_an_open_discussion(
     async with sessions() as session, session.begin():
         mod, did = await moderator_and_room(session)
         with pytest.raises(BadInput):
-            await moderation.close(session, mod, did, "void", "  ", f.T0)
+            await moderation.close(session, mod, did, "void", "  ", f.T0, links())
         with pytest.raises(BadInput):
-            await moderation.close(session, mod, did, "delete", "why", f.T0)
-        await moderation.close(session, mod, did, "void", "why", f.T0)
+            await moderation.close(session, mod, did, "delete", "why", f.T0, links())
+        await moderation.close(session, mod, did, "void", "why", f.T0, links())
         with pytest.raises(Conflict):
-            await moderation.close(session, mod, did, "repair", "again", f.T0)
+            await moderation.close(session, mod, did, "repair", "again", f.T0, links())
 
 
 async def test_at_risk_lists_near_deadlines_without_a_lively_discussion(
@@ -102,8 +103,8 @@ async def test_a_discussion_closed_meanwhile_is_a_conflict_with_no_audit_entry(
     async with sessions() as late, late.begin():
         await late.get_one(Discussion, did)  # read while open, as a second moderator's click
         async with sessions() as first, first.begin():
-            await moderation.close(first, mod, did, "void", "first", f.T0)
+            await moderation.close(first, mod, did, "void", "first", f.T0, links())
         with pytest.raises(Conflict):
-            await moderation.close(late, mod, did, "repair", "second", f.T0)
+            await moderation.close(late, mod, did, "repair", "second", f.T0, links())
     async with sessions() as session:
         assert [e["reason"] for e in await moderation.audit_entries(session)] == ["first"]

@@ -30,6 +30,7 @@ from peercet.core.tables import (
     Registrant,
 )
 from tests.support import factories as f
+from tests.support.context import context, links
 
 LONDON = ZoneInfo("Europe/London")
 NOW = f.T0 + timedelta(days=2)
@@ -57,15 +58,15 @@ async def _room_and_a_later_waiter(
     return did, a, b, c, mod
 
 
-@pytest.mark.parametrize("outcome", ["void", "repair"])
+@pytest.mark.parametrize("aftermath", ["void", "repair"])
 async def test_closing_puts_both_back_in_deadline_order(
-    sessions: async_sessionmaker[AsyncSession], redis: Redis, outcome: str
+    sessions: async_sessionmaker[AsyncSession], redis: Redis, aftermath: str
 ) -> None:
     queues = Queues(redis)
     did, a, b, c, mod = await _room_and_a_later_waiter(sessions, queues)
     async with transaction(sessions) as session:
-        result = await moderation.close(session, mod, did, outcome, "started again", NOW)
-    await matching_effects(sessions, redis, FixedClock(NOW), LONDON)(result)
+        result = await moderation.close(session, mod, did, aftermath, "started again", NOW, links())
+    await matching_effects(sessions, redis, context(clock=FixedClock(NOW)))(result)
     # A and B have met, so one of them (equal deadlines, both earlier than C's) pairs with
     # C, ahead of C's later deadline; the other is back in the queue, keeping its deadline.
     [(back, rid)] = await queues.members(a.course_id)
@@ -90,7 +91,7 @@ async def test_closing_puts_both_back_in_deadline_order(
         assert points == 0  # no point of either kind from a closed room
         [entry] = await moderation.audit_entries(session)
     assert (entry["action"], entry["subject"], entry["reason"]) == (
-        f"close_{outcome}", f"discussion:{did}", "started again",
+        f"close_{aftermath}", f"discussion:{did}", "started again",
     )  # fmt: skip
 
 
@@ -105,7 +106,7 @@ async def test_a_notice_and_a_resolved_report_leave_the_queue_alone(
         await moderation.resolve_report(session, mod, flagged.id, "warned both", NOW)
     assert result.requeue == [] and result.dequeue == []
     assert [e.frame["type"] for e in result.deliveries] == ["message"]
-    await matching_effects(sessions, redis, FixedClock(NOW), LONDON)(result)
+    await matching_effects(sessions, redis, context(clock=FixedClock(NOW)))(result)
     assert await queues.members(a.course_id) == [(c.id, c.registrant_id)]
     async with sessions() as session:
         message = await session.get_one(Message, frame["id"])

@@ -17,6 +17,7 @@ from peercet.completions.lifecycle import State
 from peercet.core.db import transaction
 from peercet.core.tables import Discussion, Notification
 from tests.support import factories as f
+from tests.support.context import links
 from tests.support.live import pair
 from tests.support.matching_support import passed, world
 
@@ -106,10 +107,14 @@ async def test_a_peer_who_wrote_once_is_a_no_show_and_the_other_is_paired_first(
         async with transaction(sessions) as session:
             await store_messages(session, posts, f.T0 + 2 * DAY)
         paired = f.T0 + 2 * DAY
-        assert await run_no_shows(sessions, paired + NO_SHOW_PERIOD - SECOND, w.effects) == 0
+        assert (
+            await run_no_shows(sessions, paired + NO_SHOW_PERIOD - SECOND, links(), w.effects) == 0
+        )
         w.clock.at = paired + NO_SHOW_PERIOD  # the re-pairing's clock
-        assert await run_no_shows(sessions, paired + NO_SHOW_PERIOD, w.effects) == 1
-        assert await run_no_shows(sessions, paired + NO_SHOW_PERIOD, w.effects) == 0  # idempotent
+        assert await run_no_shows(sessions, paired + NO_SHOW_PERIOD, links(), w.effects) == 1
+        assert (
+            await run_no_shows(sessions, paired + NO_SHOW_PERIOD, links(), w.effects) == 0
+        )  # idempotent
         async with sessions() as session:
             closed = await session.get_one(Discussion, room)
         assert (closed.state, closed.closed_reason) == ("closed", "no_show")

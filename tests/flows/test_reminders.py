@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peercet.completions.lifecycle import State, deadline
+from peercet.core.context import Links
 from peercet.core.db import transaction
 from peercet.core.tables import Notification, OutgoingEmail
 from peercet.notify.reminders import due_reminder, send_reminders
@@ -54,7 +55,7 @@ async def _setup(sessions: async_sessionmaker[AsyncSession]) -> dict[State, int]
 
 async def _remind(sessions: async_sessionmaker[AsyncSession], now: datetime) -> int:
     async with transaction(sessions) as session:
-        return await send_reminders(session, now, f.LONDON, "http://peercet.test")
+        return await send_reminders(session, now, f.LONDON, Links("http://peercet.test"))
 
 
 async def test_waiting_registrants_are_reminded_3_days_and_1_day_before_once_each(

@@ -18,6 +18,7 @@ from peercet.core.settings import Settings
 from peercet.core.tables import Completion, Course, UploadBatch
 from peercet.goc.uploads import run_upload
 from tests.support import factories as f
+from tests.support.context import context
 from tests.support.worker_helpers import ctx, waiting, worker_resources
 from workers import jobs
 
@@ -26,7 +27,7 @@ CUT = datetime(2026, 12, 30, 12, 0, tzinfo=UTC)  # GMT in December: noon in Lond
 
 async def _pass(session: AsyncSession, course: Course, at: datetime) -> tuple[str, int]:
     who = await f.registrant(session)
-    result = await record_pass(session, who, course, at, f.LONDON)
+    result = await record_pass(session, who, course, at, context())
     return who.goc_number, result.completion.id
 
 
@@ -46,7 +47,7 @@ async def _year(session: AsyncSession) -> dict[str, tuple[str, int]]:
         completion, _ = await waiting(session, who, interactive, at)
         made[name] = (who.goc_number, completion.id)
     pair = [await session.get_one(Completion, made[n][1]) for n in ("pair_a", "pair_b")]
-    await open_discussion(session, pair, datetime(2026, 12, 28, 11, tzinfo=UTC))
+    await open_discussion(session, pair, datetime(2026, 12, 28, 11, tzinfo=UTC), context())
     # passes after the cut-off belong to 2027
     made["next_done"] = await _pass(session, plain, CUT + timedelta(seconds=30))
     made["next_open"] = await _pass(session, interactive, CUT + timedelta(seconds=40))

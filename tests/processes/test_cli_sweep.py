@@ -17,6 +17,7 @@ from peercet.core.db import transaction
 from peercet.core.tables import OutgoingEmail
 from peercet.goc import links
 from tests.support import factories as f
+from tests.support.context import context
 from tests.support.services import TEST_SECRET_KEYS, run_peercet
 
 pytestmark = pytest.mark.slow
@@ -45,7 +46,7 @@ async def test_deadlines_run_emails_links_from_base_url(
         gone, kept = await f.registrant(session), await f.registrant(session)
         first = await f.waiting(session, gone, course)
         later = await f.waiting(session, kept, course, f.T0 + timedelta(days=2))
-        await open_discussion(session, [first, later], f.T0 + timedelta(days=2))
+        await open_discussion(session, [first, later], f.T0 + timedelta(days=2), context())
     ran, _ = run_peercet(
         database_url, redis_url, "deadlines", "run", "--now", DUE.isoformat(), env=ENV
     )
@@ -57,6 +58,29 @@ async def test_deadlines_run_emails_links_from_base_url(
     keys = TEST_SECRET_KEYS.split(",")
     assert links.read_download_token(keys, token, FixedClock(DUE)) == first.id
     assert _links(emails[kept.email]) == [f"{BASE}/account/completions/{later.id}"] * 2
+
+
+async def test_deadlines_run_links_are_absolute_under_a_base_url_with_a_path(
+    sessions: async_sessionmaker[AsyncSession], database_url: str, redis_url: str
+) -> None:
+    """Nothing but the command's own context gives the links their BASE_URL (issue 14.3):
+    one under a path, given with a trailing slash, prefixes every link exactly once."""
+    async with transaction(sessions) as session:
+        alone = await f.waiting(session, await f.registrant(session), await f.course(session))
+    base = "https://cet.example.org/peercet"
+    env = {**ENV, "BASE_URL": f"{base}/"}
+    ran, _ = run_peercet(
+        database_url, redis_url, "deadlines", "run", "--now", DUE.isoformat(), env=env
+    )
+    assert ran == {"fallbacks": 1}
+    [email] = (await _emails(sessions)).values()
+    found = _links(email)
+    assert len(found) == 2 and all(link.startswith(f"{base}/certificates/") for link in found)
+    assert 'href="/' not in email.html_body and "\n/" not in email.text_body
+    token = found[0].removeprefix(f"{base}/certificates/").removesuffix(".pdf")
+    assert (
+        links.read_download_token(TEST_SECRET_KEYS.split(","), token, FixedClock(DUE)) == alone.id
+    )
 
 
 async def test_sweep_runs_every_duty_once_in_the_schemes_time(

@@ -64,10 +64,11 @@ async def test_registrants_by_profession_and_competencies_poorly_covered(
 ) -> None:
     engine = create_engine(seeded.database_url)
     try:
-        async with transaction(session_factory(engine, info={"settings": seeded})) as session:
-            report = await cycle_report(session, "2025-2027", [2025, 2026, 2027], NOW)
-            later = await cycle_report(session, "2025-2027", [2025, 2026, 2027], NOW.replace(2028))
-            wide = await cycle_report(session, "2025-2027", [2025, 2026, 2027], NOW, 3)
+        async with transaction(session_factory(engine)) as session:
+            cycle, years = "2025-2027", [2025, 2026, 2027]
+            report = await cycle_report(session, cycle, years, NOW, seeded)
+            later = await cycle_report(session, cycle, years, NOW.replace(2028), seeded)
+            wide = await cycle_report(session, cycle, years, NOW, seeded, 3)
     finally:
         await engine.dispose()
     rows = {p["profession"]: p for p in report["by_profession"]}

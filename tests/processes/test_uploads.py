@@ -24,6 +24,7 @@ from peercet.core.tables import Completion, Notification, OutgoingEmail, UploadB
 from peercet.goc import certificates, uploads
 from tests.support import bulk
 from tests.support import factories as f
+from tests.support.context import context
 
 FRIDAY = datetime(2026, 3, 13, 9, 0, tzinfo=UTC)
 JULY = datetime(2026, 7, 3, 8, 0, tzinfo=UTC)  # a Friday, 09:00 BST
@@ -203,7 +204,7 @@ async def test_the_points_uploaded_are_those_awarded_not_the_course_now(
         assert note is not None and "(1 non-interactive point(s))" in note.body
         completion = await session.get_one(Completion, first.id)
         issued = await certificates.issue(session, completion, f.T0)
-        cert = await certificates.facts(session, issued)
+        cert = await certificates.facts(session, issued, context().settings)
         assert (cert.points, cert.kind) == (2, "interactive")
 
 
@@ -308,7 +309,7 @@ async def test_the_final_upload_waits_until_nothing_of_the_year_is_open(
         await bulk.completions(session, people, course.id, december, f.LONDON)
     async with sessions() as session:
         assert not await uploads.final_due(session, 2026)  # one is still seeking a peer
-    await apply_due(sessions, datetime(2026, 12, 30, 12, tzinfo=UTC))
+    await apply_due(sessions, datetime(2026, 12, 30, 12, tzinfo=UTC), context())
     async with sessions() as session:
         assert await uploads.final_due(session, 2026)
         assert not await uploads.final_due(session, 2025)

@@ -31,6 +31,7 @@ from peercet.core.tables import (
     Registrant,
 )
 from tests.support import factories as f
+from tests.support.context import context
 from tests.support.services import run_peercet
 from tests.support.worker_helpers import (
     arrive,
@@ -51,7 +52,7 @@ async def test_a_deadline_job_falls_back_and_tells_the_registrant(settings: Sett
         async with transaction(res.sessions) as session:
             who = await f.registrant(session)
             course = await f.course(session)
-            result = await record_pass(session, who, course, passed, f.LONDON)
+            result = await record_pass(session, who, course, passed, context())
         await res.effects(result.aftermath)  # after commit: a job at the deadline
         cid = result.completion.id
         (job,) = await res.redis.queued_jobs()
@@ -96,7 +97,7 @@ async def test_a_job_that_fires_early_does_nothing_and_the_sweep_catches_it(
     async with worker_resources(settings, DUE - timedelta(seconds=1)) as res:
         async with transaction(res.sessions) as session:
             result = await record_pass(
-                session, await f.registrant(session), await f.course(session), f.T0, f.LONDON
+                session, await f.registrant(session), await f.course(session), f.T0, context()
             )
         await res.effects(result.aftermath)
         assert await run_burst(res) == 1
@@ -117,7 +118,7 @@ async def test_jobs_lost_with_redis_are_caught_by_the_sweep_within_a_minute(
             ids = []
             for _ in range(3):
                 result = await record_pass(
-                    session, await f.registrant(session), course, f.T0, f.LONDON
+                    session, await f.registrant(session), course, f.T0, context()
                 )
                 ids.append(result.completion.id)
         # Redis restarted without its data before the effects ran: no deadline jobs at all
@@ -138,7 +139,9 @@ async def due_and_later(session: AsyncSession) -> tuple[Course, Completion, Comp
     course = await f.course(session)
     first, _ = await waiting(session, await f.registrant(session), course)
     later, _ = await waiting(session, await f.registrant(session), course, f.T0 + timedelta(days=2))
-    discussion, _ = await open_discussion(session, [first, later], f.T0 + timedelta(days=2))
+    discussion, _ = await open_discussion(
+        session, [first, later], f.T0 + timedelta(days=2), context()
+    )
     return course, first, later, discussion
 
 
@@ -207,7 +210,7 @@ async def test_a_missed_weekly_upload_is_caught_up_by_the_sweep(settings: Settin
         async with transaction(res.sessions) as session:
             plain = await f.course(session, interactive=False)
             at = datetime(2026, 3, 9, 10, tzinfo=UTC)
-            await record_pass(session, await f.registrant(session), plain, at, f.LONDON)
+            await record_pass(session, await f.registrant(session), plain, at, context())
         assert (await jobs.sweep(ctx(res)))["uploads"] == []  # Friday's slot is 09:00
         res.clock.at = datetime(2026, 3, 13, 10, 30, tzinfo=UTC)  # type: ignore[attr-defined]
         (upload,) = (await jobs.sweep(ctx(res)))["uploads"]  # the worker was down at 09:00
@@ -221,7 +224,7 @@ async def test_fallback_emails_reach_the_outbox_and_overdue_uploads_are_flagged(
     async with worker_resources(settings, DUE) as res:
         async with transaction(res.sessions) as session:
             await record_pass(
-                session, await f.registrant(session), await f.course(session), f.T0, f.LONDON
+                session, await f.registrant(session), await f.course(session), f.T0, context()
             )
         assert (await jobs.sweep(ctx(res)))["fallbacks"] == 1
         assert await jobs.drain_outbox(ctx(res)) == {"sent": 1, "failed": 0}
@@ -246,7 +249,7 @@ async def test_the_worker_expires_invitations_every_minute(settings: Settings) -
             course = await f.course(session)
             inviter, _ = await waiting(session, await f.registrant(session), course)
             who = await session.get_one(Registrant, inviter.registrant_id)
-            await invite(session, who, inviter, Target(email="x@example.test"), f.T0)
+            await invite(session, who, inviter, Target(email="x@example.test"), f.T0, context())
         assert (await jobs.sweep(ctx(res)))["invitations_expired"] == 0
         res.clock.at = f.T0 + LIFETIME  # type: ignore[attr-defined]
         assert (await jobs.sweep(ctx(res)))["invitations_expired"] == 1

@@ -30,6 +30,7 @@ from peercet.core.tables import (
     PointRecord,
 )
 from tests.support import factories as f
+from tests.support.context import context
 from tests.support.worker_helpers import ctx, worker_resources
 from workers import jobs
 
@@ -75,7 +76,7 @@ async def test_a_worker_killed_mid_job_loses_nothing_when_restarted(
             aftermath, ids = Aftermath(), []
             for _ in range(6):
                 result = await record_pass(
-                    session, await f.registrant(session), course, f.T0, f.LONDON
+                    session, await f.registrant(session), course, f.T0, context()
                 )
                 aftermath.extend(result.aftermath)
                 ids.append(result.completion.id)

@@ -17,6 +17,7 @@ from peercet.catalogue.loading import CourseSpec, QuestionSpec, upsert_course
 from peercet.completions.actions import choose, record_pass
 from peercet.completions.lifecycle import Mode
 from peercet.core.tables import Completion, Course, Registrant
+from tests.support.context import context
 
 LONDON = ZoneInfo("Europe/London")
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -95,7 +96,7 @@ async def reprice(session: AsyncSession, ref: str, points: int) -> None:
 async def completion(
     session: AsyncSession, who: Registrant, what: Course, passed_at: datetime = T0
 ) -> Completion:
-    result = await record_pass(session, who, what, passed_at, LONDON)
+    result = await record_pass(session, who, what, passed_at, context())
     return result.completion
 
 
@@ -105,7 +106,7 @@ async def waiting(
     """A completion whose registrant chose the interactive discussion."""
 
     done = await completion(session, who, what, passed_at)
-    await choose(session, done, what, Mode.INTERACTIVE, passed_at)
+    await choose(session, done, what, Mode.INTERACTIVE, passed_at, context())
     return done
 
 
@@ -116,5 +117,5 @@ async def pair(
 
     first = await waiting(session, await registrant(session), what, passed_at)
     second = await waiting(session, await registrant(session), what, passed_at)
-    discussion, _ = await open_discussion(session, [first, second], passed_at)
+    discussion, _ = await open_discussion(session, [first, second], passed_at, context())
     return first, second, discussion.id

@@ -19,6 +19,7 @@ from discussion import actions
 from discussion.opening import open_discussion
 from tests.support import factories as f
 from tests.support import hostile
+from tests.support.context import context
 from web.app import all_routes
 from web.auth import COOKIE
 from web.csrf import COOKIE as CSRF_COOKIE
@@ -70,7 +71,7 @@ async def seed(session: AsyncSession) -> World:
     moderator = await f.registrant(session, role="moderator")
     mine = await f.waiting(session, me, course)
     theirs = await f.waiting(session, peer, course)
-    discussion, _ = await open_discussion(session, [mine, theirs], f.T0)
+    discussion, _ = await open_discussion(session, [mine, theirs], f.T0, context())
     choice = await f.completion(session, me, other)
     report = await actions.report(session, peer.id, discussion.id, "rude", None, f.T0)
     ids = [str(i) for i in (mine.id, theirs.id, choice.id, discussion.id, report.id)]

@@ -32,6 +32,7 @@ from peercet.core.clock import Clock
 from peercet.core.settings import Settings
 from peercet.core.tables import Course, DiscussionPrompt, Registrant
 from tests.support import factories as f
+from tests.support.context import context
 from tests.support.services import ROOT, free_port, wait_for_port
 from web.app import create_app
 from web.auth import COOKIE
@@ -140,9 +141,9 @@ async def pair(
         found = []
         for who in (a, b):
             completion = await f.completion(session, who, course, now)
-            await choose(session, completion, course, Mode.INTERACTIVE, now)
+            await choose(session, completion, course, Mode.INTERACTIVE, now, context())
             found.append(completion)
-        discussion, _ = await open_discussion(session, found, now)
+        discussion, _ = await open_discussion(session, found, now, context())
         ids = await session.scalars(
             select(DiscussionPrompt.id)
             .where(DiscussionPrompt.discussion_id == discussion.id)

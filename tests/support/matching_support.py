@@ -24,6 +24,7 @@ from peercet.core.db import create_engine, session_factory, transaction
 from peercet.core.publish import Aftermath, Effects, MemoryPublisher, Publisher
 from peercet.core.tables import Completion, Course, Registrant
 from tests.support import factories as f
+from tests.support.context import context
 
 LONDON = ZoneInfo("Europe/London")
 _numbers = itertools.count(1)
@@ -51,7 +52,7 @@ async def passed(
 ) -> Completion:
     """A completion awaiting the choice."""
     who = who or await quick_registrant(session)
-    result = await record_pass(session, who, course, passed_at, LONDON)
+    result = await record_pass(session, who, course, passed_at, context())
     return result.completion
 
 
@@ -89,7 +90,7 @@ class World:
             completion = await session.get_one(Completion, completion_id)
             inviter = await session.get_one(Registrant, completion.registrant_id)
             invitation, aftermath = await invite(
-                session, inviter, completion, target, self.clock.now()
+                session, inviter, completion, target, self.clock.now(), context()
             )
         await self.effects(aftermath)
         return invitation.id
@@ -106,7 +107,7 @@ async def choose_and_sync(
     async with transaction(sessions) as session:
         completion = await session.get_one(Completion, completion_id)
         course = await session.get_one(Course, completion.course_id)
-        aftermath = await choose(session, completion, course, mode, clock.now())
+        aftermath = await choose(session, completion, course, mode, clock.now(), context())
     await effects(aftermath)
     return aftermath
 
@@ -117,7 +118,7 @@ async def world(
 ) -> AsyncIterator[World]:
     redis = Redis.from_url(redis_url)
     clock = FixedClock(at)
-    matcher = Matcher(sessions, redis, clock, LONDON)
+    matcher = Matcher(sessions, redis, context(clock=clock))
     published = MemoryPublisher()
     try:
         yield World(sessions, redis, clock, matcher, published, Effects(published, matcher))
@@ -133,7 +134,7 @@ async def engine_world(
     engine = create_engine(database_url)
     sessions = session_factory(engine)
     redis = Redis.from_url(redis_url)
-    matcher = Matcher(sessions, redis, FixedClock(f.T0), LONDON)
+    matcher = Matcher(sessions, redis, context(clock=FixedClock(f.T0)))
     try:
         yield sessions, Effects(publisher or MemoryPublisher(), matcher)
     finally:

@@ -18,6 +18,7 @@ from peercet.core.settings import Settings
 from peercet.core.tables import Completion, Course, Registrant
 from peercet.notify.mailer import FileTransport
 from tests.support import factories as f
+from tests.support.context import context
 from workers.context import KEY, WorkerResources, open_resources
 from workers.settings import FUNCTIONS
 
@@ -58,9 +59,11 @@ async def waiting(
     session: AsyncSession, who: Registrant, course: Course, passed_at: datetime = f.T0
 ) -> tuple[Completion, Any]:
     """A pass of an interactive course, then the choice to discuss: seeking a peer."""
-    result = await record_pass(session, who, course, passed_at, f.LONDON)
+    result = await record_pass(session, who, course, passed_at, context())
     aftermath = result.aftermath
-    aftermath.extend(await choose(session, result.completion, course, Mode.INTERACTIVE, passed_at))
+    aftermath.extend(
+        await choose(session, result.completion, course, Mode.INTERACTIVE, passed_at, context())
+    )
     return result.completion, aftermath
 
 

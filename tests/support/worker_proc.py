@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peercet.completions import deadlines
 from peercet.core.clock import FixedClock
+from peercet.core.context import Context
 from peercet.core.publish import Aftermath
 from peercet.core.settings import load_settings
 from workers.context import KEY, open_resources
@@ -31,9 +32,9 @@ def hang_inside(completion_id: int, marker: Path) -> None:
     real = deadlines.fall_back
 
     async def fall_back(
-        session: AsyncSession, ids: Sequence[int], now: datetime
+        session: AsyncSession, ids: Sequence[int], now: datetime, ctx: Context
     ) -> tuple[int, Aftermath]:
-        result = await real(session, ids, now)
+        result = await real(session, ids, now, ctx)
         if completion_id in ids:
             marker.write_text("inside the job, before its commit")
             await asyncio.sleep(3600)  # to be killed here

@@ -23,6 +23,7 @@ from peercet.core.publish import Effects, MemoryPublisher
 from peercet.core.settings import Settings
 from peercet.core.tables import OutgoingEmail, Registrant
 from tests.support import factories as f
+from tests.support.context import context
 from tests.support.live import HTTP_TIMEOUT, TIMEOUT, Pair, client, cookie, pair, serve
 from web.resources import Resources
 from web.ws.absent import AbsentPartners
@@ -52,9 +53,9 @@ async def partners(settings: Settings) -> AsyncIterator[AbsentPartners]:
     """The web process's machinery on a real database and Redis, on a fixed clock."""
     engine = create_engine(settings.database_url)
     redis = Redis.from_url(settings.redis_url)
-    sessions = session_factory(engine, info={"settings": settings})
+    sessions = session_factory(engine)
     effects = Effects(MemoryPublisher())
-    res = Resources(settings, engine, sessions, redis, effects, FixedClock(f.T0), {})
+    res = Resources(context(settings, FixedClock(f.T0)), engine, sessions, redis, effects, {})
     try:
         yield AbsentPartners(res, Presence(redis))
     finally:

@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 from peercet.cli import demo
 from peercet.core.clock import FixedClock
 from peercet.core.settings import Settings
+from tests.support.context import context
 from tests.support.web_helpers import (
     app_client,
     error_code,
@@ -34,7 +35,7 @@ def london(*args: int) -> datetime:
 @pytest.fixture
 def demo_loaded(settings: Settings) -> None:
     async def work(session: AsyncSession) -> None:
-        await demo.load(session, NOW)
+        await demo.load(session, NOW, context())
 
     run_db(settings.database_url, work)
 

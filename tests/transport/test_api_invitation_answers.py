@@ -21,6 +21,7 @@ from peercet.core.db import create_engine, session_factory, transaction
 from peercet.core.settings import Settings
 from peercet.core.tables import Completion, Course, Registrant
 from tests.support import factories as f
+from tests.support.context import context
 from tests.support.live import cookie
 from tests.support.matching_support import passed, quick_registrant
 from web.app import create_app
@@ -45,7 +46,7 @@ async def _seed(database_url: str) -> Invited:
             inviters = []
             for _ in range(2):
                 completion = await passed(session, course)
-                await choose(session, completion, course, Mode.INTERACTIVE, f.T0)
+                await choose(session, completion, course, Mode.INTERACTIVE, f.T0, context())
                 inviters.append(completion)
             invitee, optician = await quick_registrant(session), await quick_registrant(session)
             optician.profession = "dispensing_optician"
@@ -54,7 +55,7 @@ async def _seed(database_url: str) -> Invited:
             for completion, named in zip(inviters, (invitee, optician), strict=True):
                 who = await session.get_one(Registrant, completion.registrant_id)
                 target = Target(goc_number=named.goc_number)
-                invitation, _ = await invite(session, who, completion, target, f.T0)
+                invitation, _ = await invite(session, who, completion, target, f.T0, context())
                 ids.append(invitation.id)
             return Invited(inviters[0].id, invitee.id, optician.id, stranger.id, course.id, *ids)
     finally:

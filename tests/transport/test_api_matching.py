@@ -20,6 +20,7 @@ from peercet.core.db import create_engine, session_factory, transaction
 from peercet.core.settings import Settings
 from peercet.core.tables import Course, Registrant
 from tests.support import factories as f
+from tests.support.context import context
 from tests.support.matching_support import passed, quick_registrant
 from web.app import create_app
 
@@ -40,7 +41,9 @@ async def _setup(database_url: str) -> Setup:
             me = await f.registrant(session)
             course, other_course = await f.course(session), await f.course(session)
             waiting = await passed(session, course, who=me)
-            await choose(session, waiting, course, Mode.INTERACTIVE, f.T0)  # Redis not told
+            await choose(
+                session, waiting, course, Mode.INTERACTIVE, f.T0, context()
+            )  # Redis not told
             fresh = await passed(session, other_course, who=me)
             others = await passed(session, course)
             return Setup(waiting.id, fresh.id, others.id, course.id, me.email)
@@ -142,7 +145,7 @@ async def _others(database_url: str, course_id: int) -> dict[str, dict[str, str]
             course = await session.get_one(Course, course_id)
             known = await quick_registrant(session)
             waiting = await passed(session, course)
-            await choose(session, waiting, course, Mode.INTERACTIVE, f.T0)
+            await choose(session, waiting, course, Mode.INTERACTIVE, f.T0, context())
             waiter = await session.get_one(Registrant, waiting.registrant_id)
             other = await quick_registrant(session)
             other.profession = "contact_lens_optician"

@@ -23,6 +23,7 @@ from peercet.core.clock import FixedClock
 from peercet.core.settings import Settings
 from peercet.core.tables import Registrant
 from tests.support import factories as f
+from tests.support.context import context
 from tests.support.live import cookie
 from tests.support.web_helpers import app_client, run_db
 
@@ -50,7 +51,7 @@ async def _seed(session: AsyncSession) -> World:
     await f.completion(session, other, course)
     seeking = await f.waiting(session, owner, other_course)
     invitation, _ = await invite(
-        session, owner, seeking, parse_target({"email": "friend@example.test"}), f.T0
+        session, owner, seeking, parse_target({"email": "friend@example.test"}), f.T0, context()
     )
     post = Post(discussion, peers.registrant_id, "m1", "a word from the peer")
     await store_messages(session, [post], f.T0)

@@ -25,7 +25,7 @@ async def test_the_completion_email_links_to_a_certificate_anyone_with_it_can_op
 ) -> None:
     inbox, url = smtp
     engine = create_engine(settings.database_url)
-    sessions = session_factory(engine, info={"settings": settings})
+    sessions = session_factory(engine)
     try:
         async with transaction(sessions) as session:
             who = await f.registrant(session, email="ann@example.test", name="Ann Ó Súilleabháin")

@@ -15,6 +15,7 @@ from peercet.core.clock import FixedClock
 from peercet.core.settings import Settings
 from peercet.core.tables import DiscussionPrompt
 from tests.support import factories as f
+from tests.support.context import context
 from tests.support.web_helpers import app_client, run_db
 from web.pages.moderation import ago
 
@@ -113,7 +114,7 @@ async def _disputed_then_newer(session: AsyncSession) -> tuple[int, int]:
     posts = [Post(older, c.registrant_id, f"m{c.id}", "said", prompt) for c in (first, second)]
     await store_messages(session, posts, f.T0)
     why = "They copied the course text"
-    await validate(session, first.registrant_id, older, False, "", f.T0, why)
+    await validate(session, first.registrant_id, older, False, "", f.T0, context(), why)
     _, _, newer = await f.pair(session, course)
     return older, newer
 

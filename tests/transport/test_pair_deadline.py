@@ -22,6 +22,7 @@ from peercet.core.tables import Completion, Notification, OutgoingEmail
 from peercet.notify.notices import scheme_time
 from peercet.notify.reminders import send_reminders
 from tests.support import factories as f
+from tests.support.context import context, links
 from tests.support.live import HTTP_TIMEOUT, client, cookie, serve
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -35,7 +36,7 @@ async def _pair(sessions: Sessions) -> tuple[Completion, Completion, int]:
         course = await f.course(session)
         first = await f.waiting(session, await f.registrant(session), course, f.T0)
         second = await f.waiting(session, await f.registrant(session), course, f.T0 + 4 * DAY)
-        discussion, _ = await open_discussion(session, [first, second], f.T0 + 4 * DAY)
+        discussion, _ = await open_discussion(session, [first, second], f.T0 + 4 * DAY, context())
         return first, second, discussion.id
 
 
@@ -77,7 +78,7 @@ async def test_both_are_reminded_before_the_discussion_closes(sessions: Sessions
     for now, expected in ((EARLY - 3 * DAY - timedelta(minutes=1), 0), (EARLY - 3 * DAY, 2),
                           (EARLY - DAY, 2), (EARLY - DAY / 2, 0)):  # fmt: skip
         async with transaction(sessions) as session:
-            assert await send_reminders(session, now, f.LONDON) == expected
+            assert await send_reminders(session, now, f.LONDON, links()) == expected
     async with sessions() as session:
         rows = list(await session.execute(select(Notification.completion_id, Notification.body)
                                           .where(Notification.kind == "reminder")))  # fmt: skip

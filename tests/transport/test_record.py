@@ -21,6 +21,7 @@ from peercet.core.settings import Settings
 from peercet.core.tables import Completion
 from peercet.cycles.record import HEADER, RecordRow, record_rows
 from tests.support import factories as f
+from tests.support.context import context
 from tests.support.live import cookie
 from tests.support.pdfs import text_of
 from tests.support.web_helpers import app_client, error_code, run_db
@@ -53,12 +54,12 @@ async def _history(session: AsyncSession) -> History:
         update(Completion).where(Completion.id == first.id).values(uploaded_at=UPLOADED)
     )
     done = await f.completion(session, olu, chosen, Y2026)
-    await choose(session, done, chosen, Mode.NON_INTERACTIVE, Y2026)
+    await choose(session, done, chosen, Mode.NON_INTERACTIVE, Y2026, context())
     waiting = await f.waiting(session, olu, fallen, Y2026)
-    await fall_back(session, [waiting.id], Y2026 + timedelta(days=15))
+    await fall_back(session, [waiting.id], Y2026 + timedelta(days=15), context())
     mine = await f.waiting(session, olu, together, Y2026 + timedelta(days=20))
     peer = await f.waiting(session, await f.registrant(session), together, mine.passed_at)
-    await open_discussion(session, [mine, peer], Y2026 + timedelta(days=20))
+    await open_discussion(session, [mine, peer], Y2026 + timedelta(days=20), context())
     await complete_interactive(session, [mine.id, peer.id], Y2026 + timedelta(days=21))
     await f.completion(session, olu, still_open, Y2026)
     await f.completion(session, olu, later, Y2028)

@@ -17,6 +17,7 @@ from peercet.core.clock import FixedClock
 from peercet.core.settings import Settings
 from peercet.core.tables import Message
 from tests.support import factories as f
+from tests.support.context import links
 from tests.support.live import HTTP_TIMEOUT, client, cookie, pair, serve, someone
 from tests.support.web_helpers import app_client, run_db
 
@@ -206,7 +207,7 @@ async def test_errors_leave_the_socket_open(
             await a.say(other.discussion, "theirs", "hello")
             assert (await error("not_participant"))["client_msg_id"] == "theirs"
             async with sessions() as session, session.begin():
-                await close_discussions(session, [p.discussion], "test", f.T0)
+                await close_discussions(session, [p.discussion], "test", f.T0, links())
             await a.say(p.discussion, "late", "too late")
             assert (await error("discussion_closed"))["client_msg_id"] == "late"
             for _ in range(60):

@@ -27,6 +27,7 @@ from peercet.core.publish import Effects, RedisPublisher
 from peercet.core.settings import Settings
 from peercet.core.tables import Message
 from tests.support import factories as f
+from tests.support.context import context
 from tests.support.live import Client, client, pair, serve
 from web.resources import Resources
 from web.ws.live import Hub, Writer, unavailable
@@ -110,8 +111,8 @@ async def test_the_row_the_database_refuses_is_the_only_one_refused(
     redis = Redis.from_url(settings.redis_url)
     sqlite = create_sync_sqlite_engine(settings.database_url) if settings.is_sqlite else None
     res = Resources(
-        settings, engine, session_factory(engine), redis, Effects(RedisPublisher(redis)),
-        FixedClock(f.T0), {},
+        context(settings, FixedClock(f.T0)), engine, session_factory(engine), redis,
+        Effects(RedisPublisher(redis)), {},
     )  # fmt: skip
     writer = Writer(res, Hub(settings.redis_url), sqlite)
     posts = [

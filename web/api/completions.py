@@ -89,7 +89,9 @@ async def post_choice(request: Request) -> Response:
     res = resources(request)
     mode = mode_of((await read_body(request, Choice)).mode)
     cid, now = path_int(request, "id"), res.clock.now()
-    chosen = await commit(res, lambda session: choose_own(session, who.id, cid, mode, now))
+    chosen = await commit(
+        res, lambda session: choose_own(session, who.id, cid, mode, now, res.context)
+    )
     return JSONResponse(detail_frame(res, chosen.completion, chosen.course, chosen.award))
 
 

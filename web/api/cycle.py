@@ -20,7 +20,8 @@ async def my_cycle(request: Request) -> Response:
     res = resources(request)
     label, years = asked_cycle(request)
     async with res.sessions() as session:
-        standing = await standing_of(session, who, label, years, res.clock.now())
+        now = res.clock.now()
+        standing = await standing_of(session, who, label, years, now, res.settings)
     return JSONResponse(standing_frame(standing))
 
 
@@ -31,7 +32,7 @@ async def all_cycles(request: Request) -> Response:
     now = res.clock.now()
     label, years = asked_cycle(request)
     async with res.sessions() as session:
-        return JSONResponse(await cycle_report(session, label, years, now))
+        return JSONResponse(await cycle_report(session, label, years, now, res.settings))
 
 
 routes = [

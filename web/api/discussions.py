@@ -86,7 +86,7 @@ async def post_validation(request: Request) -> Response:
     async with transaction(res.sessions) as session:
         aftermath = await actions.validate(
             session, registrant.id, access.discussion_id, peer_took_part, reflection,
-            res.clock.now(), reason,
+            res.clock.now(), res.context, reason,
         )  # fmt: skip
     await res.effects(aftermath)
     async with res.sessions() as session:

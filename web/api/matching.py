@@ -40,7 +40,9 @@ async def create_invitation(request: Request) -> Response:
     who = await require_registrant(request)
     target = parse_target((await read_body(request, Invite)).model_dump())
     cid, now = path_int(request, "completion_id"), res.clock.now()
-    invited = await commit(res, lambda session: invite_from(session, who, cid, target, now))
+    invited = await commit(
+        res, lambda session: invite_from(session, who, cid, target, now, res.context)
+    )
     return JSONResponse(invitation_frame(invited.invitation), status_code=201)
 
 
@@ -68,7 +70,9 @@ async def accept_invitation(request: Request) -> Response:
     invitation_id = path_int(request, "invitation_id")
     async with transaction(res.sessions) as session:
         now = res.clock.now()
-        invitation, mine, aftermath = await answering.accept(session, who, invitation_id, now)
+        invitation, mine, aftermath = await answering.accept(
+            session, who, invitation_id, now, res.context
+        )
         answer = {"invitation": invitation_frame(invitation), "discussion_id": mine.discussion_id}
     await res.effects(aftermath)
     return JSONResponse(answer)

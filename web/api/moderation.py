@@ -55,7 +55,7 @@ async def close(request: Request) -> Response:
     did = path_int(request, "id")
     async with transaction(res.sessions) as session:
         aftermath = await moderation.close(
-            session, moderator, did, data.outcome, data.reason, res.clock.now()
+            session, moderator, did, data.outcome, data.reason, res.clock.now(), res.context.links
         )
     await res.effects(aftermath)
     async with res.sessions() as session:
@@ -71,7 +71,7 @@ async def decision(request: Request) -> Response:
     did = path_int(request, "id")
     async with transaction(res.sessions) as session:
         aftermath = await moderation.decide(
-            session, moderator, did, data.award, data.reason, res.clock.now()
+            session, moderator, did, data.award, data.reason, res.clock.now(), res.context
         )
     await res.effects(aftermath)
     async with res.sessions() as session:

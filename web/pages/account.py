@@ -118,7 +118,10 @@ async def choice(request: Request) -> Response:
     res, cid = resources(request), path_int(request, "id")
     try:
         mode = mode_of(read_form(form, Choice).mode)
-        await commit(res, lambda session: choose_own(session, who.id, cid, mode, res.clock.now()))
+        await commit(
+            res,
+            lambda session: choose_own(session, who.id, cid, mode, res.clock.now(), res.context),
+        )
     except Conflict as exc:
         return await _completion_page(request, who, {"error": exc.message}, exc.status)
     return RedirectResponse(f"/account/completions/{cid}", status_code=303)

@@ -55,7 +55,7 @@ async def verify(request: Request) -> Response:
     if row is None:
         return await render(request, "verify.html", {"cert": None}, 404)
     async with res.sessions() as session:
-        cert = await certificates.facts(session, row)
+        cert = await certificates.facts(session, row, res.settings)
     return await render(request, "verify.html", {"cert": cert}, 410 if cert.revoked_on else 200)
 
 

@@ -44,7 +44,7 @@ async def my_cycle(request: Request) -> Response:
     now, cycles = res.clock.now(), res.settings.cycles
     label, years = asked_cycle(request)
     async with res.sessions() as session:
-        standing = await standing_of(session, who, label, years, now)
+        standing = await standing_of(session, who, label, years, now, res.settings)
         pending = await pending_of(session, who.id, now, res.settings.timezone)
     frame = standing_frame(standing)
     context = {
@@ -67,7 +67,7 @@ async def all_cycles(request: Request) -> Response:
     now = res.clock.now()
     label, years = asked_cycle(request)
     async with res.sessions() as session:
-        report = await cycle_report(session, label, years, now)
+        report = await cycle_report(session, label, years, now, res.settings)
     context = {
         "r": report,
         "pct": pct,

@@ -59,8 +59,9 @@ class AbsentPartners:
         online = set(await self.presence.online(discussion_id))
         async with transaction(self.res.sessions) as session:
             return await tell_absent_partner(
-                session, discussion_id, actor_id, happened, online, self.res.clock.now()
-            )
+                session, discussion_id, actor_id, happened, online, self.res.clock.now(),
+                self.res.context,
+            )  # fmt: skip
 
     async def validated(self, discussion_id: int, actor_id: int) -> None:
         """After a validation's commit (the HTTP edge): an email lost is logged, never

@@ -3,7 +3,7 @@
 A dispute leaves its discussion `disputed`: read-only, the disputer back in the queue
 at once (keeping their deadline, so ahead of later ones), the other still in it and
 able to validate, until a moderator decides or the other's deadline falls it back
-(`dispute_expired`, in `peercet.completions.actions`). A decision locks the participants'
+(`dispute_expired`, in `peercet.completions.fallback`). A decision locks the participants'
 completions in id order, then the discussion, as validation and the fallback do, so of
 a decision, a validation and a deadline exactly one sees the discussion disputed.
 """
@@ -19,7 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from discussion import opening as rooms
 from discussion import reads, rules
 from discussion.rules import Verdict
-from peercet.completions.actions import complete_interactive, fall_back, notify_completed
+from peercet.completions import lifecycle
+from peercet.completions.awards import complete_interactive, notify_completed
+from peercet.completions.fallback import fall_back
 from peercet.completions.frames import completion_event
 from peercet.completions.lifecycle import (
     DISPUTE_AWARDED,
@@ -101,7 +103,8 @@ async def open_dispute(
         f"You said your partner in the discussion for {_named(course)} did not take part: "
         "a moderator will read it and decide whether they still earn the interactive point."
     )
-    outcome = await rooms.send_back(session, [people[disputer]], now, why)
+    disputed = lifecycle.Event.DISPUTED
+    outcome = await rooms.send_back(session, [people[disputer]], now, why, disputed)
     [other] = [rid for rid in people if rid != disputer]
     notice = Notice(
         kind="disputed",
@@ -201,8 +204,9 @@ async def _carry_out(
             f"A moderator decided that your discussion for {_named(course)} "
             "earns no interactive point."
         )
-        return await rooms.send_back(session, [completion.id], now, why)
-    [(done, award)] = await complete_interactive(session, [completion.id], now)
+        return await rooms.send_back(session, [completion.id], now, why, lifecycle.Event.PEER_LOST)
+    awarded = lifecycle.Event.AWARDED
+    [(done, award)] = await complete_interactive(session, [completion.id], now, awarded)
     registrant = await session.get_one(Registrant, done.registrant_id)
     await notify_completed(session, registrant, done, course, now)
     return Outcome([completion_event(done, course, award)])

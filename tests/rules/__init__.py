@@ -1,0 +1,1 @@
+"""Pure rules: no database, no Redis, no network; seconds for the whole tier."""

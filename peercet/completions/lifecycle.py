@@ -1,6 +1,8 @@
 """The completion lifecycle as pure rules: states, transitions, deadlines, fallback.
 
-No I/O here: the caller passes in the time. DOMAIN.md rules 1, 2, 4 and 5.
+No I/O here: the caller passes in the time. DOMAIN.md rules 1, 2, 4 and 5. The code
+obeys this table: `moves.move` builds every state change's UPDATE from `TRANSITIONS`
+(the states an event is allowed from) and `in_time` (its deadline rule).
 """
 
 from __future__ import annotations

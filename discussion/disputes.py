@@ -88,7 +88,7 @@ async def open_dispute(
     deadlines = await session.scalars(
         select(Completion.deadline).where(Completion.id.in_(list(people.values())))
     )
-    if any(deadline <= now for deadline in deadlines):  # the discussion is over: it falls back
+    if not all(lifecycle.within_deadline(d, now) for d in deadlines):  # over: it falls back
         raise Conflict("the discussion's deadline has passed", "deadline_passed")
     session.add(
         Dispute(discussion_id=discussion.id, disputer_id=disputer, reason=reason, created_at=now)
@@ -146,9 +146,10 @@ async def decide(
         raise Conflict("only a disputed discussion waits for a decision", "not_disputed")
     [other] = [rid for rid in people if rid != dispute.disputer_id]
     completion = await session.get_one(Completion, people[other], populate_existing=True)
+    over = lifecycle.deadline_reached(completion.deadline, now)
     check = rules.check_decision(
         discussion.state, discussion.closed_reason, award,
-        await _confirmed(session, discussion_id, other), completion.deadline <= now,
+        await _confirmed(session, discussion_id, other), over,
     )  # fmt: skip
     if check.code is not None or check.verdict is None:
         raise Conflict(check.message, check.code)

@@ -24,8 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.invitations import PENDING, accept_pairing, hold_invitee, naming
 from peercet.catalogue.loading import may_take
+from peercet.completions import lifecycle
 from peercet.completions.actions import choose
-from peercet.completions.lifecycle import Mode, State
+from peercet.completions.lifecycle import Event, Mode, State
 from peercet.core.errors import Conflict, Forbidden, NotFound
 from peercet.core.events import Outcome
 from peercet.core.tables import Completion, Course, Invitation, Registrant
@@ -79,7 +80,7 @@ async def accept(
     await session.refresh(invitation)
     if invitation.state != PENDING or invitation.expires_at <= now:
         raise Conflict("this invitation no longer stands", "invitation_ended")
-    if inviter.state != State.SEEKING_PEER.value or inviter.deadline <= now:
+    if not lifecycle.allowed(State(inviter.state), Event.PAIRED, inviter.deadline, now):
         raise Conflict("your colleague is no longer waiting for a peer", "inviter_left")
     if mine is None:
         raise Conflict(f"pass the exam of {course.ref} first", "not_passed")

@@ -24,9 +24,10 @@ from matching import invitation_rules as rules
 from matching.invitation_notices import email_stranger, tell_expired, tell_invitee
 from matching.invitation_rules import Target, parse_target
 from peercet.catalogue.loading import may_take
+from peercet.completions import lifecycle
 from peercet.completions.deadlines import AfterCommit
 from peercet.completions.frames import completion_event
-from peercet.completions.lifecycle import State
+from peercet.completions.lifecycle import Event, State
 from peercet.completions.moves import hold
 from peercet.core.db import transaction
 from peercet.core.errors import BadInput, Conflict, NotFound, RateLimited
@@ -222,8 +223,7 @@ def _answers(
         invitation.expires_at > now  # past it, the expiry sweep is about to end it
         and inviter.course_id == completion.course_id
         and inviter.cet_year == completion.cet_year
-        and inviter.state == State.SEEKING_PEER.value
-        and inviter.deadline > now
+        and lifecycle.allowed(State(inviter.state), Event.PAIRED, inviter.deadline, now)
         and inviter.registrant_id != completion.registrant_id
     )
 
@@ -350,7 +350,7 @@ async def expire(session: AsyncSession, now: datetime, limit: int = BATCH) -> tu
 
 async def _back_to_queue(session: AsyncSession, invitation: Invitation, now: datetime) -> Outcome:
     completion = await session.get_one(Completion, invitation.completion_id)
-    if completion.state != State.SEEKING_PEER.value or completion.deadline <= now:
+    if not lifecycle.allowed(State(completion.state), Event.PAIRED, completion.deadline, now):
         return Outcome()
     course = await session.get_one(Course, completion.course_id)
     await tell_expired(session, invitation, completion, course, now)

@@ -29,7 +29,7 @@ from sqlalchemy.sql.expression import ColumnElement, Exists
 from discussion.opening import open_discussion
 from matching import invitations
 from matching.queue import Entry, Queues
-from peercet.completions.lifecycle import State, cet_year
+from peercet.completions.lifecycle import State, cet_year, within_deadline
 from peercet.core.clock import Clock
 from peercet.core.db import transaction
 from peercet.core.effects import Effects, JobQueue
@@ -127,7 +127,7 @@ class Matcher:
                     *held_back,
                 )
             )  # the deadline is checked here, not in SQL: see rooms.open_discussion
-            return [c for c in rows if c.deadline > now]
+            return [c for c in rows if within_deadline(c.deadline, now)]
 
     async def _pair_invited(self, completion: Completion, now: datetime) -> Outcome | None:
         async with self.sessions() as session:  # read first: most have no invitation

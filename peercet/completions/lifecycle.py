@@ -215,19 +215,19 @@ class Deadline(Protocol[Answer_co]):
     def __le__(self, now: datetime, /) -> Answer_co: ...
 
 
-A = TypeVar("A")
+Answer = TypeVar("Answer")
 
 
-def within_deadline(due_at: Deadline[A], now: datetime) -> A:
+def within_deadline(due_at: Deadline[Answer], now: datetime) -> Answer:
     """Still before the deadline: what every move but the deadline's own needs."""
     return due_at > now
 
 
-def deadline_reached(due_at: Deadline[A], now: datetime) -> A:
+def deadline_reached(due_at: Deadline[Answer], now: datetime) -> Answer:
     return due_at <= now
 
 
-def in_time(event: Event, due_at: Deadline[A], now: datetime) -> A:
+def in_time(event: Event, due_at: Deadline[Answer], now: datetime) -> Answer:
     """The table's deadline rule: the deadline event needs the deadline reached (rule 4);
     every other needs it still ahead (a choice, a pairing, a validation, a re-queue)."""
     if event is Event.DEADLINE:

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from discussion import disputes, reads, rules
 from discussion.frames import MessageRow, message_frame
 from discussion.rules import Step
-from peercet.completions.actions import complete_interactive, notify_completed
+from peercet.completions.awards import complete_interactive, notify_completed
 from peercet.completions.frames import completion_delivery
 from peercet.completions.lifecycle import DiscussionState
 from peercet.core.context import Context

@@ -3,7 +3,7 @@
 A dispute leaves its discussion `disputed`: read-only, the disputer back in the queue
 at once (keeping their deadline, so ahead of later ones), the other still in it and
 able to validate, until a moderator decides or the other's deadline falls it back
-(`dispute_expired`, in `peercet.completions.actions`). A decision locks the participants'
+(`dispute_expired`, in `peercet.completions.fallback`). A decision locks the participants'
 completions in id order, then the discussion, as validation and the fallback do, so of
 a decision, a validation and a deadline exactly one sees the discussion disputed.
 """
@@ -19,7 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from discussion import opening as rooms
 from discussion import reads, rules
 from discussion.rules import Verdict
-from peercet.completions.actions import complete_interactive, fall_back, notify_completed
+from peercet.completions import lifecycle
+from peercet.completions.awards import complete_interactive, notify_completed
+from peercet.completions.fallback import fall_back
 from peercet.completions.frames import completion_delivery
 from peercet.completions.lifecycle import (
     DISPUTE_AWARDED,
@@ -87,7 +89,7 @@ async def open_dispute(
     deadlines = await session.scalars(
         select(Completion.deadline).where(Completion.id.in_(list(people.values())))
     )
-    if any(deadline <= now for deadline in deadlines):  # the discussion is over: it falls back
+    if not all(lifecycle.within_deadline(d, now) for d in deadlines):  # over: it falls back
         raise Conflict("the discussion's deadline has passed", "deadline_passed")
     session.add(
         Dispute(discussion_id=discussion.id, disputer_id=disputer, reason=reason, created_at=now)
@@ -102,7 +104,8 @@ async def open_dispute(
         f"You said your partner in the discussion for {_named(course)} did not take part: "
         "a moderator will read it and decide whether they still earn the interactive point."
     )
-    aftermath = await rooms.send_back(session, [people[disputer]], now, links, why)
+    disputed = lifecycle.Event.DISPUTED
+    aftermath = await rooms.send_back(session, [people[disputer]], now, links, why, disputed)
     [other] = [rid for rid in people if rid != disputer]
     notice = Notice(
         kind="disputed",
@@ -145,9 +148,10 @@ async def decide(
         raise Conflict("only a disputed discussion waits for a decision", "not_disputed")
     [other] = [rid for rid in people if rid != dispute.disputer_id]
     completion = await session.get_one(Completion, people[other], populate_existing=True)
+    over = lifecycle.deadline_reached(completion.deadline, now)
     check = rules.check_decision(
         discussion.state, discussion.closed_reason, award,
-        await _confirmed(session, discussion_id, other), completion.deadline <= now,
+        await _confirmed(session, discussion_id, other), over,
     )  # fmt: skip
     if check.code is not None or check.verdict is None:
         raise Conflict(check.message, check.code)
@@ -204,8 +208,10 @@ async def _carry_out(
             f"A moderator decided that your discussion for {_named(course)} "
             "earns no interactive point."
         )
-        return await rooms.send_back(session, [completion.id], now, ctx.links, why)
-    [(done, award)] = await complete_interactive(session, [completion.id], now)
+        peer_lost = lifecycle.Event.PEER_LOST
+        return await rooms.send_back(session, [completion.id], now, ctx.links, why, peer_lost)
+    awarded = lifecycle.Event.AWARDED
+    [(done, award)] = await complete_interactive(session, [completion.id], now, awarded)
     registrant = await session.get_one(Registrant, done.registrant_id)
     await notify_completed(session, registrant, done, course, now, ctx)
     return Aftermath([completion_delivery(done, course, award)])

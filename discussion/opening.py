@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from peercet.completions import lifecycle
 from peercet.completions.frames import completion_delivery
 from peercet.completions.lifecycle import (
     UNDECIDED_DISCUSSIONS,
@@ -20,7 +21,9 @@ from peercet.completions.lifecycle import (
     Seat,
     State,
     closes_at,
+    within_deadline,
 )
+from peercet.completions.moves import Rows, move
 from peercet.core.context import Context, Links
 from peercet.core.errors import Conflict
 from peercet.core.publish import Aftermath, Delivery, Paired
@@ -46,7 +49,7 @@ async def open_discussion(
     first, second = completions
     assert first.course_id == second.course_id and first.registrant_id != second.registrant_id
     closes_at = pair_closes_at(completions)
-    if closes_at <= now:  # a deadline never changes
+    if not within_deadline(closes_at, now):  # a deadline never changes
         raise Conflict("a completion's deadline has passed", "deadline_passed")
     discussion = Discussion(
         course_id=first.course_id, state=DiscussionState.OPEN.value, created_at=now, last_seq=0
@@ -62,18 +65,9 @@ async def open_discussion(
         DiscussionPrompt(discussion_id=discussion.id, position=p.position, text=p.text)
         for p in prompts
     )
-    # No deadline in this WHERE: without statistics SQLite would then scan the
-    # (state, deadline) index, every waiting row, instead of two primary-key lookups.
-    moved = await session.execute(
-        update(Completion)
-        .where(
-            Completion.id.in_([first.id, second.id]),
-            Completion.state == State.SEEKING_PEER.value,
-        )
-        .values(state=State.IN_DISCUSSION.value, discussion_id=discussion.id)
-        .returning(Completion.id)
-    )
-    if len(moved.all()) != 2:
+    paired = lifecycle.Event.PAIRED
+    moved = await move(session, [first.id, second.id], paired, now, discussion_id=discussion.id)
+    if len(moved) != 2:
         raise Conflict("a completion is no longer waiting for a peer", "state_changed")
     session.add_all(
         Participant(discussion_id=discussion.id, registrant_id=c.registrant_id, completion_id=c.id)
@@ -192,21 +186,11 @@ async def close_discussions(
         Delivery({"type": "closed", "discussion": d, "reason": why}, discussion_id=d)
         for d, why in closed_rows
     )
-    requeued = await session.execute(
-        update(Completion)
-        .where(
-            Completion.discussion_id.in_(closed_ids),
-            Completion.state == State.IN_DISCUSSION.value,
-            Completion.deadline > now,
-        )
-        .values(state=State.SEEKING_PEER.value, discussion_id=None)
-        .returning(Completion.id)
+    left = Completion.discussion_id.in_(closed_ids)
+    because = WHY.get(reason, "")
+    return aftermath.extend(
+        await _requeue(session, left, lifecycle.Event.PEER_LOST, now, links, because=because)
     )
-    requeued_ids = [row[0] for row in requeued]
-    if requeued_ids:
-        because = WHY.get(reason, "")
-        aftermath.extend(await _tell_requeued(session, requeued_ids, now, links, because=because))
-    return aftermath
 
 
 # Why a discussion ended, told to those sent back to the queue (by the closing reason).
@@ -217,22 +201,32 @@ WHY = {
 
 
 async def send_back(
-    session: AsyncSession, completion_ids: list[int], now: datetime, links: Links, why: str
+    session: AsyncSession,
+    completion_ids: list[int],
+    now: datetime,
+    links: Links,
+    why: str,
+    transition: lifecycle.Event,
 ) -> Aftermath:
-    """Participants leaving a discussion that stays as it is (a dispute): back to the
-    queue at once if within their deadline, keeping it (so ahead of later ones); told `why`."""
-    requeued = await session.execute(
-        update(Completion)
-        .where(
-            Completion.id.in_(completion_ids),
-            Completion.state == State.IN_DISCUSSION.value,
-            Completion.deadline > now,
-        )
-        .values(state=State.SEEKING_PEER.value, discussion_id=None)
-        .returning(Completion.id)
-    )
-    ids = [row[0] for row in requeued]
-    return await _tell_requeued(session, ids, now, links, why) if ids else Aftermath()
+    """Participants leaving a discussion that stays as it is (a dispute, a moderator's
+    refusal: `transition`): back to the queue at once if within their deadline, keeping
+    it (so ahead of later ones); told `why`."""
+    return await _requeue(session, completion_ids, transition, now, links, why)
+
+
+async def _requeue(
+    session: AsyncSession,
+    rows: Rows,
+    transition: lifecycle.Event,
+    now: datetime,
+    links: Links,
+    why: str | None = None,
+    because: str = "",
+) -> Aftermath:
+    """Out of their discussion and back to the queue, those of `rows` still within their
+    deadline (the table's guard for `transition`), each told so (`_tell_requeued`)."""
+    ids = await move(session, rows, transition, now, discussion_id=None)
+    return await _tell_requeued(session, ids, now, links, why, because) if ids else Aftermath()
 
 
 async def _tell_requeued(

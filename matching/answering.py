@@ -25,8 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from matching.invitations import PENDING, hold_invitee
 from matching.invitees import accept_pairing, naming
 from peercet.catalogue.loading import may_take
+from peercet.completions import lifecycle
 from peercet.completions.actions import choose
-from peercet.completions.lifecycle import Mode, State
+from peercet.completions.lifecycle import Event, Mode, State
 from peercet.core.context import Context
 from peercet.core.errors import Conflict, Forbidden, NotFound
 from peercet.core.publish import Aftermath
@@ -81,7 +82,7 @@ async def accept(
     await session.refresh(invitation)
     if invitation.state != PENDING or invitation.expires_at <= now:
         raise Conflict("this invitation no longer stands", "invitation_ended")
-    if inviter.state != State.SEEKING_PEER.value or inviter.deadline <= now:
+    if not lifecycle.allowed(State(inviter.state), Event.PAIRED, inviter.deadline, now):
         raise Conflict("your colleague is no longer waiting for a peer", "inviter_left")
     if mine is None:
         raise Conflict(f"pass the exam of {course.ref} first", "not_passed")

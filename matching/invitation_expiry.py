@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from matching.invitation_notices import tell_expired
 from matching.invitations import EXPIRED, PENDING
+from peercet.completions import lifecycle
 from peercet.completions.frames import completion_delivery
-from peercet.completions.lifecycle import State
+from peercet.completions.lifecycle import Event, State
 from peercet.core.context import Context
 from peercet.core.db import transaction
 from peercet.core.publish import AfterCommit, Aftermath, nothing_after
@@ -54,7 +55,7 @@ async def _back_to_queue(
     session: AsyncSession, invitation: Invitation, now: datetime, ctx: Context
 ) -> Aftermath:
     completion = await session.get_one(Completion, invitation.completion_id)
-    if completion.state != State.SEEKING_PEER.value or completion.deadline <= now:
+    if not lifecycle.allowed(State(completion.state), Event.PAIRED, completion.deadline, now):
         return Aftermath()
     course = await session.get_one(Course, completion.course_id)
     await tell_expired(session, invitation, completion, course, now, ctx)

@@ -24,6 +24,7 @@ from matching.invitation_notices import email_stranger, tell_invitee
 from matching.invitation_rules import Target, parse_target
 from peercet.catalogue.loading import may_take
 from peercet.completions.lifecycle import State
+from peercet.completions.moves import hold
 from peercet.completions.own import own_completion
 from peercet.core.context import Context
 from peercet.core.errors import BadInput, Conflict, NotFound, RateLimited
@@ -91,13 +92,7 @@ async def _check_daily_limit(session: AsyncSession, inviter: Registrant, now: da
 
 async def _hold_seeking(session: AsyncSession, completion: Completion) -> None:
     """Lock the inviter's row (PostgreSQL) and check it still waits, or 409."""
-    held = await session.execute(
-        update(Completion)
-        .where(Completion.id == completion.id, Completion.state == State.SEEKING_PEER.value)
-        .values(state=State.SEEKING_PEER.value)
-        .returning(Completion.id)
-    )
-    if held.first() is None:
+    if not await hold(session, completion.id, State.SEEKING_PEER):
         raise Conflict("only a registrant waiting for a peer can invite one", "not_seeking_peer")
     pending = await session.scalar(
         select(Invitation.id).where(

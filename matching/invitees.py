@@ -19,7 +19,8 @@ from sqlalchemy.sql.expression import ColumnElement
 from discussion.opening import open_discussion
 from matching.invitations import ACCEPTED, ENDED, PENDING
 from peercet.catalogue.loading import may_take
-from peercet.completions.lifecycle import State
+from peercet.completions import lifecycle
+from peercet.completions.lifecycle import Event, State
 from peercet.core.context import Context
 from peercet.core.publish import Aftermath
 from peercet.core.tables import Completion, Course, Invitation, Registrant
@@ -57,8 +58,7 @@ def _answers(
         invitation.expires_at > now  # past it, the expiry sweep is about to end it
         and inviter.course_id == completion.course_id
         and inviter.cet_year == completion.cet_year
-        and inviter.state == State.SEEKING_PEER.value
-        and inviter.deadline > now
+        and lifecycle.allowed(State(inviter.state), Event.PAIRED, inviter.deadline, now)
         and inviter.registrant_id != completion.registrant_id
     )
 

@@ -29,7 +29,7 @@ from discussion.opening import open_discussion
 from matching import invitees
 from matching.invitations import PENDING
 from matching.queue import Entry, Queues
-from peercet.completions.lifecycle import State, cet_year
+from peercet.completions.lifecycle import State, cet_year, within_deadline
 from peercet.core.context import Context
 from peercet.core.db import transaction
 from peercet.core.errors import Conflict
@@ -125,7 +125,7 @@ class Matcher:
                     *held_back,
                 )
             )  # the deadline is checked here, not in SQL: see rooms.open_discussion
-            return [c for c in rows if c.deadline > now]
+            return [c for c in rows if within_deadline(c.deadline, now)]
 
     async def _pair_invited(self, completion: Completion, now: datetime) -> Aftermath | None:
         async with self.sessions() as session:  # read first: most have no invitation

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peercet.completions.actions import fall_back, run_deadlines
+from peercet.completions.fallback import fall_back, run_deadlines
 from peercet.core.context import Context
 from peercet.core.db import transaction
 from peercet.core.publish import AfterCommit, nothing_after

@@ -1,6 +1,8 @@
 """The completion lifecycle as pure rules: states, transitions, deadlines, fallback.
 
-No I/O here: the caller passes in the time. DOMAIN.md rules 1, 2, 4 and 5.
+No I/O here: the caller passes in the time. DOMAIN.md rules 1, 2, 4 and 5. The code
+obeys this table: `moves.move` builds every state change's UPDATE from `TRANSITIONS`
+(the states an event is allowed from) and `in_time` (its deadline rule).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from enum import StrEnum
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 DISCUSSION_WINDOW = timedelta(days=14)
@@ -96,6 +99,17 @@ def transition(state: State, event: Event) -> State:
         raise InvalidTransition(state, event) from None
 
 
+def sources(event: Event) -> frozenset[State]:
+    """The states the table allows `event` from (what a move's WHERE accepts)."""
+    return frozenset(state for state, happened in TRANSITIONS if happened is event)
+
+
+def target(event: Event) -> State:
+    """Where `event` leads: one state, whichever state it starts from."""
+    [reached] = {reached for (_, happened), reached in TRANSITIONS.items() if happened is event}
+    return reached
+
+
 def initial_state(interactive_course: bool) -> State:
     """Rule 1: a pass of an interactive course awaits the choice; any other completes at once."""
     return State.AWAITING_CHOICE if interactive_course else State.COMPLETED_NON_INTERACTIVE
@@ -124,15 +138,20 @@ def current_choice(state: State, fallback: bool) -> Mode | None:
     return None
 
 
+CHOICE_EVENTS = {
+    Mode.INTERACTIVE: Event.CHOOSE_INTERACTIVE,
+    Mode.NON_INTERACTIVE: Event.CHOOSE_NON_INTERACTIVE,
+}
+
+
 def choose(state: State, fallback: bool, mode: Mode) -> ChoiceOutcome:
     """Apply a registrant's choice: repeating it changes nothing; `non_interactive`
     while waiting gives up the queue; anything else after a choice is refused."""
     if current_choice(state, fallback) is mode:
         return ChoiceOutcome(state, changed=False)
-    if mode is Mode.INTERACTIVE:
-        return ChoiceOutcome(transition(state, Event.CHOOSE_INTERACTIVE), changed=True)
-    new_state = transition(state, Event.CHOOSE_NON_INTERACTIVE)
-    return ChoiceOutcome(new_state, changed=True, leaves_queue=state is State.SEEKING_PEER)
+    new_state = transition(state, CHOICE_EVENTS[mode])
+    leaves_queue = mode is Mode.NON_INTERACTIVE and state is State.SEEKING_PEER
+    return ChoiceOutcome(new_state, changed=True, leaves_queue=leaves_queue)
 
 
 # --- deadlines (rules 4 and 5) -------------------------------------------------------
@@ -184,13 +203,46 @@ def deadline(passed_at: datetime, tz: ZoneInfo) -> datetime:
     return min(passed_at + DISCUSSION_WINDOW, cutoff(cet_year(passed_at, tz), tz))
 
 
+Answer_co = TypeVar("Answer_co", covariant=True)
+
+
+class Deadline(Protocol[Answer_co]):
+    """A deadline, or the column holding them: compared with `now` it answers a bool, or
+    the SQL condition a move's WHERE needs (the same rule either way)."""
+
+    def __gt__(self, now: datetime, /) -> Answer_co: ...
+
+    def __le__(self, now: datetime, /) -> Answer_co: ...
+
+
+Answer = TypeVar("Answer")
+
+
+def within_deadline(due_at: Deadline[Answer], now: datetime) -> Answer:
+    """Still before the deadline: what every move but the deadline's own needs."""
+    return due_at > now
+
+
+def deadline_reached(due_at: Deadline[Answer], now: datetime) -> Answer:
+    return due_at <= now
+
+
+def in_time(event: Event, due_at: Deadline[Answer], now: datetime) -> Answer:
+    """The table's deadline rule: the deadline event needs the deadline reached (rule 4);
+    every other needs it still ahead (a choice, a pairing, a validation, a re-queue)."""
+    if event is Event.DEADLINE:
+        return deadline_reached(due_at, now)
+    return within_deadline(due_at, now)
+
+
+def allowed(state: State, event: Event, due_at: datetime, now: datetime) -> bool:
+    """The whole table for one completion: the state it is in and its deadline."""
+    return (state, event) in TRANSITIONS and in_time(event, due_at, now)
+
+
 def is_due(state: State, due_at: datetime, now: datetime) -> bool:
     """Rule 4: an open completion falls back at its deadline."""
-    return is_open(state) and now >= due_at
-
-
-def within_deadline(due_at: datetime, now: datetime) -> bool:
-    return now < due_at
+    return allowed(state, Event.DEADLINE, due_at, now)
 
 
 # --- the pair's one deadline (rule 4) ------------------------------------------------

@@ -14,7 +14,7 @@ from matching import pairing
 from matching.queue import Entry
 from matching.rebuild import rebuild_index, rebuild_queues
 from matching.waiting import waiting_view
-from peercet.completions.actions import fall_back
+from peercet.completions.fallback import fall_back
 from peercet.completions.lifecycle import InvalidTransition, Mode, State
 from peercet.core.db import transaction
 from peercet.core.publish import Aftermath, Delivery

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peercet.completions.actions import complete_interactive
+from peercet.completions.awards import complete_interactive
 from peercet.completions.deadlines import apply_due
 from peercet.completions.lifecycle import State
 from peercet.core.db import create_engine, session_factory, transaction

@@ -7,7 +7,7 @@ import json
 import sys
 from datetime import datetime
 
-from peercet.completions.actions import complete_interactive
+from peercet.completions.awards import complete_interactive
 from peercet.core.db import create_engine, session_factory
 from peercet.core.errors import Conflict
 

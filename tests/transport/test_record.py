@@ -14,7 +14,9 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from discussion.opening import open_discussion
-from peercet.completions.actions import choose, complete_interactive, fall_back
+from peercet.completions.actions import choose
+from peercet.completions.awards import complete_interactive
+from peercet.completions.fallback import fall_back
 from peercet.completions.lifecycle import Mode
 from peercet.core.clock import FixedClock
 from peercet.core.settings import Settings

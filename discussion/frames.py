@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from discussion.wire import ErrorFrame, MessageFrame, ServerFrame
 from peercet.core.numbers import MAX_ID, is_id
 
 # Characters in one client text frame: room for a 4,000-character body however its
@@ -75,8 +76,8 @@ class FrameError(Exception):
         self.discussion = discussion
         self.client_msg_id = client_msg_id
 
-    def frame(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"type": "error", "code": self.code, "message": self.message}
+    def frame(self) -> ErrorFrame:
+        out: ErrorFrame = {"type": "error", "code": self.code, "message": self.message}
         if self.discussion is not None:
             out["discussion"] = self.discussion
         if self.client_msg_id is not None:
@@ -217,7 +218,7 @@ class MessageRow(Protocol):
     def sent_at(self) -> datetime: ...
 
 
-def message_frame(message: MessageRow) -> dict[str, Any]:
+def message_frame(message: MessageRow) -> MessageFrame:
     """The `message` frame: a live delivery, a replay and the sender's acknowledgement."""
     return {
         "type": "message",
@@ -233,5 +234,6 @@ def message_frame(message: MessageRow) -> dict[str, Any]:
     }
 
 
-def dumps(frame: dict[str, Any]) -> str:
+def dumps(frame: ServerFrame) -> str:
+    """A server frame as the compact JSON text the socket sends."""
     return json.dumps(frame, separators=(",", ":"), default=str)

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from discussion.wire import MatchedFrame, closed_frame
 from peercet.completions.frames import completion_event
 from peercet.completions.lifecycle import (
     UNDECIDED_DISCUSSIONS,
@@ -87,12 +88,12 @@ async def open_discussion(
         await session.refresh(completion)
         outcome.events.append(
             Event(
-                {
-                    "type": "matched",
-                    "completion": completion.id,
-                    "discussion": discussion.id,
-                    "closes_at": closes_at.isoformat(),
-                },
+                MatchedFrame(
+                    type="matched",
+                    completion=completion.id,
+                    discussion=discussion.id,
+                    closes_at=closes_at.isoformat(),
+                ),
                 registrant_id=completion.registrant_id,
             )
         )
@@ -185,10 +186,7 @@ async def close_discussions(
     outcome = Outcome()
     if not closed_ids:
         return outcome
-    outcome.events.extend(
-        Event({"type": "closed", "discussion": d, "reason": why}, discussion_id=d)
-        for d, why in closed_rows
-    )
+    outcome.events.extend(Event(closed_frame(d, why), discussion_id=d) for d, why in closed_rows)
     requeued = await session.execute(
         update(Completion)
         .where(

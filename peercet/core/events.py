@@ -8,20 +8,25 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, NamedTuple, Protocol
+from typing import NamedTuple, Protocol
 
 from redis.asyncio import Redis
 
 from peercet.core import keys
+
+# A wire frame, as the publisher sees it: its TypedDict belongs to the package that
+# sends it (`discussion.wire`, `peercet.completions.frames`, `peercet.accounts`).
+Frame = Mapping[str, object]
 
 
 @dataclass(frozen=True)
 class Event:
     """A frame for one registrant (every socket of theirs) or one discussion room."""
 
-    frame: dict[str, Any]
+    frame: Frame
     registrant_id: int | None = None
     discussion_id: int | None = None
 
@@ -55,7 +60,7 @@ class RedisPublisher:
 class MemoryPublisher:
     """Keeps what was published, by channel; for unit tests."""
 
-    sent: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    sent: dict[str, list[Frame]] = field(default_factory=lambda: defaultdict(list))
 
     async def publish(self, events: list[Event]) -> None:
         for event in events:

@@ -11,7 +11,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict
 
 from discussion.wire import ErrorFrame, MessageFrame, ServerFrame
 from peercet.core.numbers import MAX_ID, is_id
@@ -125,7 +125,14 @@ def _too_deep(text: str) -> bool:
     return False
 
 
-def _about(data: dict[str, Any]) -> dict[str, Any]:
+class About(TypedDict):
+    """What an error about a frame echoes of it."""
+
+    discussion: int | None
+    client_msg_id: str | None
+
+
+def _about(data: dict[str, Any]) -> About:
     """What an error about this frame can echo: its discussion and client_msg_id, if
     they are readable at all."""
     discussion, cmid = data.get("discussion"), data.get("client_msg_id")
@@ -136,7 +143,7 @@ def _about(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _check_text(data: dict[str, Any], about: dict[str, Any]) -> None:
+def _check_text(data: dict[str, Any], about: About) -> None:
     """Every text field (and field name) of the frame is text a database can store."""
     for name, value in data.items():
         if not clean(name):

@@ -12,7 +12,6 @@ within the inviter's deadline. The database decides, as for every pairing:
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -23,6 +22,7 @@ from discussion.opening import open_discussion
 from matching import invitation_rules as rules
 from matching.invitation_notices import email_stranger, tell_expired, tell_invitee
 from matching.invitation_rules import Target, parse_target
+from matching.views import InvitationView
 from peercet.catalogue.loading import may_take
 from peercet.completions.deadlines import AfterCommit
 from peercet.completions.frames import completion_event
@@ -52,7 +52,7 @@ class TooManyInvitations(RateLimited):
         self.retry_after = retry_after
 
 
-def invitation_frame(invitation: Invitation) -> dict[str, Any]:
+def invitation_frame(invitation: Invitation) -> InvitationView:
     """What the inviter sees: the same fields whoever the address belongs to (nothing
     says whether it has an account)."""
     return {

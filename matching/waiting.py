@@ -4,7 +4,6 @@ until the discussion closes: the earlier of the two deadlines)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,13 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from discussion.opening import closing_time
 from matching.invitations import PENDING, invitation_frame
 from matching.pairing import invited_out
+from matching.views import WaitingView
 from peercet.completions.lifecycle import State
 from peercet.core.tables import Completion, Invitation
 
 
-async def waiting_view(
-    session: AsyncSession, completion: Completion, now: datetime
-) -> dict[str, Any]:
+async def waiting_view(session: AsyncSession, completion: Completion, now: datetime) -> WaitingView:
     """Counted from the database (the truth), not from the Redis index. Deadlines are
     compared here, not in SQL, so SQLite looks up this course, not every waiting row."""
     deadlines = list(

@@ -8,10 +8,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from peercet.catalogue.views import CourseView
 from peercet.core.tables import Course
 
 
-def course_frame(course: Course) -> dict[str, Any]:
+def course_frame(course: Course) -> CourseView:
     return {
         "ref": course.ref,
         "title": course.title,

@@ -8,6 +8,7 @@ from typing import Literal, TypedDict
 from peercet.completions.lifecycle import Mode, State
 from peercet.core.events import Event
 from peercet.core.tables import Completion, Course, PointRecord
+from peercet.notify.inbox import NotificationView
 
 
 class PointsView(TypedDict):
@@ -34,6 +35,19 @@ class CompletionView(TypedDict):
     uploaded_at: str | None
     cet_year: int
     cycle: str
+
+
+class CompletionDetail(CompletionView):
+    """GET /api/completions: with what the registrant must do next, and by when."""
+
+    next_step: str
+    closes_at: str | None
+
+
+class CompletionWithNotices(CompletionDetail):
+    """GET /api/completions/{id}: one completion with its notifications too."""
+
+    notifications: list[NotificationView]
 
 
 class CompletionFrame(TypedDict):

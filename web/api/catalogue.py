@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from peercet.catalogue import attempts, competencies, content, courses, exams, search
+from peercet.catalogue.views import AllowanceView, AttemptView, ContentView, CourseDetail
 from peercet.completions import lifecycle, own
 from peercet.completions.actions import award_of
 from peercet.completions.frames import completion_frame
@@ -74,7 +75,7 @@ async def list_courses(request: Request) -> Response:
     )
 
 
-async def course_detail(res: Resources, ref: str, who: Registrant | None) -> dict[str, Any]:
+async def course_detail(res: Resources, ref: str, who: Registrant | None) -> CourseDetail:
     """The course as the API shows it: no answers; the asker's completion this cycle."""
     async with res.sessions() as session:
         course = await exams.course_by_ref(session, ref)
@@ -99,7 +100,7 @@ async def course_detail(res: Resources, ref: str, who: Registrant | None) -> dic
     }
 
 
-def content_frame(markdown: str) -> dict[str, Any]:
+def content_frame(markdown: str) -> ContentView:
     """The course itself: its Markdown, that rendered (safe as it is), and its reading
     time; all null when the course has none."""
     if not markdown:
@@ -121,7 +122,7 @@ async def _allowance(
     return await exams.allowance_of(session, who.id, course.id, now, limit)
 
 
-def allowance_frame(left: attempts.Allowance | None) -> dict[str, Any]:
+def allowance_frame(left: attempts.Allowance | None) -> AllowanceView:
     """`attempts_left` and `retry_at` (when the next attempt is allowed, once none is)."""
     return {
         "attempts_left": None if left is None else left.attempts_left,
@@ -155,7 +156,7 @@ async def attempt(res: Resources, who: Registrant, ref: str, answers: Any) -> ex
     return result
 
 
-def attempt_frame(result: exams.AttemptResult) -> dict[str, Any]:
+def attempt_frame(result: exams.AttemptResult) -> AttemptView:
     completion, award = result.completion, result.award
     return {
         "passed": result.mark.passed,

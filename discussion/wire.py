@@ -99,14 +99,17 @@ class PongFrame(TypedDict):
 
 
 def presence_frame(discussion_id: int, present: Present) -> PresenceFrame:
+    """To the room whenever someone joins or leaves it."""
     return {"type": "presence", "discussion": discussion_id, **present}
 
 
 def typing_frame(discussion_id: int, author: int) -> TypingFrame:
+    """To the room; the author's own sockets skip it (web.ws.endpoint routes it)."""
     return {"type": "typing", "discussion": discussion_id, "author": author}
 
 
 def closed_frame(discussion_id: int, reason: str | None) -> ClosedFrame:
+    """To the room when it closes without both validations (void, no-show, fallback)."""
     return {"type": "closed", "discussion": discussion_id, "reason": reason}
 
 

@@ -118,11 +118,11 @@ class Conn:
     # -- called by the hub ---------------------------------------------------
     def route(self, frame: Routed, text: str) -> None:
         if frame["type"] == SESSIONS_ENDED:  # for the server only: never sent on
-            if frame["epoch"] > self.epoch:
+            if frame.get("epoch", 0) > self.epoch:
                 self.stop(CLOSE_SESSION_ENDED)
         elif frame["type"] == "message":
             self.put(Msg(frame["discussion"], frame["seq"], text))
-        elif frame["type"] != "typing" or frame["author"] != self.rid:
+        elif frame["type"] != "typing" or frame.get("author") != self.rid:
             self.put(Text(text))
 
     def message(self, discussion_id: int, seq: int, text: str) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.engine import Connection
@@ -20,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from discussion import disputes, reads, rules
 from discussion.frames import MessageRow, message_frame
 from discussion.rules import Step
+from discussion.wire import MessageFrame
 from peercet.completions.awards import complete_interactive, notify_completed
 from peercet.completions.frames import completion_delivery
 from peercet.completions.lifecycle import DiscussionState
@@ -65,7 +65,7 @@ class Post:
 class Stored:
     """The stored message's frame; `new` is False for a repeated client_msg_id."""
 
-    frame: dict[str, Any] | None
+    frame: MessageFrame | None
     new: bool = False
     error: str | None = None
 

@@ -11,7 +11,6 @@ a decision, a validation and a deadline exactly one sees the discussion disputed
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from discussion import opening as rooms
 from discussion import reads, rules
 from discussion.rules import Verdict
+from discussion.wire import ValidationFrame
 from peercet.completions import lifecycle
 from peercet.completions.awards import complete_interactive, notify_completed
 from peercet.completions.fallback import fall_back
@@ -244,7 +244,7 @@ async def _tell(
 async def validation_delivery(session: AsyncSession, discussion_id: int) -> Delivery:
     """The `validation` frame to the room: who validated, and the discussion's state."""
     discussion = await session.get_one(Discussion, discussion_id, populate_existing=True)
-    frame: dict[str, Any] = {
+    frame: ValidationFrame = {
         "type": "validation",
         "discussion": discussion_id,
         "validations": await reads.validations(session, discussion_id),

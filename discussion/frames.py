@@ -11,8 +11,9 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict
 
+from discussion.wire import ErrorFrame, MessageFrame, ServerFrame
 from peercet.core.numbers import MAX_ID, is_id
 
 # Characters in one client text frame: room for a 4,000-character body however its
@@ -75,8 +76,8 @@ class FrameError(Exception):
         self.discussion = discussion
         self.client_msg_id = client_msg_id
 
-    def frame(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"type": "error", "code": self.code, "message": self.message}
+    def frame(self) -> ErrorFrame:
+        out: ErrorFrame = {"type": "error", "code": self.code, "message": self.message}
         if self.discussion is not None:
             out["discussion"] = self.discussion
         if self.client_msg_id is not None:
@@ -124,7 +125,14 @@ def _too_deep(text: str) -> bool:
     return False
 
 
-def _about(data: dict[str, Any]) -> dict[str, Any]:
+class About(TypedDict):
+    """What an error about a frame echoes of it."""
+
+    discussion: int | None
+    client_msg_id: str | None
+
+
+def _about(data: dict[str, Any]) -> About:
     """What an error about this frame can echo: its discussion and client_msg_id, if
     they are readable at all."""
     discussion, cmid = data.get("discussion"), data.get("client_msg_id")
@@ -135,7 +143,7 @@ def _about(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _check_text(data: dict[str, Any], about: dict[str, Any]) -> None:
+def _check_text(data: dict[str, Any], about: About) -> None:
     """Every text field (and field name) of the frame is text a database can store."""
     for name, value in data.items():
         if not clean(name):
@@ -217,7 +225,7 @@ class MessageRow(Protocol):
     def sent_at(self) -> datetime: ...
 
 
-def message_frame(message: MessageRow) -> dict[str, Any]:
+def message_frame(message: MessageRow) -> MessageFrame:
     """The `message` frame: a live delivery, a replay and the sender's acknowledgement."""
     return {
         "type": "message",
@@ -233,5 +241,6 @@ def message_frame(message: MessageRow) -> dict[str, Any]:
     }
 
 
-def dumps(frame: dict[str, Any]) -> str:
+def dumps(frame: ServerFrame) -> str:
+    """A server frame as the compact JSON text the socket sends."""
     return json.dumps(frame, separators=(",", ":"), default=str)

@@ -11,7 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from discussion import disputes, reads
 from discussion import opening as rooms
 from discussion.actions import Post, message_deliveries, store_messages
+from discussion.console import (
+    AtRiskView,
+    AuditEntryView,
+    DiscussionDetail,
+    DisputeRecord,
+    Named,
+    WatchedView,
+)
 from discussion.frames import MAX_BODY
+from discussion.wire import MessageFrame
 from peercet.completions.actions import OPEN, awards_of, courses_by_id
 from peercet.completions.frames import completion_frame
 from peercet.completions.lifecycle import UNDECIDED_DISCUSSIONS, DiscussionState, State
@@ -96,7 +105,7 @@ def _disputed() -> Any:
     )
 
 
-async def at_risk(session: AsyncSession, now: datetime) -> list[dict[str, Any]]:
+async def at_risk(session: AsyncSession, now: datetime) -> list[AtRiskView]:
     """Completions that may lose their interactive point, and uploads overdue."""
     near = and_(
         Completion.state.in_(OPEN),
@@ -147,7 +156,7 @@ def _risk(completion: Completion) -> str:
     return "no_discussion"
 
 
-async def audit_entries(session: AsyncSession, limit: int = 200) -> list[dict[str, Any]]:
+async def audit_entries(session: AsyncSession, limit: int = 200) -> list[AuditEntryView]:
     rows = await session.scalars(
         select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
     )
@@ -181,7 +190,7 @@ async def resolve_report(
 
 async def discussions_under_watch(
     session: AsyncSession, state: str | None, reported: bool, only: int | None = None
-) -> list[dict[str, Any]]:
+) -> list[WatchedView]:
     """The console's list: disputed first (they wait for a decision), then newest first,
     filterable by state and by "reported" (or just the discussion `only`, however old)."""
     has_report = exists().where(Report.discussion_id == Discussion.id)
@@ -195,13 +204,13 @@ async def discussions_under_watch(
         query = query.where(has_report)
     rows = (await session.execute(query.limit(WATCHED))).all()
     ids = [d.id for d, _ in rows]
-    people: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    people: dict[int, list[Named]] = {i: [] for i in ids}
     for did, rid, name in await session.execute(
         select(Participant.discussion_id, Registrant.id, Registrant.name)
         .join(Registrant, Registrant.id == Participant.registrant_id)
         .where(Participant.discussion_id.in_(ids))
     ):
-        people[did].append({"id": rid, "name": name})
+        people[did].append(Named(id=rid, name=name))
     closing = await rooms.closing_times(session, ids)
     course_ids = {d.course_id for d, _ in rows}
     refs = dict((await session.execute(
@@ -226,7 +235,7 @@ async def discussions_under_watch(
 
 async def post_notice(
     session: AsyncSession, moderator: Registrant, discussion_id: int, body: Any, now: datetime
-) -> tuple[dict[str, Any], Aftermath]:
+) -> tuple[MessageFrame, Aftermath]:
     """A `notice` message in the room, shown apart from the peers' messages."""
     if not isinstance(body, str) or not body.strip() or len(body) > MAX_BODY:
         raise BadInput(f"a notice is 1 to {MAX_BODY} characters", "bad_notice")
@@ -240,7 +249,7 @@ async def post_notice(
     return stored.frame, Aftermath(message_deliveries([stored]))
 
 
-async def dispute_records(session: AsyncSession, discussion_id: int) -> list[dict[str, Any]]:
+async def dispute_records(session: AsyncSession, discussion_id: int) -> list[DisputeRecord]:
     """Who said their peer did not take part, and why; and what was decided."""
     rows = await session.scalars(
         select(Dispute).where(Dispute.discussion_id == discussion_id).order_by(Dispute.id)
@@ -259,29 +268,31 @@ async def dispute_records(session: AsyncSession, discussion_id: int) -> list[dic
     ]
 
 
-async def discussion_detail(session: AsyncSession, discussion_id: int) -> dict[str, Any]:
+async def discussion_detail(session: AsyncSession, discussion_id: int) -> DiscussionDetail:
     """The discussion with its full transcript and its reports."""
     if await session.get(Discussion, discussion_id) is None:
         raise NotFound("no such discussion")
     view = await reads.discussion_view(session, discussion_id)
-    transcript: list[dict[str, Any]] = []
+    transcript: list[MessageFrame] = []
     while batch := await reads.messages_after(session, discussion_id, len(transcript)):
         transcript.extend(batch)
     reports = await session.scalars(
         select(Report).where(Report.discussion_id == discussion_id).order_by(Report.id)
     )
-    view["messages"] = transcript
-    view["disputes"] = await dispute_records(session, discussion_id)
-    view["reports"] = [
-        {
-            "id": r.id,
-            "reporter_id": r.reporter_id,
-            "seq": r.seq,
-            "reason": r.reason,
-            "created_at": r.created_at.isoformat(),
-            "resolved_at": None if r.resolved_at is None else r.resolved_at.isoformat(),
-            "outcome": r.outcome,
-        }
-        for r in reports
-    ]
-    return view
+    return {
+        **view,
+        "messages": transcript,
+        "disputes": await dispute_records(session, discussion_id),
+        "reports": [
+            {
+                "id": r.id,
+                "reporter_id": r.reporter_id,
+                "seq": r.seq,
+                "reason": r.reason,
+                "created_at": r.created_at.isoformat(),
+                "resolved_at": None if r.resolved_at is None else r.resolved_at.isoformat(),
+                "outcome": r.outcome,
+            }
+            for r in reports
+        ],
+    }

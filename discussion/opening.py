@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from discussion.wire import MatchedFrame, closed_frame
 from peercet.completions import lifecycle
 from peercet.completions.frames import completion_delivery
 from peercet.completions.lifecycle import (
@@ -82,12 +83,12 @@ async def open_discussion(
         await session.refresh(completion)
         aftermath.deliveries.append(
             Delivery(
-                {
-                    "type": "matched",
-                    "completion": completion.id,
-                    "discussion": discussion.id,
-                    "closes_at": closes_at.isoformat(),
-                },
+                MatchedFrame(
+                    type="matched",
+                    completion=completion.id,
+                    discussion=discussion.id,
+                    closes_at=closes_at.isoformat(),
+                ),
                 registrant_id=completion.registrant_id,
             )
         )
@@ -183,8 +184,7 @@ async def close_discussions(
     if not closed_ids:
         return aftermath
     aftermath.deliveries.extend(
-        Delivery({"type": "closed", "discussion": d, "reason": why}, discussion_id=d)
-        for d, why in closed_rows
+        Delivery(closed_frame(d, why), discussion_id=d) for d, why in closed_rows
     )
     left = Completion.discussion_id.in_(closed_ids)
     because = WHY.get(reason, "")

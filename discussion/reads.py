@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from discussion import rules
 from discussion.frames import message_frame
 from discussion.opening import closing_time
+from discussion.views import (
+    DecisionView,
+    DiscussionView,
+    DisputeView,
+    ParticipantView,
+    PromptView,
+    ValidationView,
+)
+from discussion.wire import MessageFrame
 from peercet.core.errors import Forbidden, NotFound
 from peercet.core.tables import (
     Course,
@@ -113,7 +121,7 @@ async def taking_part(session: AsyncSession, discussion_id: int) -> dict[int, bo
     )
 
 
-def participant_frame(registrant: Registrant, took: bool) -> dict[str, Any]:
+def participant_frame(registrant: Registrant, took: bool) -> ParticipantView:
     return {
         "id": registrant.id,
         "name": registrant.name,
@@ -122,7 +130,7 @@ def participant_frame(registrant: Registrant, took: bool) -> dict[str, Any]:
     }
 
 
-async def validations(session: AsyncSession, discussion_id: int) -> list[dict[str, Any]]:
+async def validations(session: AsyncSession, discussion_id: int) -> list[ValidationView]:
     rows = await session.scalars(
         select(Validation).where(Validation.discussion_id == discussion_id).order_by(Validation.id)
     )
@@ -136,7 +144,7 @@ async def validations(session: AsyncSession, discussion_id: int) -> list[dict[st
     ]
 
 
-async def dispute_view(session: AsyncSession, discussion_id: int) -> dict[str, Any] | None:
+async def dispute_view(session: AsyncSession, discussion_id: int) -> DisputeView | None:
     """The dispute as its participants see it: who disputed, when, and the decision with
     the moderator's reason (the disputer's own reason is for moderators)."""
     first = await session.scalar(
@@ -144,7 +152,7 @@ async def dispute_view(session: AsyncSession, discussion_id: int) -> dict[str, A
     )
     if first is None:
         return None
-    decision = None
+    decision: DecisionView | None = None
     if first.decided_at is not None:
         decision = {
             "award": first.award,
@@ -154,7 +162,7 @@ async def dispute_view(session: AsyncSession, discussion_id: int) -> dict[str, A
     return {"by": first.disputer_id, "at": first.created_at.isoformat(), "decision": decision}
 
 
-async def discussion_view(session: AsyncSession, discussion_id: int) -> dict[str, Any]:
+async def discussion_view(session: AsyncSession, discussion_id: int) -> DiscussionView:
     """GET /api/discussions/{id}."""
     discussion = await session.get_one(Discussion, discussion_id)
     course = await session.get_one(Course, discussion.course_id)
@@ -174,7 +182,7 @@ async def discussion_view(session: AsyncSession, discussion_id: int) -> dict[str
         "closed_reason": discussion.closed_reason,
         "closes_at": None if closes_at is None else closes_at.isoformat(),
         "participants": [participant_frame(p, took.get(p.id, False)) for p in people],
-        "prompts": [{"id": p.id, "text": p.text} for p in prompts],
+        "prompts": [PromptView(id=p.id, text=p.text) for p in prompts],
         "validations": await validations(session, discussion_id),
         "dispute": await dispute_view(session, discussion_id),
         "last_seq": discussion.last_seq,
@@ -183,7 +191,7 @@ async def discussion_view(session: AsyncSession, discussion_id: int) -> dict[str
 
 async def messages_after(
     session: AsyncSession, discussion_id: int, after: int, limit: int = MESSAGES_MAX
-) -> list[dict[str, Any]]:
+) -> list[MessageFrame]:
     rows = await session.scalars(
         select(Message)
         .where(Message.discussion_id == discussion_id, Message.seq > after)

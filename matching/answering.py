@@ -17,13 +17,13 @@ Both completions are locked in id order, as when inviting.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.invitations import PENDING, hold_invitee
 from matching.invitees import accept_pairing, naming
+from matching.views import InvitationToMe
 from peercet.catalogue.loading import may_take
 from peercet.completions import lifecycle
 from peercet.completions.actions import choose
@@ -36,7 +36,7 @@ from peercet.core.tables import Completion, Course, Invitation, Registrant
 
 async def standing_for(
     session: AsyncSession, registrant: Registrant, now: datetime
-) -> list[dict[str, Any]]:
+) -> list[InvitationToMe]:
     """The standing invitations that name this registrant, soonest to expire first."""
     rows = await session.execute(
         select(Invitation, Completion, Course, Registrant)

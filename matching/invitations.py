@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from matching import invitation_rules as rules
 from matching.invitation_notices import email_stranger, tell_invitee
 from matching.invitation_rules import Target, parse_target
+from matching.views import InvitationView
 from peercet.catalogue.loading import may_take
 from peercet.completions.lifecycle import State
 from peercet.completions.moves import hold
@@ -53,7 +53,7 @@ class TooManyInvitations(RateLimited):
         self.retry_after = retry_after
 
 
-def invitation_frame(invitation: Invitation) -> dict[str, Any]:
+def invitation_frame(invitation: Invitation) -> InvitationView:
     """What the inviter sees: the same fields whoever the address belongs to (nothing
     says whether it has an account)."""
     return {

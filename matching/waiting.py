@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,14 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from discussion.opening import closing_time
 from matching.invitations import PENDING, invitation_frame
 from matching.pairing import invited_out
+from matching.views import WaitingView
 from peercet.completions.lifecycle import State
 from peercet.completions.own import own_completion
 from peercet.core.tables import Completion, Course, Invitation
 
 
-async def waiting_view(
-    session: AsyncSession, completion: Completion, now: datetime
-) -> dict[str, Any]:
+async def waiting_view(session: AsyncSession, completion: Completion, now: datetime) -> WaitingView:
     """Counted from the database (the truth), not from the Redis index. Deadlines are
     compared here, not in SQL, so SQLite looks up this course, not every waiting row."""
     deadlines = list(
@@ -64,7 +62,7 @@ async def waiting_view(
 class Waiting:
     completion: Completion
     course: Course
-    view: dict[str, Any]  # waiting_view's
+    view: WaitingView
 
 
 async def own_waiting(

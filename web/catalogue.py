@@ -7,6 +7,7 @@ from typing import Any
 
 from peercet.catalogue import exams, search, taking
 from peercet.catalogue.courses import CatalogueCopy
+from peercet.catalogue.views import CourseDetail
 from peercet.completions.course_view import course_detail
 from peercet.core.tables import Registrant
 from web.resources import Resources
@@ -20,7 +21,7 @@ async def find_courses(res: Resources, query: search.CourseQuery) -> search.Page
         return await copy.find(session, query)
 
 
-async def course_view(res: Resources, ref: str, who: Registrant | None) -> dict[str, Any]:
+async def course_view(res: Resources, ref: str, who: Registrant | None) -> CourseDetail:
     async with res.sessions() as session:
         return await course_detail(session, ref, who, res.clock.now(), res.settings)
 

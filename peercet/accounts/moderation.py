@@ -26,6 +26,13 @@ LISTED = 200  # accounts in one answer of the console's search
 MAX_QUERY = 200  # characters of a search: the API refuses a longer one, the page cuts it
 
 
+class ModeratedView(accounts.RegistrantView):
+    """An account as the moderators' console lists it."""
+
+    disabled_at: str | None
+    goc_number_shared: bool
+
+
 def subject(registrant_id: int) -> str:
     return f"registrant:{registrant_id}"
 
@@ -105,7 +112,7 @@ async def shared_numbers(session: AsyncSession) -> set[str]:
     return set(rows)
 
 
-async def find(session: AsyncSession, q: str, flagged: bool) -> list[dict[str, Any]]:
+async def find(session: AsyncSession, q: str, flagged: bool) -> list[ModeratedView]:
     """Accounts by email, name or GOC number (any way of writing it), or only those
     sharing a number; each says whether its number is shared."""
     shared = await shared_numbers(session)
@@ -124,14 +131,15 @@ async def find(session: AsyncSession, q: str, flagged: bool) -> list[dict[str, A
     return [moderator_frame(r, r.goc_number in shared) for r in await session.scalars(query)]
 
 
-def moderator_frame(registrant: Registrant, shared: bool) -> dict[str, Any]:
+def moderator_frame(registrant: Registrant, shared: bool) -> ModeratedView:
     disabled = registrant.disabled_at
-    return accounts.registrant_frame(registrant) | {
+    return {
+        **accounts.registrant_frame(registrant),
         "disabled_at": None if disabled is None else disabled.isoformat(),
         "goc_number_shared": shared,
     }
 
 
-async def listed(session: AsyncSession, registrant: Registrant) -> dict[str, Any]:
+async def listed(session: AsyncSession, registrant: Registrant) -> ModeratedView:
     """The account as the console lists it, after a moderator changed it."""
     return moderator_frame(registrant, registrant.goc_number in await shared_numbers(session))

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -30,11 +30,29 @@ GOC_NUMBER = CANONICAL  # what peercet.accounts.gocnumbers writes: 01-12345
 MIN_PASSWORD = 10
 ROLES = ("registrant", "moderator")
 # On a registrant's channel: every socket opened before `epoch` closes (web.ws.endpoint)
-SESSIONS_ENDED = "sessions_ended"
+SESSIONS_ENDED: Literal["sessions_ended"] = "sessions_ended"
 CONFLICTS = {
     "email_taken": "an account with this email already exists",
     "goc_number_taken": "an account with this GOC number already exists",
 }
+
+
+class SessionsEndedFrame(TypedDict):
+    """For the server only (never sent on): the account's sessions before `epoch` end."""
+
+    type: Literal["sessions_ended"]
+    epoch: int
+
+
+class RegistrantView(TypedDict):
+    """API.md's `registrant`."""
+
+    id: int
+    email: str
+    name: str
+    goc_number: str
+    profession: str
+    role: str
 
 
 @dataclass(frozen=True)
@@ -180,7 +198,7 @@ async def end_sessions(session: AsyncSession, registrant_id: int) -> tuple[int, 
     )
     if epoch is None:
         return 0, Aftermath()
-    frame = {"type": SESSIONS_ENDED, "epoch": epoch}
+    frame = SessionsEndedFrame(type=SESSIONS_ENDED, epoch=epoch)
     return epoch, Aftermath([Delivery(frame, registrant_id=registrant_id)])
 
 
@@ -194,7 +212,7 @@ async def change_password(
     return await end_sessions(session, registrant_id)
 
 
-def registrant_frame(registrant: Registrant) -> dict[str, Any]:
+def registrant_frame(registrant: Registrant) -> RegistrantView:
     return {
         "id": registrant.id,
         "email": registrant.email,

@@ -9,10 +9,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peercet.catalogue import search
+from peercet.catalogue.views import CourseView
 from peercet.core.tables import Course
 
 
-def course_frame(course: Course) -> dict[str, Any]:
+def course_frame(course: Course) -> CourseView:
     return {
         "ref": course.ref,
         "title": course.title,

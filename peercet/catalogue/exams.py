@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peercet.catalogue import attempts
 from peercet.catalogue.loading import may_take
+from peercet.catalogue.views import QuestionView
 from peercet.completions.actions import record_pass
 from peercet.core.context import Context
 from peercet.core.errors import BadInput, Forbidden, NotFound, RateLimited
@@ -74,7 +75,7 @@ def mark(questions: Sequence[ExamQuestion], answers: dict[int, int], pass_mark: 
     return Mark(score, len(questions), pass_mark)
 
 
-def question_frames(questions: Sequence[ExamQuestion]) -> list[dict[str, Any]]:
+def question_frames(questions: Sequence[ExamQuestion]) -> list[QuestionView]:
     """What the registrant sees: text and options, never the answer."""
     return [
         {

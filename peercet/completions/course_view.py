@@ -5,11 +5,11 @@ attempts left; and what an attempt answers."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peercet.catalogue import attempts, content, courses, exams
+from peercet.catalogue.views import AllowanceView, AttemptView, ContentView, CourseDetail
 from peercet.completions import lifecycle, own
 from peercet.completions.actions import award_of
 from peercet.completions.frames import completion_frame
@@ -28,7 +28,7 @@ async def _mine(
 
 async def course_detail(
     session: AsyncSession, ref: str, who: Registrant | None, now: datetime, settings: Settings
-) -> dict[str, Any]:
+) -> CourseDetail:
     """The course as the API shows it: no answers; the asker's completion this cycle."""
     course = await exams.course_by_ref(session, ref)
     questions = await exams.questions_of(session, course)
@@ -48,7 +48,7 @@ async def course_detail(
     }
 
 
-def content_frame(markdown: str) -> dict[str, Any]:
+def content_frame(markdown: str) -> ContentView:
     """The course itself: its Markdown, that rendered (safe as it is), and its reading
     time; all null when the course has none."""
     if not markdown:
@@ -60,7 +60,7 @@ def content_frame(markdown: str) -> dict[str, Any]:
     }
 
 
-def allowance_frame(left: attempts.Allowance | None) -> dict[str, Any]:
+def allowance_frame(left: attempts.Allowance | None) -> AllowanceView:
     """`attempts_left` and `retry_at` (when the next attempt is allowed, once none is)."""
     return {
         "attempts_left": None if left is None else left.attempts_left,
@@ -68,7 +68,7 @@ def allowance_frame(left: attempts.Allowance | None) -> dict[str, Any]:
     }
 
 
-def attempt_frame(result: exams.AttemptResult) -> dict[str, Any]:
+def attempt_frame(result: exams.AttemptResult) -> AttemptView:
     completion, award = result.completion, result.award
     return {
         "passed": result.mark.passed,

@@ -4,16 +4,63 @@ registrant's sockets."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Literal, TypedDict
 
 from peercet.completions.lifecycle import Mode, State
 from peercet.core.publish import Delivery
 from peercet.core.tables import Completion, Course, PointRecord
+from peercet.notify.inbox import NotificationView
+
+
+class PointsView(TypedDict):
+    """The points awarded, of each kind (0 until awarded)."""
+
+    interactive: int
+    non_interactive: int
+
+
+class CompletionView(TypedDict):
+    """API.md's `completion`."""
+
+    id: int
+    course_ref: str
+    course_title: str
+    state: str
+    deadline: str
+    discussion_id: int | None
+    points: PointsView
+    fallback: bool
+    passed_at: str
+    queued_at: str | None
+    completed_at: str | None
+    uploaded_at: str | None
+    cet_year: int
+    cycle: str
+
+
+class CompletionDetail(CompletionView):
+    """GET /api/completions: with what the registrant must do next, and by when."""
+
+    next_step: str
+    closes_at: str | None
+
+
+class CompletionWithNotices(CompletionDetail):
+    """GET /api/completions/{id}: one completion with its notifications too."""
+
+    notifications: list[NotificationView]
+
+
+class CompletionFrame(TypedDict):
+    """`{"type": "completion", ...}`: any state change of one of the registrant's."""
+
+    type: Literal["completion"]
+    completion: CompletionView
 
 
 def completion_frame(
     completion: Completion, course: Course, award: PointRecord | None
-) -> dict[str, Any]:
+) -> CompletionView:
     """The API's `completion` object; `award` is its point record (None while open)."""
     state = State(completion.state)
     return {
@@ -34,13 +81,14 @@ def completion_frame(
     }
 
 
-def points_frame(award: PointRecord | None) -> dict[str, int]:
+def points_frame(award: PointRecord | None) -> PointsView:
     """The points awarded (rules 6 and 9), not what the course is worth today: a course
     re-imported with other points changes no completed CET. 0 of each until awarded."""
-    points = {kind.value: 0 for kind in Mode}
-    if award is not None:
-        points[award.kind] = award.points
-    return points
+    if award is None:
+        return PointsView(interactive=0, non_interactive=0)
+    if award.kind == Mode.INTERACTIVE.value:
+        return PointsView(interactive=award.points, non_interactive=0)
+    return PointsView(interactive=0, non_interactive=award.points)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -50,5 +98,7 @@ def _iso(value: datetime | None) -> str | None:
 def completion_delivery(
     completion: Completion, course: Course, award: PointRecord | None
 ) -> Delivery:
-    frame = {"type": "completion", "completion": completion_frame(completion, course, award)}
+    frame = CompletionFrame(
+        type="completion", completion=completion_frame(completion, course, award)
+    )
     return Delivery(frame, registrant_id=completion.registrant_id)

@@ -15,7 +15,7 @@ import json
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, Protocol
@@ -31,12 +31,17 @@ DEADLINE_JOB = "deadline"  # the arq function (workers) that falls one completio
 REBUILD_QUEUES_JOB = "rebuild_queues"  # the arq function (workers) that rebuilds and pairs
 
 
+# A wire frame, as the publisher sees it: its TypedDict belongs to the package that
+# sends it (`discussion.wire`, `peercet.completions.frames`, `peercet.accounts`).
+Frame = Mapping[str, object]
+
+
 @dataclass(frozen=True)
 class Delivery:
     """A frame for the sockets of one registrant (every socket of theirs) or of one
     discussion room, on every web process."""
 
-    frame: dict[str, Any]
+    frame: Frame
     registrant_id: int | None = None
     discussion_id: int | None = None
 
@@ -103,7 +108,7 @@ class RedisPublisher:
 class MemoryPublisher:
     """Keeps what was published: frames by channel, and message batches; for tests."""
 
-    sent: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    sent: dict[str, list[Frame]] = field(default_factory=lambda: defaultdict(list))
     batches: list[MessageBatch] = field(default_factory=list)
 
     async def deliver(self, deliveries: Sequence[Delivery]) -> None:

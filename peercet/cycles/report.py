@@ -11,7 +11,6 @@ competencies the catalogue covers poorly: those of a profession with fewer than
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,16 +25,17 @@ from peercet.cycles import progress
 from peercet.cycles.progress import Status
 from peercet.cycles.requirements import Requirements
 from peercet.cycles.standing import credits_of
+from peercet.cycles.views import CycleReport, ProfessionCount, ThinView
 
 THIN = 2  # a competency with fewer open courses than this is poorly covered
 
 
 def poorly_covered(
     courses: list[Course], requirements: Requirements, fewer_than: int = THIN
-) -> list[dict[str, Any]]:
+) -> list[ThinView]:
     """Each profession's required competencies that fewer than `fewer_than` courses open
     to that profession cover."""
-    found = []
+    found: list[ThinView] = []
     for profession in PROFESSIONS:
         open_to = [c for c in courses if may_take(profession, list(c.professions))]
         for name in requirements.of(profession).competencies:
@@ -55,7 +55,7 @@ async def cycle_report(
     now: datetime,
     settings: Settings,
     fewer_than: int = THIN,
-) -> dict[str, Any]:
+) -> CycleReport:
     """How registrants stand in `cycle` by profession (scheme time and requirements
     from `settings`), and the competencies the catalogue covers poorly."""
     tz = settings.timezone
@@ -71,11 +71,7 @@ async def cycle_report(
         requirement = settings.cet_requirements.of(profession)
         found = progress.progress(cycle, years, requirement, credits.get(rid, []), current, now)
         counts[profession][found.status.value] += 1
-    by_profession = [
-        {"profession": p, "registrants": sum(c.values()), **c,
-         "on_track_total": c[Status.MET.value] + c[Status.ON_TRACK.value]}
-        for p, c in counts.items()
-    ]  # fmt: skip
+    by_profession = [_counted(p, c) for p, c in counts.items()]
     return {
         "cycle": cycle,
         "years": years,
@@ -87,4 +83,18 @@ async def cycle_report(
         "poorly_covered": poorly_covered(
             await all_courses(session), settings.cet_requirements, fewer_than
         ),
+    }
+
+
+def _counted(profession: str, counts: dict[str, int]) -> ProfessionCount:
+    """One profession's registrants, by status, and those met or on track."""
+    met, on_track = counts[Status.MET.value], counts[Status.ON_TRACK.value]
+    return {
+        "profession": profession,
+        "registrants": sum(counts.values()),
+        "met": met,
+        "on_track": on_track,
+        "behind": counts[Status.BEHIND.value],
+        "not_met": counts[Status.NOT_MET.value],
+        "on_track_total": met + on_track,
     }

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -22,6 +21,7 @@ from peercet.core.tables import Completion, Course, PointRecord, Registrant
 from peercet.cycles import progress
 from peercet.cycles.pending import accept_by
 from peercet.cycles.progress import Credit, Offer, Progress, Suggestion, Tally
+from peercet.cycles.views import EarnedView, RequirementView, StandingView, TallyView
 
 MAX_LABEL = 20
 
@@ -115,15 +115,22 @@ async def standing_of(
     return Standing(found, [(s, by_ref[s.ref]) for s in offered], open_)
 
 
-def _tally(t: Tally, earned: bool = True) -> dict[str, int]:
-    """Points of each kind (`non_interactive` only of points earned)."""
-    kinds = {"points": t.points, "interactive": t.interactive}
-    if earned:
-        kinds["non_interactive"] = t.non_interactive
-    return {**kinds, "specialty_points": t.specialty_points, "general_points": t.general_points}
+def _tally(t: Tally) -> TallyView:
+    """Points of each kind, as what is missing or due counts them."""
+    return {
+        "points": t.points,
+        "interactive": t.interactive,
+        "specialty_points": t.specialty_points,
+        "general_points": t.general_points,
+    }
 
 
-def _requirement(p: Progress) -> dict[str, Any]:
+def _earned(t: Tally) -> EarnedView:
+    """Points earned: those not interactive too (what is missing or due never says)."""
+    return {**_tally(t), "non_interactive": t.non_interactive}
+
+
+def _requirement(p: Progress) -> RequirementView:
     r = p.requirement
     return {
         "points": r.points,
@@ -135,7 +142,7 @@ def _requirement(p: Progress) -> dict[str, Any]:
     }
 
 
-def standing_frame(standing: Standing) -> dict[str, Any]:
+def standing_frame(standing: Standing) -> StandingView:
     """API.md's `/api/me/cycle` shape, and (additive) what is missing, the target to
     date, the status, and where the points stand with the GOC."""
     p = standing.progress
@@ -143,8 +150,8 @@ def standing_frame(standing: Standing) -> dict[str, Any]:
         "cycle": p.cycle,
         "years": list(p.years),
         "requirement": _requirement(p),
-        "earned": _tally(p.earned),
-        "per_year": [{"year": y, **_tally(t)} for y, t in p.per_year],
+        "earned": _earned(p.earned),
+        "per_year": [{"year": y, **_earned(t)} for y, t in p.per_year],
         "competencies": [
             {"name": c.name, "covered": c.covered, "courses": list(c.courses)}
             for c in p.competencies
@@ -152,8 +159,8 @@ def standing_frame(standing: Standing) -> dict[str, Any]:
         "suggestions": [
             {**course_frame(course), "covers": list(s.covers)} for s, course in standing.suggestions
         ],
-        "missing": {**_tally(p.missing, False), "competencies": list(p.missing_competencies)},
-        "target": {**_tally(p.target, False), "competencies": p.target_competencies},
+        "missing": {**_tally(p.missing), "competencies": list(p.missing_competencies)},
+        "target": {**_tally(p.target), "competencies": p.target_competencies},
         "status": p.status.value,
         "on_track": p.on_track,
         "in_progress": [c.ref for c in standing.in_progress],

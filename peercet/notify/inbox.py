@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TypedDict
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,7 +13,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peercet.core.tables import Notification
 
 
-def notification_frame(note: Notification) -> dict[str, Any]:
+class NotificationView(TypedDict):
+    """API.md's `notification`."""
+
+    id: int
+    kind: str
+    body: str
+    completion_id: int | None
+    created_at: str
+    read: bool
+
+
+def notification_frame(note: Notification) -> NotificationView:
     return {
         "id": note.id,
         "kind": note.kind,

@@ -7,7 +7,7 @@ not revealed, nor anything in it.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import Field
 from starlette.requests import Request
@@ -18,7 +18,7 @@ from discussion.opening import pair_deadlines
 from peercet.completions import actions as completions
 from peercet.completions import guidance, own
 from peercet.completions.choosing import choose_own, mode_of
-from peercet.completions.frames import completion_frame
+from peercet.completions.frames import CompletionDetail, CompletionWithNotices, completion_frame
 from peercet.completions.lifecycle import State
 from peercet.core.db import transaction
 from peercet.core.tables import Completion, Course, PointRecord
@@ -46,7 +46,7 @@ def detail_frame(
     course: Course,
     award: PointRecord | None,
     closes_at: datetime | None = None,
-) -> dict[str, Any]:
+) -> CompletionDetail:
     """The API's completion with what the registrant must do next (in a discussion, by
     its `closes_at`, the pair's earlier deadline, also given as `closes_at`)."""
     tz = res.settings.timezone
@@ -79,8 +79,10 @@ async def get_completion(request: Request) -> Response:
         award = await completions.award_of(session, completion.id)
         notes = await inbox.notifications_of(session, who.id, completion.id)
         closing = await pair_deadlines(session, [completion])
-    frame = detail_frame(res, completion, course, award, closing.get(completion.id))
-    frame["notifications"] = [inbox.notification_frame(n) for n in notes]
+    frame: CompletionWithNotices = {
+        **detail_frame(res, completion, course, award, closing.get(completion.id)),
+        "notifications": [inbox.notification_frame(n) for n in notes],
+    }
     return JSONResponse(frame)
 
 

@@ -4,8 +4,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -14,6 +12,7 @@ from peercet.cycles.pending import pending_of
 from peercet.cycles.progress import Status
 from peercet.cycles.report import cycle_report
 from peercet.cycles.standing import standing_frame, standing_of
+from peercet.cycles.views import StandingView
 from web.auth import require_moderator, require_registrant
 from web.http import asked_cycle
 from web.resources import resources
@@ -32,10 +31,10 @@ def pct(part: int, whole: int) -> int:
     return 100 if whole <= 0 else min(100, round(100 * part / whole))
 
 
-def _year_scale(frame: dict[str, Any]) -> int:
+def _year_scale(frame: StandingView) -> int:
     """Per-year bars are drawn against a year's even share of the points (or the most)."""
-    share = -(-int(frame["requirement"]["points"]) // len(frame["years"]))
-    return max([share, 1] + [int(y["points"]) for y in frame["per_year"]])
+    share = -(-frame["requirement"]["points"] // len(frame["years"]))
+    return max([share, 1] + [y["points"] for y in frame["per_year"]])
 
 
 async def my_cycle(request: Request) -> Response:

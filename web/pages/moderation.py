@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
@@ -18,6 +17,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from discussion import moderation
+from discussion.views import DiscussionView
+from discussion.wire import MessageFrame
 from peercet.completions import guidance
 from peercet.completions.lifecycle import DiscussionState
 from web.auth import require_moderator
@@ -66,7 +67,7 @@ def _at(tz: ZoneInfo) -> Callable[[str], str]:
     return lambda iso: guidance.when(datetime.fromisoformat(iso), tz)
 
 
-def _names(view: dict[str, Any]) -> dict[int, str]:
+def _names(view: DiscussionView) -> dict[int, str]:
     return {p["id"]: p["name"] for p in view["participants"]}
 
 
@@ -75,7 +76,7 @@ async def discussion(request: Request) -> Response:
     res = resources(request)
     async with res.sessions() as session:
         view = await moderation.discussion_detail(session, path_int(request, "id"))
-    by_seq = {m["seq"]: m for m in view["messages"]}
+    by_seq: dict[int | None, MessageFrame] = {m["seq"]: m for m in view["messages"]}
     names = _names(view)
     reports = [
         {**r, "message": by_seq.get(r["seq"]), "reporter": names.get(r["reporter_id"], "?")}

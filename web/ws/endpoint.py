@@ -28,6 +28,7 @@ from discussion import reads
 from discussion.actions import Post, Stored
 from discussion.frames import ClientFrame, FrameError, Join, Leave, Ping, Say, Typing, dumps, parse
 from discussion.reads import Access, Role, Who, authorise
+from discussion.wire import PongFrame, Present, joined_frame, presence_frame, typing_frame
 from peercet.accounts.registrants import SESSIONS_ENDED
 from peercet.core import keys
 from peercet.core.errors import DomainError
@@ -35,13 +36,13 @@ from peercet.core.publish import Delivery, deliver_now
 from web.auth import current_registrant, session_alive
 from web.origin import OriginCheck
 from web.resources import Resources, resources
-from web.ws.live import FAREWELL_TIMEOUT, Live
+from web.ws.live import FAREWELL_TIMEOUT, Live, Routed
 from web.ws.sockets import CLOSE_TOO_MANY, MAX_SOCKETS
 
 SEND_QUEUE = 512  # frames waiting for one socket; a client this far behind is dropped
 MAX_INFLIGHT = 32  # unacknowledged `say`s per socket before we stop reading it
 IDLE_TIMEOUT = 600.0  # seconds without a client frame (the page pings every 25 s)
-PONG = dumps({"type": "pong"})
+PONG = dumps(PongFrame(type="pong"))
 STORE_ERRORS = {
     "discussion_closed": "this discussion is closed",
     "refused": "the database refused this message; it is not stored",
@@ -116,14 +117,13 @@ class Conn:
         self.epoch = 0  # the session's, from the cookie the handshake carried
 
     # -- called by the hub ---------------------------------------------------
-    def route(self, frame: dict[str, Any], text: str) -> None:
-        kind = frame.get("type")
-        if kind == SESSIONS_ENDED:  # for the server only: never sent on
+    def route(self, frame: Routed, text: str) -> None:
+        if frame["type"] == SESSIONS_ENDED:  # for the server only: never sent on
             if frame.get("epoch", 0) > self.epoch:
                 self.stop(CLOSE_SESSION_ENDED)
-        elif kind == "message":
+        elif frame["type"] == "message":
             self.put(Msg(frame["discussion"], frame["seq"], text))
-        elif kind != "typing" or frame.get("author") != self.rid:
+        elif frame["type"] != "typing" or frame.get("author") != self.rid:
             self.put(Text(text))
 
     def message(self, discussion_id: int, seq: int, text: str) -> None:
@@ -218,23 +218,19 @@ class Conn:
         people = frozenset(p["id"] for p in view["participants"])
         await self.live.presence.enter(frame.discussion, self.member)
         present = await self.presence_changed(frame.discussion, people)
-        joined = {"type": "joined", "discussion": frame.discussion, **present}
-        keep = ("participants", "last_seq", "state", "prompts", "validations", "closes_at")
-        await self.ws.send_text(dumps(joined | {k: view[k] for k in keep}))
+        await self.ws.send_text(dumps(joined_frame(frame.discussion, present, view)))
         self.joined[frame.discussion] = state = Joined(access, frame.after, people)
         await self._fill(frame.discussion, state, math.inf)
 
-    async def presence_changed(
-        self, discussion_id: int, people: frozenset[int]
-    ) -> dict[str, list[int]]:
+    async def presence_changed(self, discussion_id: int, people: frozenset[int]) -> Present:
         """Tell the room who is there: `online` participants, and `moderators` watching.
         Ephemeral, so the light path: no database, straight to the publisher."""
         here = await self.live.presence.online(discussion_id)
-        present = {
-            "online": [i for i in here if i in people],
-            "moderators": [i for i in here if i not in people],
-        }
-        frame = {"type": "presence", "discussion": discussion_id, **present}
+        present = Present(
+            online=[i for i in here if i in people],
+            moderators=[i for i in here if i not in people],
+        )
+        frame = presence_frame(discussion_id, present)
         await deliver_now(self.live.publisher, Delivery(frame, discussion_id=discussion_id))
         return present
 
@@ -278,7 +274,7 @@ class Conn:
             await self.leave(frame.discussion)
         elif isinstance(frame, Typing):
             await self.participant(frame.discussion)
-            typing = {"type": "typing", "discussion": frame.discussion, "author": self.rid}
+            typing = typing_frame(frame.discussion, self.rid)
             await deliver_now(self.live.publisher, Delivery(typing, discussion_id=frame.discussion))
         elif isinstance(frame, Say):
             await self._say(frame)

@@ -35,6 +35,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 
 from discussion.actions import Post, Stored, store_batch
 from discussion.frames import dumps
+from discussion.wire import ServerFrame
+from peercet.accounts.registrants import SessionsEndedFrame
 from peercet.core import keys
 from peercet.core.db import create_sync_sqlite_engine
 from peercet.core.publish import MessageBatch, Publisher
@@ -54,10 +56,14 @@ REFUSED = "refused"  # the error code of a message the database refused on its o
 UNAVAILABLE = "unavailable"  # the database failed: send it again
 
 
+# What the hub routes: a frame for the client, or the server-only `sessions_ended`.
+Routed = ServerFrame | SessionsEndedFrame
+
+
 class Subscriber(Protocol):
     """A socket as the hub sees it."""
 
-    def route(self, frame: dict[str, Any], text: str) -> None: ...
+    def route(self, frame: Routed, text: str) -> None: ...
 
     def message(self, discussion_id: int, seq: int, text: str) -> None: ...
 
@@ -88,7 +94,7 @@ class Hub:
         if not subs:
             return
         text = data.decode()
-        frame = json.loads(text)
+        frame: Routed = json.loads(text)
         for sub in list(subs):
             sub.route(frame, text)
 

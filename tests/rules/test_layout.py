@@ -115,6 +115,11 @@ def test_every_module_is_in_a_ruled_package() -> None:
 
 
 @pytest.mark.parametrize("package", packages(), ids=package_name)
+def test_every_package_says_what_it_owns(package: Path) -> None:
+    assert len(docstring(package).split()) >= 5, f"{package_name(package)}/__init__.py"
+
+
+@pytest.mark.parametrize("package", packages(), ids=package_name)
 def test_no_package_has_more_than_14_modules(package: Path) -> None:
     own = [f.name for f in package.glob("*.py") if f.name != "__init__.py"]
     assert len(own) <= MAX_MODULES, f"{package_name(package)}: {len(own)} modules"

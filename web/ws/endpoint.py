@@ -20,12 +20,23 @@ from peercet.core import keys
 from web.auth import current_registrant, session_alive
 from web.origin import OriginCheck
 from web.resources import resources
-from web.ws.conn import Conn
+from web.ws.conn import CLOSE_IDLE, Conn
 from web.ws.live import FAREWELL_TIMEOUT
-from web.ws.outbound import CLOSE_SESSION_ENDED
+from web.ws.outbound import CLOSE_ERROR, CLOSE_OVERLOADED, CLOSE_SESSION_ENDED
 from web.ws.sockets import CLOSE_TOO_MANY, MAX_SOCKETS
 
-__all__ = ["CLOSE_SESSION_ENDED", "PATH", "Conn", "Direct", "endpoint", "routes"]
+__all__ = [  # the endpoint, and every close code a socket of it may end with
+    "CLOSE_ERROR",
+    "CLOSE_IDLE",
+    "CLOSE_OVERLOADED",
+    "CLOSE_SESSION_ENDED",
+    "CLOSE_TOO_MANY",
+    "PATH",
+    "Conn",
+    "Direct",
+    "endpoint",
+    "routes",
+]
 
 
 async def endpoint(websocket: WebSocket) -> None:

@@ -16,6 +16,7 @@ import pytest
 
 from tests.support.source import (
     ROOT,
+    TOP,
     Module,
     docstring,
     imported,
@@ -59,7 +60,6 @@ RULED = [
     "web.pages",
     "web.ws",
 ]
-PROJECT = {"peercet", "discussion", "matching", "workers", "web"}
 
 
 def _ruled_package(name: str) -> str | None:
@@ -151,7 +151,7 @@ def test_a_package_imports_only_what_its_docstring_allows(package: str) -> None:
     wrong: list[str] = []
     for module in _members(package):
         for target in imported(module):
-            if target.split(".")[0] not in PROJECT or _ruled_package(target) == package:
+            if target.split(".")[0] not in TOP or _ruled_package(target) == package:
                 continue
             grants = {n for n in may if _grants(n, target)}
             used |= grants

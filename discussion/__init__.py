@@ -1,1 +1,8 @@
-"""The live discussion: frames, taking-part rules, messages and dual validation."""
+"""The live discussion: opening and closing one (where completions and discussions
+meet), frames, taking-part rules, messages, dual validation, disputes, reports and
+moderation (rules 3 and 7; docs/discussion.md, docs/moderation.md).
+
+May import: `peercet.core`, `peercet.completions`, `peercet.notify`.
+
+Never imports: `starlette`, `arq`.
+"""

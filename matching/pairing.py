@@ -124,7 +124,7 @@ class Matcher:
                     Completion.state == State.SEEKING_PEER.value,
                     *held_back,
                 )
-            )  # the deadline is checked here, not in SQL: see rooms.open_discussion
+            )  # the deadline is checked here, not in SQL: see discussion.opening.open_discussion
             return [c for c in rows if within_deadline(c.deadline, now)]
 
     async def _pair_invited(self, completion: Completion, now: datetime) -> Aftermath | None:

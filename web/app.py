@@ -33,8 +33,6 @@ from web.api import moderation as api_moderation
 from web.api import moderation_accounts as api_moderation_accounts
 from web.api import record as api_record
 from web.errors import EXCEPTION_HANDLERS
-from web.headers import SecurityHeaders
-from web.origin import OriginCheck, allowed_origins
 from web.pages import account as pages_account
 from web.pages import catalogue as pages_catalogue
 from web.pages import certificates as pages_certificates
@@ -44,6 +42,8 @@ from web.pages import moderation as pages_moderation
 from web.pages import moderation_accounts as pages_moderation_accounts
 from web.pages import registration as pages_accounts
 from web.resources import Resources
+from web.security.headers import SecurityHeaders
+from web.security.origin import OriginCheck, allowed_origins
 from web.templating import STATIC_DIR
 from web.ws import endpoint as ws
 from web.ws import live

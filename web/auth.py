@@ -20,8 +20,8 @@ from peercet.core import signing
 from peercet.core.db import transaction
 from peercet.core.errors import Forbidden, NotSignedIn
 from peercet.core.tables import Registrant
-from web.clientaddr import client_address
 from web.resources import Resources, resources
+from web.security.clientaddr import client_address
 
 COOKIE = "peercet_session"
 MAX_AGE = 14 * 24 * 3600

@@ -7,7 +7,7 @@ A handler declares what it accepts as a small schema class and makes one call:
 
     choice = await read_body(request, Choice)      # JSON body
     query = read_query(request, Listing)           # query string (bad_query)
-    form = read_form(await csrf.checked_form(request), Login)  # a page's form (web/csrf.py)
+    form = read_form(await csrf.checked_form(request), Login)  # a page's form (csrf.py)
 
 Whatever a client sends, the handler gets checked data or the client gets a 400
 naming the field: `{"error": {"code", "message", "field"}}`. Malformed JSON (and

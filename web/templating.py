@@ -16,9 +16,9 @@ from starlette.templating import Jinja2Templates
 
 from peercet.catalogue.loading import PROFESSIONS
 from peercet.completions import guidance
-from web import csrf
 from web.auth import current_registrant
 from web.resources import resources
+from web.security import csrf
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 STATIC_DIR = Path(__file__).with_name("static")

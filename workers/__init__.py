@@ -1,1 +1,8 @@
-"""arq workers: deadlines, the year-end cut-off, GOC uploads, email."""
+"""The arq worker: deadlines, the minutely sweep, the year-end cut-off, GOC uploads,
+reminders, no-shows, the queues' rebuild and the email outbox (docs/workers.md).
+
+May import: `peercet.core`, `peercet.completions`, `peercet.cycles`, `peercet.goc`,
+`peercet.notify`, `matching`.
+
+Never imports: `starlette`, `web`.
+"""

@@ -29,7 +29,7 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 GOC_NUMBER = CANONICAL  # what peercet.accounts.gocnumbers writes: 01-12345
 MIN_PASSWORD = 10
 ROLES = ("registrant", "moderator")
-# On a registrant's channel: every socket opened before `epoch` closes (web.ws.endpoint)
+# On a registrant's channel: every socket opened before `epoch` closes (web.ws.outbound)
 SESSIONS_ENDED: Literal["sessions_ended"] = "sessions_ended"
 CONFLICTS = {
     "email_taken": "an account with this email already exists",

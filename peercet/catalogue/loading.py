@@ -120,6 +120,21 @@ def _points(raw: dict[str, Any], errors: list[str], where: str) -> tuple[int, bo
     return points, interactive  # type: ignore[return-value]  # checked above, by `errors`
 
 
+def _exam(raw: dict[str, Any], errors: list[str], where: str) -> tuple[list[QuestionSpec], Any]:
+    """The course's questions (each checked) and its pass mark, at most their number."""
+    raw_questions = raw.get("questions")
+    if not isinstance(raw_questions, list) or not raw_questions:
+        errors.append(f"{where}: 'questions' must be a non-empty list")
+        raw_questions = []
+    questions = [
+        _question(q, errors, f"{where} question {n + 1}") for n, q in enumerate(raw_questions)
+    ]
+    pass_mark = raw.get("pass_mark")
+    if not isinstance(pass_mark, int) or not 1 <= pass_mark <= len(raw_questions):
+        errors.append(f"{where}: 'pass_mark' must be between 1 and the number of questions")
+    return [q for q in questions if q is not None], pass_mark
+
+
 def _check_course(raw: Any, index: int, errors: list[str]) -> CourseSpec | None:
     where = f"course {index + 1}"
     if not isinstance(raw, dict):
@@ -145,21 +160,12 @@ def _check_course(raw: Any, index: int, errors: list[str]) -> CourseSpec | None:
     prompts = _texts(raw.get("prompts", []), "prompts", errors, where)
     if interactive is True and not prompts:
         errors.append(f"{where}: an interactive course needs at least one prompt")
-    raw_questions = raw.get("questions")
-    if not isinstance(raw_questions, list) or not raw_questions:
-        errors.append(f"{where}: 'questions' must be a non-empty list")
-        raw_questions = []
-    questions = [
-        _question(q, errors, f"{where} question {n + 1}") for n, q in enumerate(raw_questions)
-    ]
-    pass_mark = raw.get("pass_mark")
-    if not isinstance(pass_mark, int) or not 1 <= pass_mark <= len(raw_questions):
-        errors.append(f"{where}: 'pass_mark' must be between 1 and the number of questions")
+    questions, pass_mark = _exam(raw, errors, where)
     if len(errors) > before or not isinstance(ref, str) or not isinstance(pass_mark, int):
         return None
     return CourseSpec(
         ref, title, summary, professions, competencies, points, interactive, prompts,
-        [q for q in questions if q is not None], pass_mark, content,
+        questions, pass_mark, content,
     )  # fmt: skip
 
 
@@ -189,32 +195,28 @@ def _same(course: Course, spec: CourseSpec, prompts: list[str], questions: list[
     )
 
 
-async def upsert_course(session: AsyncSession, spec: CourseSpec, now: datetime) -> bool:
-    """Create or update one course by ref; False when nothing changed."""
-    course = await session.scalar(
-        select(Course).where(Course.ref == spec.ref).options(undefer(Course.content))
-    )
-    if course is not None:
-        prompts = list(
-            await session.scalars(
-                select(CoursePrompt.text)
-                .where(CoursePrompt.course_id == course.id)
-                .order_by(CoursePrompt.position)
-            )
+async def _unchanged(session: AsyncSession, course: Course, spec: CourseSpec) -> bool:
+    """Whether the stored course, its prompts and its questions are already `spec`."""
+    prompts = list(
+        await session.scalars(
+            select(CoursePrompt.text)
+            .where(CoursePrompt.course_id == course.id)
+            .order_by(CoursePrompt.position)
         )
-        questions = [
-            (q.text, q.options, q.answer)
-            for q in await session.scalars(
-                select(ExamQuestion)
-                .where(ExamQuestion.course_id == course.id)
-                .order_by(ExamQuestion.position)
-            )
-        ]
-        if _same(course, spec, prompts, questions):
-            return False
-    else:
-        course = Course(ref=spec.ref)
-        session.add(course)
+    )
+    questions = [
+        (q.text, q.options, q.answer)
+        for q in await session.scalars(
+            select(ExamQuestion)
+            .where(ExamQuestion.course_id == course.id)
+            .order_by(ExamQuestion.position)
+        )
+    ]
+    return _same(course, spec, prompts, questions)
+
+
+async def _write(session: AsyncSession, course: Course, spec: CourseSpec, now: datetime) -> None:
+    """The course's fields from `spec`; its prompts and questions replaced by the spec's."""
     course.title, course.summary, course.content = spec.title, spec.summary, spec.content
     course.professions, course.competencies = spec.professions, spec.competencies
     course.points, course.interactive, course.pass_mark = (
@@ -235,6 +237,20 @@ async def upsert_course(session: AsyncSession, spec: CourseSpec, now: datetime) 
         )
         for i, q in enumerate(spec.questions)
     )
+
+
+async def upsert_course(session: AsyncSession, spec: CourseSpec, now: datetime) -> bool:
+    """Create or update one course by ref; False when nothing changed."""
+    course = await session.scalar(
+        select(Course).where(Course.ref == spec.ref).options(undefer(Course.content))
+    )
+    if course is not None:
+        if await _unchanged(session, course, spec):
+            return False
+    else:
+        course = Course(ref=spec.ref)
+        session.add(course)
+    await _write(session, course, spec, now)
     return True
 
 

@@ -1,5 +1,9 @@
 """Completions: the lifecycle (states, transitions, the 14-day and year-end
 deadlines, fallback) as pure rules, and the actions that apply them (rules 2 to 5).
 
-May import `core`, `catalogue`, `notify` and `goc` (certificate links).
+May import: `peercet.core`, `peercet.catalogue` (a course's view: its exam, content and
+attempts), `peercet.notify`, `peercet.goc` (certificate links), and `discussion.opening`
+(a fallback closes the discussion).
+
+Never imports: `starlette`, `arq`.
 """

@@ -1,4 +1,4 @@
-"""The migrations build the schema that peercet/core/tables.py describes, on both databases:
+"""The migrations build the schema that peercet/core/tables/ describes, on both databases:
 a model changed without its migration (or the other way round) fails here."""
 
 from __future__ import annotations

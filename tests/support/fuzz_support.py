@@ -22,7 +22,7 @@ from tests.support import hostile
 from tests.support.context import context
 from web.app import all_routes
 from web.auth import COOKIE
-from web.csrf import COOKIE as CSRF_COOKIE
+from web.security.csrf import COOKIE as CSRF_COOKIE
 
 SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')

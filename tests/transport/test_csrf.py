@@ -11,7 +11,7 @@ from peercet.core.errors import Forbidden, TooLarge
 from peercet.core.settings import Settings
 from tests.support.web_helpers import app_client
 from tests.transport.test_pages import token
-from web import csrf
+from web.security import csrf
 
 CHUNK = 16 * 1024
 

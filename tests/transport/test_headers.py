@@ -24,8 +24,8 @@ from tests.support import factories as f
 from tests.support.live import HTTP_TIMEOUT, serve, web_process
 from tests.support.live import client as ws_client
 from web.app import create_app
-from web.headers import content_security_policy
-from web.origin import allowed_origins
+from web.security.headers import content_security_policy
+from web.security.origin import allowed_origins
 
 BAD = "https://evil.example"
 WRONG = {"email": "nobody@example.test", "password": "wrong-password-1"}

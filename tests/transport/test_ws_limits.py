@@ -14,13 +14,14 @@ from websockets.exceptions import ConnectionClosed
 from peercet.core.publish import Delivery, RedisPublisher
 from peercet.core.settings import Settings
 from tests.support.live import client, cookie, pair, serve
+from web.ws import conn, outbound
 from web.ws import endpoint as ws
 
 
 async def test_a_client_that_cannot_keep_up_is_disconnected_and_others_go_on(
     settings: Settings, sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ws, "SEND_QUEUE", 8)
+    monkeypatch.setattr(outbound, "SEND_QUEUE", 8)
     p = await pair(sessions)
     redis = Redis.from_url(settings.redis_url)
     with serve(settings) as base:
@@ -51,7 +52,7 @@ async def test_a_client_that_cannot_keep_up_is_disconnected_and_others_go_on(
 async def test_an_idle_socket_is_closed(
     settings: Settings, sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ws, "IDLE_TIMEOUT", 0.2)
+    monkeypatch.setattr(conn, "IDLE_TIMEOUT", 0.2)
     p = await pair(sessions)
     with serve(settings) as base:
         async with client(base, settings, p.a) as a:

@@ -23,12 +23,12 @@ from peercet.core.errors import Conflict
 from peercet.core.tables import Completion, Course, Notification, PointRecord, Registrant
 from peercet.cycles.pending import pending_of
 from peercet.notify import inbox
-from web import csrf
 from web.auth import require_registrant
 from web.fields import Whole
 from web.http import Query, path_int, read_form, read_query
 from web.resources import Resources, resources
 from web.schemas import Choice
+from web.security import csrf
 from web.templating import render
 from web.units import commit
 

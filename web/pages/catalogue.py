@@ -16,12 +16,12 @@ from peercet.catalogue.loading import may_take
 from peercet.core.errors import BadInput
 from peercet.core.numbers import whole
 from peercet.core.tables import Registrant
-from web import csrf
 from web.auth import current_registrant, require_registrant
 from web.catalogue import attempt, course_view, find_courses
 from web.http import path_text, read_form, read_query
 from web.resources import resources
 from web.schemas import Attempt, CourseSearch
+from web.security import csrf
 from web.templating import render
 
 

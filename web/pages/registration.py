@@ -11,11 +11,11 @@ from peercet.accounts import signin
 from peercet.accounts.registrants import register as register_account
 from peercet.core.db import transaction
 from peercet.core.errors import DomainError
-from web import csrf
 from web.auth import clear_session, end_sessions, gate, set_session
 from web.http import read_form
 from web.resources import resources
 from web.schemas import Credentials, Registration
+from web.security import csrf
 from web.templating import render
 
 FIELDS = ("email", "name", "goc_number", "profession")

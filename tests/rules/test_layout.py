@@ -1,0 +1,179 @@
+"""The house's layout (STYLE.md, "What that means here" 1 and 7): small packages, small
+modules, small functions, and each package importing only what its docstring says.
+
+The exceptions below are today's, each naming who is splitting it: when one is split,
+its entry must go (a test fails while an exception is no longer needed).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.source import (
+    ROOT,
+    TOP,
+    Module,
+    docstring,
+    imported,
+    module_names,
+    modules,
+    package_name,
+    packages,
+)
+
+MAX_MODULES = 14  # per package, __init__.py not counted
+MAX_LINES = 300  # per module
+MAX_FUNCTION = 40  # lines of one function, its docstring included
+
+LONG_MODULES = {  # module -> the task splitting it
+    "web/ws/live.py": "issue 14's last step: the fan-out, the writer and presence apart",
+}
+LONG_FUNCTIONS = {  # module:function -> the task rewriting it
+    "discussion/opening.py:open_discussion": "issue 14's last step",
+    "discussion/moderation.py:discussions_under_watch": "issue 14's last step",
+    "matching/invitations.py:invite": "issue 14's last step",
+    "peercet/completions/fallback.py:_after_fallback": "issue 14's last step",
+}
+
+# The packages whose docstrings state what they may import (STYLE.md point 1).
+RULED = [
+    "peercet.core",
+    "peercet.catalogue",
+    "peercet.accounts",
+    "peercet.completions",
+    "peercet.cycles",
+    "peercet.goc",
+    "peercet.notify",
+    "peercet.cli",
+    "discussion",
+    "matching",
+    "workers",
+    "web",
+    "web.api",
+    "web.pages",
+    "web.security",
+    "web.ws",
+]
+
+
+def _ruled_package(name: str) -> str | None:
+    """The deepest ruled package `name` (a module or package) belongs to."""
+    owners = [p for p in RULED if name == p or name.startswith(p + ".")]
+    return max(owners, key=len) if owners else None
+
+
+def _paragraph(text: str, opening: str) -> list[str] | None:
+    """The backquoted names after `opening` in its paragraph, but those in parentheses
+    (which say why); None if no paragraph has it."""
+    for paragraph in text.split("\n\n"):
+        if opening in paragraph:
+            names = re.sub(r"\([^)]*\)", "", paragraph.split(opening, 1)[1])
+            return re.findall(r"`([\w.]+)`", names)
+    return None
+
+
+def _rule(package: str) -> tuple[list[str], list[str]]:
+    text = docstring(ROOT / package.replace(".", "/"))
+    may = _paragraph(text, "May import")
+    assert may is not None, f"{package}/__init__.py: no 'May import' paragraph in its docstring"
+    return may, _paragraph(text, "Never imports") or []
+
+
+def _members(package: str) -> Iterator[Module]:
+    return (m for m in modules() if _ruled_package(m.name) == package)
+
+
+def _function_lengths(module: Module) -> Iterator[tuple[str, int]]:
+    def walk(node: ast.AST, prefix: str) -> Iterator[tuple[str, int]]:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                assert child.end_lineno is not None
+                yield prefix + child.name, child.end_lineno - child.lineno + 1
+                yield from walk(child, f"{prefix}{child.name}.")
+            elif isinstance(child, ast.ClassDef):
+                yield from walk(child, f"{prefix}{child.name}.")
+
+    return walk(module.tree, "")
+
+
+def _grants(name: str, target: str) -> bool:
+    """Whether a 'May import' name allows importing `target`: a package allows its own
+    modules (not a ruled package inside it, which is named on its own), a module itself."""
+    inside = target == name or target.startswith(name + ".")
+    return inside and _ruled_package(target) == _ruled_package(name)
+
+
+def test_every_module_is_in_a_ruled_package() -> None:
+    strays = [m.path for m in modules() if m.name != "peercet" and _ruled_package(m.name) is None]
+    assert strays == []
+
+
+@pytest.mark.parametrize("package", packages(), ids=package_name)
+def test_every_package_says_what_it_owns(package: Path) -> None:
+    assert len(docstring(package).split()) >= 5, f"{package_name(package)}/__init__.py"
+
+
+@pytest.mark.parametrize("package", packages(), ids=package_name)
+def test_no_package_has_more_than_14_modules(package: Path) -> None:
+    own = [f.name for f in package.glob("*.py") if f.name != "__init__.py"]
+    assert len(own) <= MAX_MODULES, f"{package_name(package)}: {len(own)} modules"
+
+
+def test_no_module_is_over_300_lines() -> None:
+    long = {m.path: m.lines for m in modules() if m.lines > MAX_LINES}
+    assert sorted(set(long) - set(LONG_MODULES)) == [], long
+    assert sorted(set(LONG_MODULES) - set(long)) == [], "split: take them off LONG_MODULES"
+
+
+def test_no_function_is_over_40_lines() -> None:
+    long = {
+        f"{m.path}:{name}": lines
+        for m in modules()
+        for name, lines in _function_lengths(m)
+        if lines > MAX_FUNCTION
+    }
+    assert sorted(set(long) - set(LONG_FUNCTIONS)) == [], long
+    assert sorted(set(LONG_FUNCTIONS) - set(long)) == [], "shortened: take off LONG_FUNCTIONS"
+
+
+@pytest.mark.parametrize("package", RULED)
+def test_a_package_imports_only_what_its_docstring_allows(package: str) -> None:
+    may, never = _rule(package)
+    unknown = [n for n in may if n not in module_names()]
+    assert unknown == [], f"{package}: 'May import' names no such package or module"
+    used: set[str] = set()
+    wrong: list[str] = []
+    for module in _members(package):
+        for target in imported(module):
+            if target.split(".")[0] not in TOP or _ruled_package(target) == package:
+                continue
+            grants = {n for n in may if _grants(n, target)}
+            used |= grants
+            if not grants:
+                wrong.append(f"{module.path} imports {target}")
+    assert wrong == [], f"not in {package}'s 'May import': add it there, or do without"
+    assert sorted(set(may) - used) == [], f"{package}: 'May import' names what it never does"
+    banned = [
+        f"{m.path} imports {t}"
+        for m in _members(package)
+        for t in imported(m)
+        if any(t == n or t.startswith(n + ".") for n in never)
+    ]
+    assert banned == []
+
+
+def test_nothing_in_peercet_but_the_command_imports_workers_and_nothing_imports_web() -> None:
+    """peercet/__init__.py's promise, across its packages."""
+    edges = {
+        f"{m.path} imports {t}"
+        for m in modules()
+        if m.name.startswith("peercet.")
+        for t in imported(m)
+        if t.split(".")[0] == "web" or (t.split(".")[0] == "workers" and ".cli" not in m.name)
+    }
+    assert edges == set()

@@ -25,7 +25,7 @@ from peercet.core.tables import (
     Registrant,
 )
 from tests.support import factories as f
-from tests.support.matching_support import LONDON, no_sync, passed, quick_registrant, world
+from tests.support.matching_support import no_sync, world
 
 DAY = timedelta(days=1)
 LOCK_WAITS = (
@@ -40,9 +40,9 @@ async def test_an_invitation_pairs_the_two_named_and_nobody_else(
 ) -> None:
     async with transaction(sessions) as session:
         course = await f.course(session)
-        inviter = await passed(session, course, f.T0 + DAY)
-        stranger = await passed(session, course)  # earlier deadline: would be first in line
-        colleague = await quick_registrant(session)
+        inviter = await f.passed(session, course, f.T0 + DAY)
+        stranger = await f.passed(session, course)  # earlier deadline: would be first in line
+        colleague = await f.registrant(session)
         colleague_email = colleague.email
     async with world(sessions, redis_url) as w:
         await w.choose(inviter.id)
@@ -51,7 +51,7 @@ async def test_an_invitation_pairs_the_two_named_and_nobody_else(
         await w.choose(stranger.id)
         assert (await w.completion(stranger.id)).state == State.SEEKING_PEER
         async with transaction(sessions) as session:  # the colleague passes later
-            later = await passed(
+            later = await f.passed(
                 session, course, f.T0 + 2 * DAY, await session.get_one(Registrant, colleague.id)
             )
         w.clock.at = f.T0 + 2 * DAY
@@ -71,8 +71,8 @@ async def test_an_invitee_already_waiting_is_paired_at_once(
 ) -> None:
     async with transaction(sessions) as session:
         course = await f.course(session)
-        inviter = await passed(session, course)
-        invitee = await passed(session, course)
+        inviter = await f.passed(session, course)
+        invitee = await f.passed(session, course)
         goc = (await session.get_one(Registrant, invitee.registrant_id)).goc_number
     async with world(sessions, redis_url) as w:
         w.effects.queue_sync = w.matcher  # both already in (one queue, two inviting) ...
@@ -97,7 +97,7 @@ async def test_cancelling_goes_back_to_the_queue_keeping_the_deadline(
 ) -> None:
     async with transaction(sessions) as session:
         course = await f.course(session)
-        inviter = await passed(session, course)
+        inviter = await f.passed(session, course)
     async with world(sessions, redis_url) as w:
         await w.choose(inviter.id)
         invitation_id = await w.invite(inviter.id, Target(email="nobody-yet@example.test"))
@@ -121,7 +121,7 @@ async def test_cancelling_goes_back_to_the_queue_keeping_the_deadline(
 async def test_only_from_seeking_peer_and_never_oneself(sessions: Sessions, redis_url: str) -> None:
     async with transaction(sessions) as session:
         course = await f.course(session)
-        completion = await passed(session, course)
+        completion = await f.passed(session, course)
         me = await session.get_one(Registrant, completion.registrant_id)
         my_email = me.email
     async with world(sessions, redis_url) as w:
@@ -140,7 +140,7 @@ async def test_a_no_show_closes_after_48_hours_and_requeues(
 ) -> None:
     async with transaction(sessions) as session:
         course = await f.course(session)
-        a, b = await passed(session, course), await passed(session, course, f.T0 + DAY)
+        a, b = await f.passed(session, course), await f.passed(session, course, f.T0 + DAY)
     async with world(sessions, redis_url) as w:
         await w.choose(a.id)
         await w.choose(b.id)
@@ -156,7 +156,7 @@ async def test_a_no_show_closes_after_48_hours_and_requeues(
         assert (await w.completion(b.id)).state == State.SEEKING_PEER  # to each other
         assert [cid for cid, _ in await w.queue(course.id)] == [a.id, b.id]
         async with transaction(sessions) as session:
-            c = await passed(session, course, f.T0 + 2 * DAY)
+            c = await f.passed(session, course, f.T0 + 2 * DAY)
         await w.choose(c.id)  # the next to come is paired with the earlier deadline
         assert (await w.completion(c.id)).discussion_id == (await w.completion(a.id)).discussion_id
         async with sessions() as session:
@@ -185,7 +185,7 @@ async def test_an_invitation_racing_the_invitees_choice_still_pairs_them(
     commit between the invitation's read of B and its commit, so it finds the invitation."""
     async with transaction(sessions) as session:
         course = await f.course(session)
-        a, b = await passed(session, course), await passed(session, course)
+        a, b = await f.passed(session, course), await f.passed(session, course)
         goc = (await session.get_one(Registrant, b.registrant_id)).goc_number
     async with world(sessions, redis_url) as w:
         w.effects.queue_sync = no_sync  # A waits, not in Redis yet: the queue cannot pair them
@@ -211,7 +211,7 @@ async def test_two_who_invite_each_other_at_once_are_paired_without_a_deadlock(
     for _ in range(5):  # each round a new pair, both inviting at the same instant
         async with transaction(sessions) as session:
             course = await f.course(session)
-            a, b = await passed(session, course), await passed(session, course)
+            a, b = await f.passed(session, course), await f.passed(session, course)
             numbers = [(await session.get_one(Registrant, c.registrant_id)).goc_number
                        for c in (a, b)]  # fmt: skip
         async with world(sessions, redis_url) as w:
@@ -237,8 +237,11 @@ async def test_the_rebuild_pairs_an_invitee_whose_choice_missed_the_invitation(
     rebuild pairs them with their inviter, ahead of the public queue."""
     async with transaction(sessions) as session:
         course = await f.course(session)
-        stranger = await passed(session, course)  # earliest deadline: first in line
-        a, b = await passed(session, course, f.T0 + DAY), await passed(session, course, f.T0 + DAY)
+        stranger = await f.passed(session, course)  # earliest deadline: first in line
+        a, b = (
+            await f.passed(session, course, f.T0 + DAY),
+            await f.passed(session, course, f.T0 + DAY),
+        )
         goc = (await session.get_one(Registrant, b.registrant_id)).goc_number
     async with world(sessions, redis_url, at=f.T0 + DAY) as w:
         await w.choose(a.id)
@@ -246,7 +249,7 @@ async def test_the_rebuild_pairs_an_invitee_whose_choice_missed_the_invitation(
         await w.choose(stranger.id)
         w.effects.queue_sync = no_sync
         await w.choose(b.id)
-        await rebuild_queues(sessions, w.redis, f.T0 + DAY, LONDON)
+        await rebuild_queues(sessions, w.redis, f.T0 + DAY, f.LONDON)
         first, second = await w.completion(a.id), await w.completion(b.id)
         assert first.discussion_id == second.discussion_id is not None
         assert [cid for cid, _ in await w.queue(course.id)] == [stranger.id]
@@ -258,7 +261,7 @@ async def test_a_pair_made_by_invitation_is_not_made_again_after_a_no_show(
 ) -> None:
     async with transaction(sessions) as session:
         course = await f.course(session)
-        a, b = await passed(session, course), await passed(session, course, f.T0 + DAY)
+        a, b = await f.passed(session, course), await f.passed(session, course, f.T0 + DAY)
         goc = (await session.get_one(Registrant, b.registrant_id)).goc_number
     async with world(sessions, redis_url, at=f.T0 + DAY) as w:
         await w.choose(a.id)
@@ -275,7 +278,7 @@ async def test_a_pair_made_by_invitation_is_not_made_again_after_a_no_show(
         assert await run_no_shows(sessions, w.clock.now(), w.effects) == 1
         assert [cid for cid, _ in await w.queue(course.id)] == [a.id, b.id]  # not re-paired
         async with transaction(sessions) as session:
-            c = await passed(session, course, f.T0 + 2 * DAY)
+            c = await f.passed(session, course, f.T0 + 2 * DAY)
         await w.choose(c.id)
         assert (await w.completion(c.id)).discussion_id == (await w.completion(a.id)).discussion_id
         assert (await w.completion(b.id)).state == State.SEEKING_PEER

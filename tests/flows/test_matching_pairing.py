@@ -27,7 +27,7 @@ from peercet.core.tables import (
     Participant,
 )
 from tests.support import factories as f
-from tests.support.matching_support import LONDON, no_sync, passed, seeking_ids, world
+from tests.support.matching_support import no_sync, seeking_ids, world
 
 DAY = timedelta(days=1)
 Sessions = async_sessionmaker[AsyncSession]
@@ -37,7 +37,7 @@ async def _course_and(sessions: Sessions, *offsets: timedelta) -> tuple[int, lis
     """A course and completions passed at T0 + each offset (so deadlines in that order)."""
     async with transaction(sessions) as session:
         course = await f.course(session)
-        ids = [(await passed(session, course, f.T0 + o)).id for o in offsets]
+        ids = [(await f.passed(session, course, f.T0 + o)).id for o in offsets]
         return course.id, ids
 
 
@@ -74,7 +74,7 @@ async def test_earliest_deadline_first_when_many_wait(sessions: Sessions, redis_
         w.effects.queue_sync = no_sync
         for cid in ids:
             await w.choose(cid)
-        await rebuild_queues(sessions, w.redis, f.T0, LONDON)
+        await rebuild_queues(sessions, w.redis, f.T0, f.LONDON)
         by_deadline = [ids[3], ids[1], ids[2], ids[0]]
         got = [(await w.completion(c)).discussion_id for c in by_deadline]
         assert got[0] == got[1] is not None and got[2] == got[3] is not None
@@ -85,7 +85,7 @@ async def test_earliest_deadline_first_when_many_wait(sessions: Sessions, redis_
 async def test_never_paired_with_oneself(sessions: Sessions, redis_url: str) -> None:
     async with transaction(sessions) as session:
         course = await f.course(session)
-        mine = await passed(session, course)
+        mine = await f.passed(session, course)
         me = mine.registrant_id
     async with world(sessions, redis_url) as w:
         await w.choose(mine.id)
@@ -140,17 +140,17 @@ async def test_a_flushed_redis_is_rebuilt_with_nobody_lost(
 ) -> None:
     async with transaction(sessions) as session:
         courses = [await f.course(session) for _ in range(3)]
-        ids = [(await passed(session, c, f.T0 + i * DAY)).id for i, c in enumerate(courses)]
+        ids = [(await f.passed(session, c, f.T0 + i * DAY)).id for i, c in enumerate(courses)]
     async with world(sessions, redis_url) as w:
         for cid in ids:
             await w.choose(cid)
         before = {c.id: await w.queue(c.id) for c in courses}
         await w.redis.flushall()
-        rebuilt = await rebuild_index(sessions, w.redis, f.T0, LONDON)
+        rebuilt = await rebuild_index(sessions, w.redis, f.T0, f.LONDON)
         assert rebuilt.entries == 3
         assert {c.id: await w.queue(c.id) for c in courses} == before
         await w.redis.zadd(f"peercet:queue:{courses[0].id}", {"424242:1": 1e12})  # stale
-        rebuilt = await rebuild_index(sessions, w.redis, f.T0, LONDON)
+        rebuilt = await rebuild_index(sessions, w.redis, f.T0, f.LONDON)
         assert rebuilt.pruned == 1 and await w.queue(courses[0].id) == before[courses[0].id]
 
 
@@ -165,7 +165,7 @@ async def test_rebuild_remembers_who_met(sessions: Sessions, redis_url: str) -> 
             await close_discussions(session, [discussion or 0], "repair", f.T0)
         w.effects.queue_sync = no_sync  # Redis is still away
         await w.choose(c)
-        await rebuild_queues(sessions, w.redis, f.T0, LONDON)
+        await rebuild_queues(sessions, w.redis, f.T0, f.LONDON)
         pairs = {(await w.completion(x)).discussion_id for x in (a, b, c)}
         assert (await w.completion(a)).discussion_id == (await w.completion(c)).discussion_id
         assert (await w.completion(b)).state == State.SEEKING_PEER
@@ -214,7 +214,7 @@ async def test_redis_flushed_then_app_start_rebuilds(sessions: Sessions, redis_u
         await w.choose(a)
         await w.redis.flushall()
         assert await seeking_ids(sessions, course_id) == {a}
-        await rebuild_queues(sessions, w.redis, f.T0, LONDON)
+        await rebuild_queues(sessions, w.redis, f.T0, f.LONDON)
         assert [cid for cid, _ in await w.queue(course_id)] == [a]
 
 

@@ -13,8 +13,8 @@ from peercet.core.db import transaction
 from peercet.core.settings import Settings
 from peercet.core.tables import Completion
 from peercet.goc.uploads import flag_overdue, run_upload
-from tests.support import bulk
 from tests.support import factories as f
+from tests.support.factories import bulk
 
 # Wednesday 23 December 2026, 15:00: due by Monday 11 January 2027 (Christmas, New Year)
 DONE = datetime(2026, 12, 23, 15, 0, tzinfo=UTC)

@@ -22,8 +22,8 @@ from peercet.core.db import create_engine, session_factory, transaction
 from peercet.core.settings import Settings
 from peercet.core.tables import Completion, Notification, OutgoingEmail, UploadBatch
 from peercet.goc import certificates, uploads
-from tests.support import bulk
 from tests.support import factories as f
+from tests.support.factories import bulk
 
 FRIDAY = datetime(2026, 3, 13, 9, 0, tzinfo=UTC)
 JULY = datetime(2026, 7, 3, 8, 0, tzinfo=UTC)  # a Friday, 09:00 BST

@@ -32,13 +32,7 @@ from peercet.core.tables import (
 )
 from tests.support import factories as f
 from tests.support.services import run_peercet
-from tests.support.worker_helpers import (
-    arrive,
-    ctx,
-    run_burst,
-    waiting,
-    worker_resources,
-)
+from tests.support.worker_helpers import arrive, ctx, run_burst, worker_resources
 from workers import jobs
 
 DUE = f.T0 + timedelta(days=14)
@@ -136,8 +130,10 @@ async def due_and_later(session: AsyncSession) -> tuple[Course, Completion, Comp
     """Two registrants of a course in a discussion: the first's deadline is DUE, the
     other passed two days later."""
     course = await f.course(session)
-    first, _ = await waiting(session, await f.registrant(session), course)
-    later, _ = await waiting(session, await f.registrant(session), course, f.T0 + timedelta(days=2))
+    first, _ = await f.seeking(session, await f.registrant(session), course)
+    later, _ = await f.seeking(
+        session, await f.registrant(session), course, f.T0 + timedelta(days=2)
+    )
     discussion, _ = await open_discussion(session, [first, later], f.T0 + timedelta(days=2))
     return course, first, later, discussion
 
@@ -174,7 +170,7 @@ async def test_a_fallback_by_the_command_line_has_the_worker_requeue_the_peer(
     async with worker_resources(settings, DUE) as res:
         async with transaction(res.sessions) as session:
             course, _, later, _ = await due_and_later(session)
-            newcomer, _ = await waiting(
+            newcomer, _ = await f.seeking(
                 session, await f.registrant(session), course, f.T0 + timedelta(days=3)
             )
         await res.redis.flushall()  # nobody is in Redis but what the command brings
@@ -195,7 +191,7 @@ async def test_the_queue_rebuild_job_restores_a_flushed_redis(settings: Settings
     async with worker_resources(settings, f.T0 + timedelta(hours=1)) as res:
         async with transaction(res.sessions) as session:
             course = await f.course(session)
-            alone, _ = await waiting(session, await f.registrant(session), course)
+            alone, _ = await f.seeking(session, await f.registrant(session), course)
         await res.redis.flushall()
         assert await Queues(res.redis).members(course.id) == []
         assert (await jobs.rebuild_queues(ctx(res)))["courses"] == 1
@@ -235,7 +231,7 @@ async def test_fallback_emails_reach_the_outbox_and_overdue_uploads_are_flagged(
 async def test_the_reminder_job_reminds_once(settings: Settings) -> None:
     async with worker_resources(settings, DUE - timedelta(days=2)) as res:
         async with transaction(res.sessions) as session:
-            await waiting(session, await f.registrant(session), await f.course(session))
+            await f.seeking(session, await f.registrant(session), await f.course(session))
         assert await jobs.remind(ctx(res)) == 1
         assert await jobs.remind(ctx(res)) == 0
 
@@ -244,7 +240,7 @@ async def test_the_worker_expires_invitations_every_minute(settings: Settings) -
     async with worker_resources(settings, f.T0) as res:
         async with transaction(res.sessions) as session:
             course = await f.course(session)
-            inviter, _ = await waiting(session, await f.registrant(session), course)
+            inviter, _ = await f.seeking(session, await f.registrant(session), course)
             who = await session.get_one(Registrant, inviter.registrant_id)
             await invite(session, who, inviter, Target(email="x@example.test"), f.T0)
         assert (await jobs.sweep(ctx(res)))["invitations_expired"] == 0

@@ -22,7 +22,6 @@ from peercet.core.settings import Settings
 from peercet.core.tables import Completion, Course, Registrant
 from tests.support import factories as f
 from tests.support.live import cookie
-from tests.support.matching_support import passed, quick_registrant
 from web.app import create_app
 
 
@@ -44,12 +43,12 @@ async def _seed(database_url: str) -> Invited:
             course = await f.course(session, professions=["optometrist"])
             inviters = []
             for _ in range(2):
-                completion = await passed(session, course)
+                completion = await f.passed(session, course)
                 await choose(session, completion, course, Mode.INTERACTIVE, f.T0)
                 inviters.append(completion)
-            invitee, optician = await quick_registrant(session), await quick_registrant(session)
+            invitee, optician = await f.registrant(session), await f.registrant(session)
             optician.profession = "dispensing_optician"
-            stranger = await quick_registrant(session)
+            stranger = await f.registrant(session)
             ids = []
             for completion, named in zip(inviters, (invitee, optician), strict=True):
                 who = await session.get_one(Registrant, completion.registrant_id)
@@ -67,7 +66,7 @@ async def _pass(database_url: str, registrant_id: int, course_id: int) -> int:
         async with transaction(session_factory(engine)) as session:
             course = await session.get_one(Course, course_id)
             who = await session.get_one(Registrant, registrant_id)
-            return (await passed(session, course, f.T0, who)).id
+            return (await f.passed(session, course, f.T0, who)).id
     finally:
         await engine.dispose()
 

@@ -20,7 +20,6 @@ from peercet.core.db import create_engine, session_factory, transaction
 from peercet.core.settings import Settings
 from peercet.core.tables import Course, Registrant
 from tests.support import factories as f
-from tests.support.matching_support import passed, quick_registrant
 from web.app import create_app
 
 
@@ -39,10 +38,10 @@ async def _setup(database_url: str) -> Setup:
         async with transaction(session_factory(engine)) as session:
             me = await f.registrant(session)
             course, other_course = await f.course(session), await f.course(session)
-            waiting = await passed(session, course, who=me)
+            waiting = await f.passed(session, course, who=me)
             await choose(session, waiting, course, Mode.INTERACTIVE, f.T0)  # Redis not told
-            fresh = await passed(session, other_course, who=me)
-            others = await passed(session, course)
+            fresh = await f.passed(session, other_course, who=me)
+            others = await f.passed(session, course)
             return Setup(waiting.id, fresh.id, others.id, course.id, me.email)
     finally:
         await engine.dispose()
@@ -140,11 +139,11 @@ async def _others(database_url: str, course_id: int) -> dict[str, dict[str, str]
     try:
         async with transaction(session_factory(engine)) as session:
             course = await session.get_one(Course, course_id)
-            known = await quick_registrant(session)
-            waiting = await passed(session, course)
+            known = await f.registrant(session)
+            waiting = await f.passed(session, course)
             await choose(session, waiting, course, Mode.INTERACTIVE, f.T0)
             waiter = await session.get_one(Registrant, waiting.registrant_id)
-            other = await quick_registrant(session)
+            other = await f.registrant(session)
             other.profession = "contact_lens_optician"
             await session.execute(
                 update(Course).where(Course.id == course_id).values(professions=["optometrist"])

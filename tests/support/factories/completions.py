@@ -1,0 +1,61 @@
+"""Completions made by the actions themselves: a pass (awaiting the choice), then the
+choice to discuss (seeking a peer)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from peercet.completions.actions import choose, record_pass
+from peercet.completions.lifecycle import Mode
+from peercet.core.db import transaction
+from peercet.core.events import Outcome
+from peercet.core.tables import Completion, Course, Registrant
+from tests.support.factories.courses import course
+from tests.support.factories.people import registrant
+from tests.support.factories.scheme import LONDON, T0
+
+
+async def completion(
+    session: AsyncSession, who: Registrant, what: Course, passed_at: datetime = T0
+) -> Completion:
+    """`who` passed `what`: awaiting the choice (or completed, for a non-interactive course)."""
+    result = await record_pass(session, who, what, passed_at, LONDON)
+    return result.completion
+
+
+async def passed(
+    session: AsyncSession, what: Course, passed_at: datetime = T0, who: Registrant | None = None
+) -> Completion:
+    """A completion awaiting the choice, of a new registrant unless `who` is given."""
+    return await completion(session, who or await registrant(session), what, passed_at)
+
+
+async def seeking(
+    session: AsyncSession, who: Registrant, what: Course, passed_at: datetime = T0
+) -> tuple[Completion, Outcome]:
+    """A pass, then the choice to discuss: seeking a peer; with what both actions return."""
+    result = await record_pass(session, who, what, passed_at, LONDON)
+    outcome = result.outcome
+    outcome.extend(await choose(session, result.completion, what, Mode.INTERACTIVE, passed_at))
+    return result.completion, outcome
+
+
+async def waiting(
+    session: AsyncSession, who: Registrant, what: Course, passed_at: datetime = T0
+) -> Completion:
+    """A completion whose registrant chose the interactive discussion."""
+    done, _ = await seeking(session, who, what, passed_at)
+    return done
+
+
+async def passes(
+    sessions: async_sessionmaker[AsyncSession], *offsets: timedelta
+) -> tuple[int, list[int]]:
+    """A course and completions (awaiting the choice) passed at T0 + each offset, so with
+    deadlines in that order; committed. The course's id and theirs."""
+    async with transaction(sessions) as session:
+        what = await course(session)
+        ids = [(await passed(session, what, T0 + o)).id for o in offsets]
+        return what.id, ids

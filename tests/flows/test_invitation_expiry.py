@@ -35,10 +35,7 @@ def _completion_frames(w: World, registrant_id: int) -> list[dict[str, object]]:
 async def test_an_invitation_expires_after_72_hours_and_the_inviter_keeps_their_place(
     sessions: Sessions, redis_url: str
 ) -> None:
-    async with transaction(sessions) as session:
-        course = await f.course(session)
-        inviter = await f.passed(session, course)  # the earliest deadline of the course
-        later = await f.passed(session, course, f.T0 + DAY)
+    course, (inviter, later) = await f.passes(sessions, f.T0, f.T0 + DAY)  # inviter first
     async with world(sessions, redis_url) as w:
         await w.choose(inviter.id)
         invitation_id = await w.invite(inviter.id, Target(email="nobody@example.test"))
@@ -68,9 +65,7 @@ async def test_an_invitation_expires_after_72_hours_and_the_inviter_keeps_their_
 async def test_back_in_the_queue_at_the_old_place_ahead_of_later_deadlines(
     sessions: Sessions, redis_url: str
 ) -> None:
-    async with transaction(sessions) as session:
-        course = await f.course(session)
-        inviter = await f.passed(session, course)
+    course, (inviter,) = await f.passes(sessions, f.T0)
     async with world(sessions, redis_url) as w:
         await w.choose(inviter.id)
         await w.invite(inviter.id, Target(goc_number="09-99999"))
@@ -83,9 +78,7 @@ async def test_back_in_the_queue_at_the_old_place_ahead_of_later_deadlines(
 async def test_an_invitation_ends_at_the_inviters_deadline_if_sooner(
     sessions: Sessions, redis_url: str
 ) -> None:
-    async with transaction(sessions) as session:
-        course = await f.course(session)
-        inviter = await f.passed(session, course)
+    course, (inviter,) = await f.passes(sessions, f.T0)
     deadline = f.T0 + DISCUSSION_WINDOW
     async with world(sessions, redis_url, at=deadline - DAY) as w:
         await w.choose(inviter.id)

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from matching.invitations import Target, cancel, invite
+from matching.invitations import Target, cancel
 from matching.noshow import NO_SHOW_PERIOD, run_no_shows
 from matching.rebuild import rebuild_queues
 from peercet.completions.lifecycle import State
@@ -95,9 +95,7 @@ async def test_an_invitee_already_waiting_is_paired_at_once(
 async def test_cancelling_goes_back_to_the_queue_keeping_the_deadline(
     sessions: Sessions, redis_url: str
 ) -> None:
-    async with transaction(sessions) as session:
-        course = await f.course(session)
-        inviter = await f.passed(session, course)
+    course, (inviter,) = await f.passes(sessions, f.T0)
     async with world(sessions, redis_url) as w:
         await w.choose(inviter.id)
         invitation_id = await w.invite(inviter.id, Target(email="nobody-yet@example.test"))
@@ -138,9 +136,7 @@ async def test_only_from_seeking_peer_and_never_oneself(sessions: Sessions, redi
 async def test_a_no_show_closes_after_48_hours_and_requeues(
     sessions: Sessions, redis_url: str
 ) -> None:
-    async with transaction(sessions) as session:
-        course = await f.course(session)
-        a, b = await f.passed(session, course), await f.passed(session, course, f.T0 + DAY)
+    course, (a, b) = await f.passes(sessions, f.T0, f.T0 + DAY)
     async with world(sessions, redis_url) as w:
         await w.choose(a.id)
         await w.choose(b.id)
@@ -193,8 +189,7 @@ async def test_an_invitation_racing_the_invitees_choice_still_pairs_them(
         w.effects.queue_sync = w.matcher
         async with transaction(sessions) as session:  # web process 1: A invites B ...
             mine = await session.get_one(Completion, a.id)
-            inviter = await session.get_one(Registrant, mine.registrant_id)
-            _, outcome = await invite(session, inviter, mine, Target(goc_number=goc), f.T0)
+            _, outcome = await f.invitation(session, mine, Target(goc_number=goc))
             choice = asyncio.create_task(w.choose(b.id))  # ... web process 2: B chooses
             await _until_done_or_blocked(choice, database_url)
         await w.effects(outcome)

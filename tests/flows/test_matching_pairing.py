@@ -34,11 +34,10 @@ Sessions = async_sessionmaker[AsyncSession]
 
 
 async def _course_and(sessions: Sessions, *offsets: timedelta) -> tuple[int, list[int]]:
-    """A course and completions passed at T0 + each offset (so deadlines in that order)."""
-    async with transaction(sessions) as session:
-        course = await f.course(session)
-        ids = [(await f.passed(session, course, f.T0 + o)).id for o in offsets]
-        return course.id, ids
+    """A course and completions passed at T0 + each offset (so deadlines in that order):
+    their ids, as World takes them."""
+    course, made = await f.passes(sessions, *(f.T0 + o for o in offsets))
+    return course.id, [c.id for c in made]
 
 
 async def test_two_choosing_interactive_are_paired_and_told(

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from discussion.opening import open_discussion
-from peercet.completions.actions import record_pass
 from peercet.completions.lifecycle import State
 from peercet.core.db import transaction
 from peercet.core.settings import Settings
@@ -26,8 +25,7 @@ CUT = datetime(2026, 12, 30, 12, 0, tzinfo=UTC)  # GMT in December: noon in Lond
 
 async def _pass(session: AsyncSession, course: Course, at: datetime) -> tuple[str, int]:
     who = await f.registrant(session)
-    result = await record_pass(session, who, course, at, f.LONDON)
-    return who.goc_number, result.completion.id
+    return who.goc_number, (await f.completion(session, who, course, at)).id
 
 
 async def _year(session: AsyncSession) -> dict[str, tuple[str, int]]:
@@ -43,7 +41,7 @@ async def _year(session: AsyncSession) -> dict[str, tuple[str, int]]:
                      ("pair_a", datetime(2026, 12, 28, 9, tzinfo=UTC)),
                      ("pair_b", datetime(2026, 12, 28, 10, tzinfo=UTC))]:  # fmt: skip
         who = await f.registrant(session)
-        completion, _ = await f.seeking(session, who, interactive, at)
+        completion = await f.waiting(session, who, interactive, at)
         made[name] = (who.goc_number, completion.id)
     pair = [await session.get_one(Completion, made[n][1]) for n in ("pair_a", "pair_b")]
     await open_discussion(session, pair, datetime(2026, 12, 28, 11, tzinfo=UTC))

@@ -2,7 +2,7 @@
 (registrants, courses, completions, pairs, waiting completions, discussions,
 invitations); `bulk` makes many rows at once for volume tests."""
 
-from tests.support.factories.completions import completion, passed, passes, seeking, waiting
+from tests.support.factories.completions import completion, passed, passes, waiting
 from tests.support.factories.courses import course, course_spec, reprice
 from tests.support.factories.discussions import Pair, Room, pair, paired, prompt_ids, watched
 from tests.support.factories.invitations import invitation
@@ -34,7 +34,6 @@ __all__ = [
     "prompt_ids",
     "registrant",
     "reprice",
-    "seeking",
     "someone",
     "waiting",
     "watched",

@@ -3,14 +3,13 @@ choice to discuss (seeking a peer)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peercet.completions.actions import choose, record_pass
 from peercet.completions.lifecycle import Mode
 from peercet.core.db import transaction
-from peercet.core.events import Outcome
 from peercet.core.tables import Completion, Course, Registrant
 from tests.support.factories.courses import course
 from tests.support.factories.people import registrant
@@ -32,30 +31,20 @@ async def passed(
     return await completion(session, who or await registrant(session), what, passed_at)
 
 
-async def seeking(
-    session: AsyncSession, who: Registrant, what: Course, passed_at: datetime = T0
-) -> tuple[Completion, Outcome]:
-    """A pass, then the choice to discuss: seeking a peer; with what both actions return."""
-    result = await record_pass(session, who, what, passed_at, LONDON)
-    outcome = result.outcome
-    outcome.extend(await choose(session, result.completion, what, Mode.INTERACTIVE, passed_at))
-    return result.completion, outcome
-
-
 async def waiting(
     session: AsyncSession, who: Registrant, what: Course, passed_at: datetime = T0
 ) -> Completion:
-    """A completion whose registrant chose the interactive discussion."""
-    done, _ = await seeking(session, who, what, passed_at)
+    """A completion whose registrant chose the interactive discussion: seeking a peer."""
+    done = await completion(session, who, what, passed_at)
+    await choose(session, done, what, Mode.INTERACTIVE, passed_at)
     return done
 
 
 async def passes(
-    sessions: async_sessionmaker[AsyncSession], *offsets: timedelta
-) -> tuple[int, list[int]]:
-    """A course and completions (awaiting the choice) passed at T0 + each offset, so with
-    deadlines in that order; committed. The course's id and theirs."""
+    sessions: async_sessionmaker[AsyncSession], *when: datetime
+) -> tuple[Course, list[Completion]]:
+    """A course and one completion (awaiting the choice) of a new registrant passed at each
+    moment, so with deadlines in that order; committed."""
     async with transaction(sessions) as session:
         what = await course(session)
-        ids = [(await passed(session, what, T0 + o)).id for o in offsets]
-        return what.id, ids
+        return what, [await passed(session, what, at) for at in when]

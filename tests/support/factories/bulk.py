@@ -16,7 +16,7 @@ from peercet.completions.lifecycle import Mode, State
 from peercet.core.db import transaction
 from peercet.core.tables import Completion, Course, PointRecord, Registrant
 from tests.support.factories.courses import course
-from tests.support.factories.scheme import LONDON
+from tests.support.factories.scheme import LONDON, T0
 
 _serial = itertools.count(1)
 CHUNK = 5000
@@ -99,7 +99,9 @@ async def _award(
         await session.execute(insert(PointRecord), rows[start : start + CHUNK])
 
 
-async def completed(sessions: async_sessionmaker[AsyncSession], n: int, at: datetime) -> list[int]:
+async def completed(
+    sessions: async_sessionmaker[AsyncSession], n: int, at: datetime = T0
+) -> list[int]:
     """`n` registrants who each completed a new non-interactive course at `at`; committed."""
     async with transaction(sessions) as session:
         what = await course(session, interactive=False)

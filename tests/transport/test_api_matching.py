@@ -12,13 +12,12 @@ from redis import Redis
 from sqlalchemy import update
 from starlette.testclient import TestClient
 
-from peercet.completions.actions import choose
-from peercet.completions.lifecycle import DISCUSSION_WINDOW, Mode
+from peercet.completions.lifecycle import DISCUSSION_WINDOW
 from peercet.core import keys
 from peercet.core.clock import FixedClock
 from peercet.core.db import create_engine, session_factory, transaction
 from peercet.core.settings import Settings
-from peercet.core.tables import Course, Registrant
+from peercet.core.tables import Course
 from tests.support import factories as f
 from web.app import create_app
 
@@ -139,9 +138,8 @@ async def _others(database_url: str, course_id: int) -> dict[str, dict[str, str]
         async with transaction(session_factory(engine)) as session:
             course = await session.get_one(Course, course_id)
             known = await f.registrant(session)
-            waiting = await f.passed(session, course)
-            await choose(session, waiting, course, Mode.INTERACTIVE, f.T0)
-            waiter = await session.get_one(Registrant, waiting.registrant_id)
+            waiter = await f.registrant(session)
+            await f.waiting(session, waiter, course)
             other = await f.registrant(session)
             other.profession = "contact_lens_optician"
             await session.execute(

@@ -46,6 +46,8 @@ async def prompt_ids(session: AsyncSession, discussion: int) -> list[int]:
 
 @dataclass
 class Pair:
+    """The ids a transport test needs of a paired discussion: Alice is `a`, Bob `b`."""
+
     discussion: int
     a: int
     b: int

@@ -36,7 +36,7 @@ from peercet.core import migrate
 from peercet.core.db import create_engine, session_factory, transaction
 from peercet.core.settings import Settings
 from peercet.core.tables import Completion, Course, Discussion
-from tests.support import bulk
+from tests.support.factories import bulk
 from tests.support.services import postgres_database, redis_server
 
 TZ = Settings().timezone  # scheme time: the settings' default

@@ -9,18 +9,16 @@ from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from discussion.actions import Post, store_messages
 from peercet.core.clock import FixedClock
 from peercet.core.settings import Settings
-from peercet.core.tables import DiscussionPrompt
-from tests.browser.test_browser_moderation import Room
 from tests.support import factories as f
 from tests.support.axe import assert_accessible
-from tests.support.browsers import chromium
-from tests.support.live import cookie, serve
+from tests.support.browsers import chromium, signed_in
+from tests.support.factories import Room
+from tests.support.live import serve
 from tests.support.web_helpers import run_db
 
 pytestmark = [
@@ -32,19 +30,15 @@ CLOCK = FixedClock(f.T0 + timedelta(days=1))
 
 async def _seed(session: AsyncSession) -> Room:
     """Alice and Bob have each written on the one prompt."""
-    course = await f.course(session, title="Red eye triage", prompts=["What would you ask?"])
-    first, second, did = await f.pair(session, course)
-    alice, bob = first.registrant_id, second.registrant_id
-    prompt = await session.scalar(
-        select(DiscussionPrompt.id).where(DiscussionPrompt.discussion_id == did)
-    )
+    room = await f.watched(session, title="Red eye triage", prompts=["What would you ask?"])
+    did = room.discussion
+    [prompt] = await f.prompt_ids(session, did)
     posts = [
-        Post(did, alice, "a1", "I would ask about pain and photophobia.", prompt),
-        Post(did, bob, "b1", "ok", prompt),
+        Post(did, room.alice, "a1", "I would ask about pain and photophobia.", prompt),
+        Post(did, room.bob, "b1", "ok", prompt),
     ]
     await store_messages(session, posts, CLOCK.now())
-    moderator = await f.registrant(session, role="moderator", name="Maud Moderator")
-    return Room(did, alice, bob, moderator.id)
+    return room
 
 
 @pytest.fixture
@@ -58,17 +52,8 @@ def browser(room: Room) -> Iterator[Browser]:
         yield launched
 
 
-def signed_in(browser: Browser, base: str, settings: Settings, rid: int) -> Page:
-    name, token = cookie(settings, rid, CLOCK).split("=", 1)
-    context = browser.new_context()
-    context.add_cookies([{"name": name, "value": token, "url": base}])
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    return page
-
-
 def on_the_page(browser: Browser, base: str, settings: Settings, rid: int, did: int) -> Page:
-    page = signed_in(browser, base, settings, rid)
+    page = signed_in(browser, base, settings, rid, CLOCK)
     page.goto(f"{base}/discussions/{did}")
     expect(page.locator("#connection")).to_have_text("Connected")
     return page
@@ -99,7 +84,7 @@ def test_a_dispute_a_moderators_award_and_both_pages(
         expect(told).not_to_contain_text("you can still validate")
         expect(bob.locator("#validate")).to_be_hidden()
 
-        mod = signed_in(browser, base, settings, room.moderator)
+        mod = signed_in(browser, base, settings, room.moderator, CLOCK)
         mod.goto(f"{base}/moderation")
         expect(mod.locator("#disputes-waiting")).to_contain_text("1 disputed discussion waits")
         first_row = mod.get_by_role("table", name="Discussions").locator("tbody tr").first

@@ -4,7 +4,6 @@ browser contexts: a message seen live, a notice both see, a report, a void."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -12,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peercet.core.settings import Settings
 from tests.support import factories as f
-from tests.support.browsers import chromium, csp_violations, watch_csp
-from tests.support.live import cookie, serve
+from tests.support.browsers import chromium, csp_violations, signed_in
+from tests.support.factories import Room
+from tests.support.live import serve
 from tests.support.web_helpers import run_db
 
 pytestmark = [
@@ -22,19 +22,8 @@ pytestmark = [
 ]
 
 
-@dataclass
-class Room:
-    discussion: int
-    alice: int
-    bob: int
-    moderator: int
-
-
 async def _seed(session: AsyncSession) -> Room:
-    course = await f.course(session, title="Red eye triage", prompts=["What would you ask?"])
-    first, second, did = await f.pair(session, course)
-    moderator = await f.registrant(session, role="moderator", name="Maud Moderator")
-    return Room(did, first.registrant_id, second.registrant_id, moderator.id)
+    return await f.watched(session, title="Red eye triage", prompts=["What would you ask?"])
 
 
 @pytest.fixture
@@ -47,17 +36,6 @@ def browser(room: Room) -> Iterator[Browser]:
     """Chromium, started after the seeding (asyncio.run must not be inside its loop)."""
     with chromium() as launched:
         yield launched
-
-
-def signed_in(browser: Browser, base: str, settings: Settings, rid: int) -> Page:
-    """A fresh browser context holding `rid`'s session cookie."""
-    name, token = cookie(settings, rid).split("=", 1)
-    context = browser.new_context()
-    context.add_cookies([{"name": name, "value": token, "url": base}])
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    watch_csp(page)
-    return page
 
 
 def open_room(page: Page, base: str, room: Room) -> None:

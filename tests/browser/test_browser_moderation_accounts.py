@@ -13,10 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peercet.core.settings import Settings
 from peercet.core.tables import Registrant
-from tests.browser.test_browser_moderation import signed_in
 from tests.support import factories as f
 from tests.support.axe import assert_accessible
-from tests.support.browsers import chromium
+from tests.support.browsers import chromium, signed_in
 from tests.support.live import serve
 from tests.support.web_helpers import run_db
 

@@ -21,7 +21,8 @@ from peercet.core.settings import Settings
 from tests.support import factories as f
 from tests.support.browsers import async_chromium, csp_violations, watch_csp
 from tests.support.context import links
-from tests.support.live import client, cookie, pair, serve
+from tests.support.factories import paired
+from tests.support.live import client, cookie, serve
 
 pytestmark = pytest.mark.browser
 
@@ -55,7 +56,7 @@ async def alice_and_bob(
     alices_socket: Callable[[WebSocketRoute], Any] | None = None,
 ) -> AsyncIterator[tuple[Page, Page]]:
     """The two participants of a new discussion, each on its page, the day after pairing."""
-    p = await pair(sessions)
+    p = await paired(sessions)
     clock = FixedClock(f.T0 + timedelta(days=1))
     with serve(settings, clock) as base:
         async with async_chromium() as browser:
@@ -197,7 +198,7 @@ async def test_a_peer_who_sends_your_client_msg_id_neither_delivers_nor_hides_yo
     """Alice's acknowledgement is held back; meanwhile Bob, over a raw socket, sends a
     message with her pending message's client_msg_id. Hers stays pending, his is shown
     as his; once her acknowledgement arrives, both are shown, once each."""
-    p = await pair(sessions)
+    p = await paired(sessions)
     clock = FixedClock(f.T0 + timedelta(days=1))
     sent: list[str] = []
     held: list[str | bytes] = []

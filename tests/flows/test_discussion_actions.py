@@ -17,7 +17,7 @@ from peercet.core.errors import Conflict, Forbidden
 from peercet.core.tables import Completion, Discussion, PointRecord
 from tests.support import factories as f
 from tests.support.context import context
-from tests.support.live import Pair, pair, someone
+from tests.support.factories import Pair, paired, someone
 
 LATER = f.T0 + timedelta(hours=1)
 
@@ -62,7 +62,7 @@ async def run_validate(
 async def test_seq_is_gapless_and_a_repeat_returns_the_stored_message(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    p = await pair(sessions)
+    p = await paired(sessions)
     batch = [Post(p.discussion, p.a, "x", "one"), Post(p.discussion, p.b, "y", "two"),
              Post(p.discussion, p.a, "x", "one again")]  # fmt: skip
     async with sessions() as session, session.begin():
@@ -82,7 +82,7 @@ async def test_seq_is_gapless_and_a_repeat_returns_the_stored_message(
 async def test_taking_part_means_writing_on_every_prompt(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    p = await pair(sessions)
+    p = await paired(sessions)
     async with sessions() as session, session.begin():
         await store_messages(session, [Post(p.discussion, p.a, "1", "hi", p.prompts[0])], LATER)
         assert await reads.taking_part(session, p.discussion) == {p.a: False, p.b: False}
@@ -94,7 +94,7 @@ async def test_taking_part_means_writing_on_every_prompt(
 async def test_validating_before_both_took_part_is_refused(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    p = await pair(sessions)
+    p = await paired(sessions)
     await take_part(sessions, p, p.a)
     with pytest.raises(Conflict) as refused:
         await run_validate(sessions, p, p.a)
@@ -104,7 +104,7 @@ async def test_validating_before_both_took_part_is_refused(
 async def test_one_validation_completes_nothing(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    p = await pair(sessions)
+    p = await paired(sessions)
     await take_part(sessions, p, p.a, p.b)
     aftermath = await run_validate(sessions, p, p.a)
     assert [e.frame["type"] for e in aftermath.deliveries] == ["validation"]
@@ -118,7 +118,7 @@ async def test_one_validation_completes_nothing(
 async def test_the_second_validation_completes_both_with_one_point_each(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    p = await pair(sessions)
+    p = await paired(sessions)
     await take_part(sessions, p, p.a, p.b)
     await run_validate(sessions, p, p.a)
     aftermath = await run_validate(sessions, p, p.b)
@@ -134,7 +134,7 @@ async def test_the_second_validation_completes_both_with_one_point_each(
 
 
 async def test_a_stranger_cannot_validate(sessions: async_sessionmaker[AsyncSession]) -> None:
-    p = await pair(sessions)
+    p = await paired(sessions)
     stranger = await someone(sessions)
     with pytest.raises(Forbidden):
         await run_validate(sessions, p, stranger)
@@ -145,7 +145,7 @@ async def test_a_dispute_comes_after_both_took_part(
 ) -> None:
     """API.md: before both have taken part a validation is 409, whatever it says (the
     dispute itself: tests/flows/test_disputes.py)."""
-    p = await pair(sessions)
+    p = await paired(sessions)
     await take_part(sessions, p, p.a)
     with pytest.raises(Conflict) as early:
         await run_validate(sessions, p, p.a, took=False)
@@ -156,7 +156,7 @@ async def test_a_dispute_comes_after_both_took_part(
 async def test_a_validation_after_the_deadline_is_refused(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    p = await pair(sessions)
+    p = await paired(sessions)
     await take_part(sessions, p, p.a, p.b)
     await run_validate(sessions, p, p.a)
     with pytest.raises(Conflict) as late:
@@ -168,7 +168,7 @@ async def test_a_validation_after_the_deadline_is_refused(
 async def test_a_validation_racing_the_deadline_has_exactly_one_outcome(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    p = await pair(sessions)
+    p = await paired(sessions)
     await take_part(sessions, p, p.a, p.b)
     await run_validate(sessions, p, p.a)
     deadline = f.T0 + timedelta(days=14)

@@ -38,7 +38,7 @@ from peercet.core.tables import (
 from tests.flows.test_discussion_actions import LATER, points, run_validate, states, take_part
 from tests.support import factories as f
 from tests.support.context import context, links
-from tests.support.live import Pair, pair, someone
+from tests.support.factories import Pair, paired, someone
 
 LONDON = ZoneInfo("Europe/London")
 DEADLINE = f.T0 + timedelta(days=14)  # both of the pair passed at T0
@@ -46,7 +46,7 @@ DEADLINE = f.T0 + timedelta(days=14)  # both of the pair passed at T0
 
 async def disputed(sessions: async_sessionmaker[AsyncSession]) -> tuple[Pair, Aftermath]:
     """A and B both took part; A says B did not (B is the other)."""
-    p = await pair(sessions)
+    p = await paired(sessions)
     await take_part(sessions, p, p.a, p.b)
     return p, await run_validate(sessions, p, p.a, took=False)
 
@@ -79,7 +79,7 @@ async def kinds_told(sessions: async_sessionmaker[AsyncSession], rid: int) -> li
 
 
 async def test_a_dispute_needs_a_reason(sessions: async_sessionmaker[AsyncSession]) -> None:
-    p = await pair(sessions)
+    p = await paired(sessions)
     await take_part(sessions, p, p.a, p.b)
     for reason in ("", "   "):  # blank is missing
         with pytest.raises(BadInput) as refused:
@@ -134,7 +134,7 @@ async def test_the_other_may_still_validate_and_nothing_completes(
 async def test_a_validation_the_other_made_first_stays_recorded(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    p = await pair(sessions)
+    p = await paired(sessions)
     await take_part(sessions, p, p.a, p.b)
     await run_validate(sessions, p, p.b)  # B confirms A took part
     await run_validate(sessions, p, p.a, took=False)  # A does not confirm B
@@ -288,7 +288,7 @@ async def test_a_moderator_may_void_or_repair_a_disputed_discussion(
 async def test_a_decision_needs_a_reason_an_answer_and_someone_elses_dispute(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    p = await pair(sessions)
+    p = await paired(sessions)
     mod = await someone(sessions, "moderator")
     with pytest.raises(Conflict) as open_room:
         await decide(sessions, p, mod, award=True)
@@ -320,7 +320,7 @@ async def test_the_disputer_waits_ahead_of_later_deadlines(
 ) -> None:
     """C waits with a later deadline (and has met A, so the two are not paired): A's
     dispute puts A back ahead of C, at A's own deadline; B is in no queue."""
-    p = await pair(sessions)
+    p = await paired(sessions)
     queues = Queues(redis)
     async with sessions() as session, session.begin():
         course = (await session.get_one(Discussion, p.discussion)).course_id

@@ -17,7 +17,7 @@ from peercet.core.db import transaction
 from peercet.core.tables import Course, Invitation, Notification, Registrant
 from tests.support import factories as f
 from tests.support.context import context
-from tests.support.matching_support import World, passed, quick_registrant, world
+from tests.support.matching_support import World, world
 
 DAY = timedelta(days=1)
 SECOND = timedelta(seconds=1)
@@ -37,10 +37,7 @@ def _completion_frames(w: World, registrant_id: int) -> list[dict[str, object]]:
 async def test_an_invitation_expires_after_72_hours_and_the_inviter_keeps_their_place(
     sessions: Sessions, redis_url: str
 ) -> None:
-    async with transaction(sessions) as session:
-        course = await f.course(session)
-        inviter = await passed(session, course)  # the earliest deadline of the course
-        later = await passed(session, course, f.T0 + DAY)
+    course, (inviter, later) = await f.passes(sessions, f.T0, f.T0 + DAY)  # inviter first
     async with world(sessions, redis_url) as w:
         await w.choose(inviter.id)
         invitation_id = await w.invite(inviter.id, Target(email="nobody@example.test"))
@@ -70,9 +67,7 @@ async def test_an_invitation_expires_after_72_hours_and_the_inviter_keeps_their_
 async def test_back_in_the_queue_at_the_old_place_ahead_of_later_deadlines(
     sessions: Sessions, redis_url: str
 ) -> None:
-    async with transaction(sessions) as session:
-        course = await f.course(session)
-        inviter = await passed(session, course)
+    course, (inviter,) = await f.passes(sessions, f.T0)
     async with world(sessions, redis_url) as w:
         await w.choose(inviter.id)
         await w.invite(inviter.id, Target(goc_number="09-99999"))
@@ -85,9 +80,7 @@ async def test_back_in_the_queue_at_the_old_place_ahead_of_later_deadlines(
 async def test_an_invitation_ends_at_the_inviters_deadline_if_sooner(
     sessions: Sessions, redis_url: str
 ) -> None:
-    async with transaction(sessions) as session:
-        course = await f.course(session)
-        inviter = await passed(session, course)
+    course, (inviter,) = await f.passes(sessions, f.T0)
     deadline = f.T0 + DISCUSSION_WINDOW
     async with world(sessions, redis_url, at=deadline - DAY) as w:
         await w.choose(inviter.id)
@@ -105,8 +98,8 @@ async def test_an_expired_invitation_is_not_answered_even_before_the_sweep(
 ) -> None:
     async with transaction(sessions) as session:
         course = await f.course(session)
-        inviter = await passed(session, course)
-        invitee = await passed(session, course, f.T0 + DAY)
+        inviter = await f.passed(session, course)
+        invitee = await f.passed(session, course, f.T0 + DAY)
         goc = (await session.get_one(Registrant, invitee.registrant_id)).goc_number
     async with world(sessions, redis_url) as w:
         await w.choose(inviter.id)
@@ -124,11 +117,11 @@ async def test_an_invitee_whose_profession_cannot_take_the_course_never_answers(
     The invitee waits in the public queue as anyone does; the inviter is not told."""
     async with transaction(sessions) as session:
         course = await f.course(session)
-        inviter = await passed(session, course)
-        optician = await quick_registrant(session)
+        inviter = await f.passed(session, course)
+        optician = await f.registrant(session)
         optician.profession = "dispensing_optician"
-        invitee = await passed(session, course, f.T0, optician)
-        stranger = await passed(session, course, f.T0 + DAY)
+        invitee = await f.passed(session, course, f.T0, optician)
+        stranger = await f.passed(session, course, f.T0 + DAY)
         goc = optician.goc_number
     async with world(sessions, redis_url) as w:
         await w.choose(inviter.id)
@@ -159,8 +152,8 @@ async def test_an_invitee_already_waiting_is_paired_after_the_commit(
     """The invitation itself is pending whoever it names; the pairing follows it."""
     async with transaction(sessions) as session:
         course = await f.course(session)
-        inviter = await passed(session, course)
-        invitee = await passed(session, course)
+        inviter = await f.passed(session, course)
+        invitee = await f.passed(session, course)
         goc = (await session.get_one(Registrant, invitee.registrant_id)).goc_number
     async with world(sessions, redis_url) as w:
         async with transaction(sessions) as session:  # both wait, Redis was away

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from matching.invitations import Target, cancel, invite
+from matching.invitations import Target, cancel
 from matching.noshow import NO_SHOW_PERIOD, run_no_shows
 from matching.rebuild import rebuild_queues
 from peercet.completions.lifecycle import State
@@ -26,7 +26,7 @@ from peercet.core.tables import (
 )
 from tests.support import factories as f
 from tests.support.context import context, links
-from tests.support.matching_support import no_sync, passed, quick_registrant, world
+from tests.support.matching_support import no_sync, world
 
 DAY = timedelta(days=1)
 LOCK_WAITS = (
@@ -41,9 +41,9 @@ async def test_an_invitation_pairs_the_two_named_and_nobody_else(
 ) -> None:
     async with transaction(sessions) as session:
         course = await f.course(session)
-        inviter = await passed(session, course, f.T0 + DAY)
-        stranger = await passed(session, course)  # earlier deadline: would be first in line
-        colleague = await quick_registrant(session)
+        inviter = await f.passed(session, course, f.T0 + DAY)
+        stranger = await f.passed(session, course)  # earlier deadline: would be first in line
+        colleague = await f.registrant(session)
         colleague_email = colleague.email
     async with world(sessions, redis_url) as w:
         await w.choose(inviter.id)
@@ -52,7 +52,7 @@ async def test_an_invitation_pairs_the_two_named_and_nobody_else(
         await w.choose(stranger.id)
         assert (await w.completion(stranger.id)).state == State.SEEKING_PEER
         async with transaction(sessions) as session:  # the colleague passes later
-            later = await passed(
+            later = await f.passed(
                 session, course, f.T0 + 2 * DAY, await session.get_one(Registrant, colleague.id)
             )
         w.clock.at = f.T0 + 2 * DAY
@@ -72,8 +72,8 @@ async def test_an_invitee_already_waiting_is_paired_at_once(
 ) -> None:
     async with transaction(sessions) as session:
         course = await f.course(session)
-        inviter = await passed(session, course)
-        invitee = await passed(session, course)
+        inviter = await f.passed(session, course)
+        invitee = await f.passed(session, course)
         goc = (await session.get_one(Registrant, invitee.registrant_id)).goc_number
     async with world(sessions, redis_url) as w:
         w.effects.queue_sync = w.matcher  # both already in (one queue, two inviting) ...
@@ -96,9 +96,7 @@ async def test_an_invitee_already_waiting_is_paired_at_once(
 async def test_cancelling_goes_back_to_the_queue_keeping_the_deadline(
     sessions: Sessions, redis_url: str
 ) -> None:
-    async with transaction(sessions) as session:
-        course = await f.course(session)
-        inviter = await passed(session, course)
+    course, (inviter,) = await f.passes(sessions, f.T0)
     async with world(sessions, redis_url) as w:
         await w.choose(inviter.id)
         invitation_id = await w.invite(inviter.id, Target(email="nobody-yet@example.test"))
@@ -122,7 +120,7 @@ async def test_cancelling_goes_back_to_the_queue_keeping_the_deadline(
 async def test_only_from_seeking_peer_and_never_oneself(sessions: Sessions, redis_url: str) -> None:
     async with transaction(sessions) as session:
         course = await f.course(session)
-        completion = await passed(session, course)
+        completion = await f.passed(session, course)
         me = await session.get_one(Registrant, completion.registrant_id)
         my_email = me.email
     async with world(sessions, redis_url) as w:
@@ -139,9 +137,7 @@ async def test_only_from_seeking_peer_and_never_oneself(sessions: Sessions, redi
 async def test_a_no_show_closes_after_48_hours_and_requeues(
     sessions: Sessions, redis_url: str
 ) -> None:
-    async with transaction(sessions) as session:
-        course = await f.course(session)
-        a, b = await passed(session, course), await passed(session, course, f.T0 + DAY)
+    course, (a, b) = await f.passes(sessions, f.T0, f.T0 + DAY)
     async with world(sessions, redis_url) as w:
         await w.choose(a.id)
         await w.choose(b.id)
@@ -157,7 +153,7 @@ async def test_a_no_show_closes_after_48_hours_and_requeues(
         assert (await w.completion(b.id)).state == State.SEEKING_PEER  # to each other
         assert [cid for cid, _ in await w.queue(course.id)] == [a.id, b.id]
         async with transaction(sessions) as session:
-            c = await passed(session, course, f.T0 + 2 * DAY)
+            c = await f.passed(session, course, f.T0 + 2 * DAY)
         await w.choose(c.id)  # the next to come is paired with the earlier deadline
         assert (await w.completion(c.id)).discussion_id == (await w.completion(a.id)).discussion_id
         async with sessions() as session:
@@ -186,7 +182,7 @@ async def test_an_invitation_racing_the_invitees_choice_still_pairs_them(
     commit between the invitation's read of B and its commit, so it finds the invitation."""
     async with transaction(sessions) as session:
         course = await f.course(session)
-        a, b = await passed(session, course), await passed(session, course)
+        a, b = await f.passed(session, course), await f.passed(session, course)
         goc = (await session.get_one(Registrant, b.registrant_id)).goc_number
     async with world(sessions, redis_url) as w:
         w.effects.queue_sync = no_sync  # A waits, not in Redis yet: the queue cannot pair them
@@ -194,10 +190,7 @@ async def test_an_invitation_racing_the_invitees_choice_still_pairs_them(
         w.effects.queue_sync = w.matcher
         async with transaction(sessions) as session:  # web process 1: A invites B ...
             mine = await session.get_one(Completion, a.id)
-            inviter = await session.get_one(Registrant, mine.registrant_id)
-            _, aftermath = await invite(
-                session, inviter, mine, Target(goc_number=goc), f.T0, context()
-            )
+            _, aftermath = await f.invitation(session, mine, Target(goc_number=goc))
             choice = asyncio.create_task(w.choose(b.id))  # ... web process 2: B chooses
             await _until_done_or_blocked(choice, database_url)
         await w.effects(aftermath)
@@ -214,7 +207,7 @@ async def test_two_who_invite_each_other_at_once_are_paired_without_a_deadlock(
     for _ in range(5):  # each round a new pair, both inviting at the same instant
         async with transaction(sessions) as session:
             course = await f.course(session)
-            a, b = await passed(session, course), await passed(session, course)
+            a, b = await f.passed(session, course), await f.passed(session, course)
             numbers = [(await session.get_one(Registrant, c.registrant_id)).goc_number
                        for c in (a, b)]  # fmt: skip
         async with world(sessions, redis_url) as w:
@@ -240,8 +233,11 @@ async def test_the_rebuild_pairs_an_invitee_whose_choice_missed_the_invitation(
     rebuild pairs them with their inviter, ahead of the public queue."""
     async with transaction(sessions) as session:
         course = await f.course(session)
-        stranger = await passed(session, course)  # earliest deadline: first in line
-        a, b = await passed(session, course, f.T0 + DAY), await passed(session, course, f.T0 + DAY)
+        stranger = await f.passed(session, course)  # earliest deadline: first in line
+        a, b = (
+            await f.passed(session, course, f.T0 + DAY),
+            await f.passed(session, course, f.T0 + DAY),
+        )
         goc = (await session.get_one(Registrant, b.registrant_id)).goc_number
     async with world(sessions, redis_url, at=f.T0 + DAY) as w:
         await w.choose(a.id)
@@ -261,7 +257,7 @@ async def test_a_pair_made_by_invitation_is_not_made_again_after_a_no_show(
 ) -> None:
     async with transaction(sessions) as session:
         course = await f.course(session)
-        a, b = await passed(session, course), await passed(session, course, f.T0 + DAY)
+        a, b = await f.passed(session, course), await f.passed(session, course, f.T0 + DAY)
         goc = (await session.get_one(Registrant, b.registrant_id)).goc_number
     async with world(sessions, redis_url, at=f.T0 + DAY) as w:
         await w.choose(a.id)
@@ -278,7 +274,7 @@ async def test_a_pair_made_by_invitation_is_not_made_again_after_a_no_show(
         assert await run_no_shows(sessions, w.clock.now(), links(), w.effects) == 1
         assert [cid for cid, _ in await w.queue(course.id)] == [a.id, b.id]  # not re-paired
         async with transaction(sessions) as session:
-            c = await passed(session, course, f.T0 + 2 * DAY)
+            c = await f.passed(session, course, f.T0 + 2 * DAY)
         await w.choose(c.id)
         assert (await w.completion(c.id)).discussion_id == (await w.completion(a.id)).discussion_id
         assert (await w.completion(b.id)).state == State.SEEKING_PEER

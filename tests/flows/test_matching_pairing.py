@@ -28,18 +28,17 @@ from peercet.core.tables import (
 )
 from tests.support import factories as f
 from tests.support.context import context, links
-from tests.support.matching_support import LONDON, no_sync, passed, seeking_ids, world
+from tests.support.matching_support import no_sync, seeking_ids, world
 
 DAY = timedelta(days=1)
 Sessions = async_sessionmaker[AsyncSession]
 
 
 async def _course_and(sessions: Sessions, *offsets: timedelta) -> tuple[int, list[int]]:
-    """A course and completions passed at T0 + each offset (so deadlines in that order)."""
-    async with transaction(sessions) as session:
-        course = await f.course(session)
-        ids = [(await passed(session, course, f.T0 + o)).id for o in offsets]
-        return course.id, ids
+    """A course and completions passed at T0 + each offset (so deadlines in that order):
+    their ids, as World takes them."""
+    course, made = await f.passes(sessions, *(f.T0 + o for o in offsets))
+    return course.id, [c.id for c in made]
 
 
 async def test_two_choosing_interactive_are_paired_and_told(
@@ -86,7 +85,7 @@ async def test_earliest_deadline_first_when_many_wait(sessions: Sessions, redis_
 async def test_never_paired_with_oneself(sessions: Sessions, redis_url: str) -> None:
     async with transaction(sessions) as session:
         course = await f.course(session)
-        mine = await passed(session, course)
+        mine = await f.passed(session, course)
         me = mine.registrant_id
     async with world(sessions, redis_url) as w:
         await w.choose(mine.id)
@@ -141,17 +140,17 @@ async def test_a_flushed_redis_is_rebuilt_with_nobody_lost(
 ) -> None:
     async with transaction(sessions) as session:
         courses = [await f.course(session) for _ in range(3)]
-        ids = [(await passed(session, c, f.T0 + i * DAY)).id for i, c in enumerate(courses)]
+        ids = [(await f.passed(session, c, f.T0 + i * DAY)).id for i, c in enumerate(courses)]
     async with world(sessions, redis_url) as w:
         for cid in ids:
             await w.choose(cid)
         before = {c.id: await w.queue(c.id) for c in courses}
         await w.redis.flushall()
-        rebuilt = await rebuild_index(sessions, w.redis, f.T0, LONDON)
+        rebuilt = await rebuild_index(sessions, w.redis, f.T0, f.LONDON)
         assert rebuilt.entries == 3
         assert {c.id: await w.queue(c.id) for c in courses} == before
         await w.redis.zadd(f"peercet:queue:{courses[0].id}", {"424242:1": 1e12})  # stale
-        rebuilt = await rebuild_index(sessions, w.redis, f.T0, LONDON)
+        rebuilt = await rebuild_index(sessions, w.redis, f.T0, f.LONDON)
         assert rebuilt.pruned == 1 and await w.queue(courses[0].id) == before[courses[0].id]
 
 

@@ -14,7 +14,6 @@ from peercet.core.db import create_engine, transaction
 from peercet.core.migrate import alembic_config
 from peercet.core.tables import Invitation, UTCDateTime
 from tests.support import factories as f
-from tests.support.matching_support import passed
 
 OLD = sa.table(  # the table as 0004 left it
     "invitations",
@@ -30,8 +29,8 @@ async def test_existing_invitations_expire_72_hours_on_or_at_the_inviters_deadli
 ) -> None:
     async with transaction(sessions) as session:
         course = await f.course(session)
-        roomy = await passed(session, course)  # deadline T0 + 14 days
-        tight = await passed(session, course, f.T0 - timedelta(days=13))  # T0 + 1 day
+        roomy = await f.passed(session, course)  # deadline T0 + 14 days
+        tight = await f.passed(session, course, f.T0 - timedelta(days=13))  # T0 + 1 day
     config = alembic_config(database_url)
     await asyncio.to_thread(command.downgrade, config, "0010-1")  # just before 0010
     engine = create_engine(database_url)

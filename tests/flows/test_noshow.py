@@ -18,8 +18,8 @@ from peercet.core.db import transaction
 from peercet.core.tables import Discussion, Notification
 from tests.support import factories as f
 from tests.support.context import links
-from tests.support.live import pair
-from tests.support.matching_support import passed, world
+from tests.support.factories import paired
+from tests.support.matching_support import world
 
 Sessions = async_sessionmaker[AsyncSession]
 DAY = timedelta(days=1)
@@ -66,7 +66,7 @@ async def test_the_database_finds_exactly_the_rule_s_no_shows(
     """`no_show_ids` (SQL) agrees with `no_shows` (pure) on `took_part` as the
     discussion reads it."""
     by_a, by_b, prompts = SCENARIOS[name]
-    p = await pair(sessions, prompts=prompts)
+    p = await paired(sessions, prompts=prompts)
     posts = [
         Post(p.discussion, who, f"{who}-{i}", "Hello", None if q is None else p.prompts[q])
         for who, written in ((p.a, by_a), (p.b, by_b))
@@ -91,8 +91,8 @@ async def test_a_peer_who_wrote_once_is_a_no_show_and_the_other_is_paired_first(
     C, who waited with a later deadline, and B waits (the two never meet again)."""
     async with transaction(sessions) as session:
         course = await f.course(session)
-        a, b = await passed(session, course), await passed(session, course, f.T0 + DAY)
-        c = await passed(session, course, f.T0 + 2 * DAY)
+        a, b = await f.passed(session, course), await f.passed(session, course, f.T0 + DAY)
+        c = await f.passed(session, course, f.T0 + 2 * DAY)
     async with world(sessions, redis_url, at=f.T0 + 2 * DAY) as w:
         await w.choose(a.id)
         await w.choose(b.id)

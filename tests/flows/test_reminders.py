@@ -14,8 +14,8 @@ from peercet.core.context import Links
 from peercet.core.db import transaction
 from peercet.core.tables import Notification, OutgoingEmail
 from peercet.notify.reminders import due_reminder, send_reminders
-from tests.support import bulk
 from tests.support import factories as f
+from tests.support.factories import bulk
 
 DUE = datetime(2026, 3, 16, 9, 0, tzinfo=f.T0.tzinfo)
 DAY = timedelta(days=1)

@@ -8,27 +8,17 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peercet.completions.lifecycle import State
 from peercet.core.db import transaction
 from peercet.core.settings import Settings
 from peercet.core.tables import Completion
 from peercet.goc.uploads import flag_overdue, run_upload
-from tests.support import bulk
 from tests.support import factories as f
+from tests.support.factories import bulk
 
 # Wednesday 23 December 2026, 15:00: due by Monday 11 January 2027 (Christmas, New Year)
 DONE = datetime(2026, 12, 23, 15, 0, tzinfo=UTC)
 LAST_DAY = datetime(2027, 1, 11, 23, 59, tzinfo=UTC)
 DAY_AFTER = datetime(2027, 1, 12, 0, 0, tzinfo=UTC)
-
-
-async def _two(sessions: async_sessionmaker[AsyncSession]) -> list[int]:
-    async with transaction(sessions) as session:
-        course = await f.course(session, interactive=False)
-        people = await bulk.registrants(session, 2, DONE)
-        return await bulk.completions(
-            session, people, course.id, DONE, f.LONDON, State.COMPLETED_NON_INTERACTIVE
-        )
 
 
 async def _flag(sessions: async_sessionmaker[AsyncSession], now: datetime) -> list[int]:
@@ -39,7 +29,7 @@ async def _flag(sessions: async_sessionmaker[AsyncSession], now: datetime) -> li
 async def test_a_late_upload_is_flagged_once_and_logged_loudly(
     sessions: async_sessionmaker[AsyncSession], caplog: pytest.LogCaptureFixture
 ) -> None:
-    ids = await _two(sessions)
+    ids = await bulk.completed(sessions, 2, DONE)
     assert await _flag(sessions, LAST_DAY) == []
     with caplog.at_level(logging.ERROR, logger="peercet.goc.uploads"):
         assert sorted(await _flag(sessions, DAY_AFTER)) == sorted(ids)
@@ -53,6 +43,6 @@ async def test_a_late_upload_is_flagged_once_and_logged_loudly(
 async def test_an_uploaded_completion_is_never_flagged(
     sessions: async_sessionmaker[AsyncSession], settings: Settings
 ) -> None:
-    await _two(sessions)
+    await bulk.completed(sessions, 2, DONE)
     await run_upload(sessions, settings, LAST_DAY)
     assert await _flag(sessions, DAY_AFTER) == []

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from discussion.opening import open_discussion
-from peercet.completions.actions import record_pass
 from peercet.completions.lifecycle import State
 from peercet.core.db import transaction
 from peercet.core.settings import Settings
@@ -19,7 +18,7 @@ from peercet.core.tables import Completion, Course, UploadBatch
 from peercet.goc.uploads import run_upload
 from tests.support import factories as f
 from tests.support.context import context
-from tests.support.worker_helpers import ctx, waiting, worker_resources
+from tests.support.worker_helpers import ctx, worker_resources
 from workers import jobs
 
 CUT = datetime(2026, 12, 30, 12, 0, tzinfo=UTC)  # GMT in December: noon in London
@@ -27,8 +26,7 @@ CUT = datetime(2026, 12, 30, 12, 0, tzinfo=UTC)  # GMT in December: noon in Lond
 
 async def _pass(session: AsyncSession, course: Course, at: datetime) -> tuple[str, int]:
     who = await f.registrant(session)
-    result = await record_pass(session, who, course, at, context())
-    return who.goc_number, result.completion.id
+    return who.goc_number, (await f.completion(session, who, course, at)).id
 
 
 async def _year(session: AsyncSession) -> dict[str, tuple[str, int]]:
@@ -44,7 +42,7 @@ async def _year(session: AsyncSession) -> dict[str, tuple[str, int]]:
                      ("pair_a", datetime(2026, 12, 28, 9, tzinfo=UTC)),
                      ("pair_b", datetime(2026, 12, 28, 10, tzinfo=UTC))]:  # fmt: skip
         who = await f.registrant(session)
-        completion, _ = await waiting(session, who, interactive, at)
+        completion = await f.waiting(session, who, interactive, at)
         made[name] = (who.goc_number, completion.id)
     pair = [await session.get_one(Completion, made[n][1]) for n in ("pair_a", "pair_b")]
     await open_discussion(session, pair, datetime(2026, 12, 28, 11, tzinfo=UTC), context())

@@ -11,13 +11,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from discussion.opening import open_discussion
 from peercet.core.clock import FixedClock
 from peercet.core.db import transaction
 from peercet.core.tables import OutgoingEmail
 from peercet.goc import links
 from tests.support import factories as f
-from tests.support.context import context
 from tests.support.services import TEST_SECRET_KEYS, run_peercet
 
 pytestmark = pytest.mark.slow
@@ -44,9 +42,8 @@ async def test_deadlines_run_emails_links_from_base_url(
     async with transaction(sessions) as session:
         course = await f.course(session)
         gone, kept = await f.registrant(session), await f.registrant(session)
-        first = await f.waiting(session, gone, course)
-        later = await f.waiting(session, kept, course, f.T0 + timedelta(days=2))
-        await open_discussion(session, [first, later], f.T0 + timedelta(days=2), context())
+        two_days = f.T0 + timedelta(days=2)
+        first, later, _ = await f.pair(session, course, f.T0, two_days, people=(gone, kept))
     ran, _ = run_peercet(
         database_url, redis_url, "deadlines", "run", "--now", DUE.isoformat(), env=ENV
     )

@@ -22,7 +22,6 @@ from peercet.core.db import transaction
 from peercet.core.tables import Completion, Notification, Participant
 from tests.support import factories as f
 from tests.support import matching_child
-from tests.support.matching_support import passed
 
 PROCESSES = 4
 PER_COURSE = (25, 16)  # an odd one: exactly one is left waiting
@@ -33,7 +32,7 @@ async def _completions(sessions: async_sessionmaker[AsyncSession]) -> list[int]:
     async with transaction(sessions) as session:
         for count in PER_COURSE:
             course = await f.course(session)
-            ids += [(await passed(session, course, f.T0)).id for _ in range(count)]
+            ids += [(await f.passed(session, course, f.T0)).id for _ in range(count)]
     return ids
 
 

@@ -17,28 +17,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peercet.completions.awards import complete_interactive
 from peercet.completions.deadlines import apply_due
-from peercet.completions.lifecycle import State
 from peercet.core.db import create_engine, session_factory, transaction
 from peercet.core.settings import Settings
 from peercet.core.tables import Completion, Notification, OutgoingEmail, UploadBatch
 from peercet.goc import certificates, uploads
-from tests.support import bulk
 from tests.support import factories as f
 from tests.support.context import context
+from tests.support.factories import bulk
 
 FRIDAY = datetime(2026, 3, 13, 9, 0, tzinfo=UTC)
 JULY = datetime(2026, 7, 3, 8, 0, tzinfo=UTC)  # a Friday, 09:00 BST
-
-
-async def _completed(
-    sessions: async_sessionmaker[AsyncSession], n: int, at: datetime = f.T0
-) -> list[int]:
-    async with transaction(sessions) as session:
-        course = await f.course(session, interactive=False)
-        people = await bulk.registrants(session, n, at)
-        return await bulk.completions(
-            session, people, course.id, at, f.LONDON, State.COMPLETED_NON_INTERACTIVE
-        )
 
 
 def _read(path: Path) -> list[dict[str, str]]:
@@ -105,8 +93,8 @@ async def test_a_batch_has_a_row_per_completion_and_tells_each_registrant(
 async def test_the_final_batch_holds_only_that_years_completions(
     sessions: async_sessionmaker[AsyncSession], settings: Settings
 ) -> None:
-    this_year = await _completed(sessions, 3, datetime(2026, 12, 30, 11, 0, tzinfo=UTC))
-    next_year = await _completed(sessions, 2, datetime(2026, 12, 30, 12, 0, tzinfo=UTC))
+    this_year = await bulk.completed(sessions, 3, datetime(2026, 12, 30, 11, 0, tzinfo=UTC))
+    next_year = await bulk.completed(sessions, 2, datetime(2026, 12, 30, 12, 0, tzinfo=UTC))
     at = datetime(2026, 12, 30, 12, 1, tzinfo=UTC)
     final = await uploads.run_upload(sessions, settings, at, final_year=2026)
     assert final.final and final.rows == 3 and final.path is not None
@@ -133,7 +121,7 @@ async def _state(sessions: async_sessionmaker[AsyncSession]) -> tuple[int, int, 
 async def test_a_batch_failing_after_its_file_is_written_is_redone_whole(
     sessions: async_sessionmaker[AsyncSession], settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ids = await _completed(sessions, 5)
+    ids = await bulk.completed(sessions, 5)
     real_replace = os.replace
 
     def replace_then_fail(src: str | Path, dst: str | Path) -> None:
@@ -157,7 +145,7 @@ async def test_a_job_cancelled_after_its_commit_keeps_the_batch_file(
 ) -> None:
     """arq cancels a job on timeout and on SIGTERM: if that lands after the commit (here in
     the session's close), the committed batch's completions must still be in its file."""
-    ids = await _completed(sessions, 3)
+    ids = await bulk.completed(sessions, 3)
     real_close = AsyncSession.close
 
     async def close_then_cancelled(self: AsyncSession) -> None:
@@ -211,7 +199,7 @@ async def test_the_points_uploaded_are_those_awarded_not_the_course_now(
 async def test_a_file_left_by_a_killed_run_is_removed_before_the_batch_is_redone(
     sessions: async_sessionmaker[AsyncSession], settings: Settings
 ) -> None:
-    await _completed(sessions, 2)
+    await bulk.completed(sessions, 2)
     settings.upload_dir.mkdir(parents=True)
     orphan = settings.upload_dir / "goc-upload-000001-20260313T085959Z.csv"
     orphan.write_text("goc_number,...\n")  # renamed into place, then killed before commit
@@ -228,14 +216,14 @@ async def test_a_file_left_by_a_killed_run_is_removed_before_the_batch_is_redone
 async def test_two_concurrent_runs_never_upload_a_completion_twice(
     database_url: str, sessions: async_sessionmaker[AsyncSession], settings: Settings
 ) -> None:
-    first = await _completed(sessions, 150)
+    first = await bulk.completed(sessions, 150)
     engines = [create_engine(database_url) for _ in range(3)]
     try:
         runners = [session_factory(e) for e in engines]
         rounds = []
         for n in range(3):
             if n:
-                first += await _completed(sessions, 40)
+                first += await bulk.completed(sessions, 40)
             rounds += await asyncio.gather(
                 *(uploads.run_upload(r, settings, FRIDAY + timedelta(hours=n)) for r in runners)
             )
@@ -252,7 +240,7 @@ async def test_two_concurrent_runs_never_upload_a_completion_twice(
 async def test_a_long_batch_tells_its_progress_chunk_by_chunk(
     sessions: async_sessionmaker[AsyncSession], settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await _completed(sessions, 5)
+    await bulk.completed(sessions, 5)
     monkeypatch.setattr(uploads, "CHUNK", 2)
     told: list[tuple[int, int]] = []
     result = await uploads.run_upload(
@@ -264,7 +252,7 @@ async def test_a_long_batch_tells_its_progress_chunk_by_chunk(
 async def test_the_cli_prints_the_file_and_row_count_and_two_at_once_upload_once(
     database_url: str, sessions: async_sessionmaker[AsyncSession], settings: Settings
 ) -> None:
-    await _completed(sessions, 3)
+    await bulk.completed(sessions, 3)
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -302,7 +290,7 @@ async def test_the_final_upload_waits_until_nothing_of_the_year_is_open(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     december = datetime(2026, 12, 20, 10, tzinfo=UTC)
-    await _completed(sessions, 1, december)
+    await bulk.completed(sessions, 1, december)
     async with transaction(sessions) as session:
         course = await f.course(session)
         people = await bulk.registrants(session, 1, december)

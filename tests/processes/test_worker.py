@@ -11,9 +11,8 @@ from redis.asyncio import Redis
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from discussion.opening import open_discussion
 from matching.invitation_rules import LIFETIME
-from matching.invitations import Target, invite
+from matching.invitations import Target
 from matching.queue import Queues
 from peercet.completions import lifecycle
 from peercet.completions.actions import record_pass
@@ -28,18 +27,11 @@ from peercet.core.tables import (
     Notification,
     OutgoingEmail,
     PointRecord,
-    Registrant,
 )
 from tests.support import factories as f
 from tests.support.context import context
 from tests.support.services import run_peercet
-from tests.support.worker_helpers import (
-    arrive,
-    ctx,
-    run_burst,
-    waiting,
-    worker_resources,
-)
+from tests.support.worker_helpers import arrive, ctx, run_burst, worker_resources
 from workers import jobs
 
 DUE = f.T0 + timedelta(days=14)
@@ -133,15 +125,11 @@ async def test_jobs_lost_with_redis_are_caught_by_the_sweep_within_a_minute(
             assert await session.scalar(select(func.count()).select_from(PointRecord)) == 3
 
 
-async def due_and_later(session: AsyncSession) -> tuple[Course, Completion, Completion, Discussion]:
+async def due_and_later(session: AsyncSession) -> tuple[Course, Completion, Completion, int]:
     """Two registrants of a course in a discussion: the first's deadline is DUE, the
     other passed two days later."""
     course = await f.course(session)
-    first, _ = await waiting(session, await f.registrant(session), course)
-    later, _ = await waiting(session, await f.registrant(session), course, f.T0 + timedelta(days=2))
-    discussion, _ = await open_discussion(
-        session, [first, later], f.T0 + timedelta(days=2), context()
-    )
+    first, later, discussion = await f.pair(session, course, f.T0, f.T0 + timedelta(days=2))
     return course, first, later, discussion
 
 
@@ -153,7 +141,7 @@ async def test_a_fallback_closes_the_discussion_and_the_peer_goes_back_to_the_qu
             course, first, later, discussion = await due_and_later(session)
         listener = Redis.from_url(settings.redis_url)
         pubsub = listener.pubsub()
-        await pubsub.subscribe(keys.discussion_channel(discussion.id))
+        await pubsub.subscribe(keys.discussion_channel(discussion))
         await pubsub.get_message(timeout=1)
         assert (await jobs.sweep(ctx(res)))["fallbacks"] == 1
         frame = await pubsub.get_message(timeout=2)
@@ -161,7 +149,7 @@ async def test_a_fallback_closes_the_discussion_and_the_peer_goes_back_to_the_qu
         await listener.aclose()
         assert frame is not None and json.loads(frame["data"])["type"] == "closed"
         async with res.sessions() as session:
-            assert (await session.get_one(Discussion, discussion.id)).state == "closed"
+            assert (await session.get_one(Discussion, discussion)).state == "closed"
             peer = await session.get_one(Completion, later.id)
             assert (peer.state, peer.discussion_id) == (State.SEEKING_PEER, None)
             gone = await session.get_one(Completion, first.id)
@@ -177,7 +165,7 @@ async def test_a_fallback_by_the_command_line_has_the_worker_requeue_the_peer(
     async with worker_resources(settings, DUE) as res:
         async with transaction(res.sessions) as session:
             course, _, later, _ = await due_and_later(session)
-            newcomer, _ = await waiting(
+            newcomer = await f.waiting(
                 session, await f.registrant(session), course, f.T0 + timedelta(days=3)
             )
         await res.redis.flushall()  # nobody is in Redis but what the command brings
@@ -198,7 +186,7 @@ async def test_the_queue_rebuild_job_restores_a_flushed_redis(settings: Settings
     async with worker_resources(settings, f.T0 + timedelta(hours=1)) as res:
         async with transaction(res.sessions) as session:
             course = await f.course(session)
-            alone, _ = await waiting(session, await f.registrant(session), course)
+            alone = await f.waiting(session, await f.registrant(session), course)
         await res.redis.flushall()
         assert await Queues(res.redis).members(course.id) == []
         assert (await jobs.rebuild_queues(ctx(res)))["courses"] == 1
@@ -210,7 +198,7 @@ async def test_a_missed_weekly_upload_is_caught_up_by_the_sweep(settings: Settin
         async with transaction(res.sessions) as session:
             plain = await f.course(session, interactive=False)
             at = datetime(2026, 3, 9, 10, tzinfo=UTC)
-            await record_pass(session, await f.registrant(session), plain, at, context())
+            await f.passed(session, plain, at)
         assert (await jobs.sweep(ctx(res)))["uploads"] == []  # Friday's slot is 09:00
         res.clock.at = datetime(2026, 3, 13, 10, 30, tzinfo=UTC)  # type: ignore[attr-defined]
         (upload,) = (await jobs.sweep(ctx(res)))["uploads"]  # the worker was down at 09:00
@@ -223,9 +211,7 @@ async def test_fallback_emails_reach_the_outbox_and_overdue_uploads_are_flagged(
 ) -> None:
     async with worker_resources(settings, DUE) as res:
         async with transaction(res.sessions) as session:
-            await record_pass(
-                session, await f.registrant(session), await f.course(session), f.T0, context()
-            )
+            await f.passed(session, await f.course(session))
         assert (await jobs.sweep(ctx(res)))["fallbacks"] == 1
         assert await jobs.drain_outbox(ctx(res)) == {"sent": 1, "failed": 0}
         (eml,) = settings.outbox_dir.iterdir()
@@ -238,7 +224,7 @@ async def test_fallback_emails_reach_the_outbox_and_overdue_uploads_are_flagged(
 async def test_the_reminder_job_reminds_once(settings: Settings) -> None:
     async with worker_resources(settings, DUE - timedelta(days=2)) as res:
         async with transaction(res.sessions) as session:
-            await waiting(session, await f.registrant(session), await f.course(session))
+            await f.waiting(session, await f.registrant(session), await f.course(session))
         assert await jobs.remind(ctx(res)) == 1
         assert await jobs.remind(ctx(res)) == 0
 
@@ -247,9 +233,8 @@ async def test_the_worker_expires_invitations_every_minute(settings: Settings) -
     async with worker_resources(settings, f.T0) as res:
         async with transaction(res.sessions) as session:
             course = await f.course(session)
-            inviter, _ = await waiting(session, await f.registrant(session), course)
-            who = await session.get_one(Registrant, inviter.registrant_id)
-            await invite(session, who, inviter, Target(email="x@example.test"), f.T0, context())
+            inviter = await f.waiting(session, await f.registrant(session), course)
+            await f.invitation(session, inviter, Target(email="x@example.test"))
         assert (await jobs.sweep(ctx(res)))["invitations_expired"] == 0
         res.clock.at = f.T0 + LIFETIME  # type: ignore[attr-defined]
         assert (await jobs.sweep(ctx(res)))["invitations_expired"] == 1

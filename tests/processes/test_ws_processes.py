@@ -12,7 +12,8 @@ from websockets.exceptions import ConnectionClosed
 
 from peercet.core.settings import Settings
 from peercet.core.tables import Message
-from tests.support.live import Client, client, pair, web_process
+from tests.support.factories import paired
+from tests.support.live import Client, client, web_process
 
 pytestmark = pytest.mark.slow
 
@@ -40,7 +41,7 @@ async def acks_until_closed(a: Client, seen: list[dict[str, object]]) -> None:
 async def test_chat_across_processes_survives_a_killed_process(
     settings: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    p = await pair(sessions)
+    p = await paired(sessions)
     d = p.discussion
     settings = replace(settings, frame_burst=1000)  # a budget the resends cannot exhaust
     with web_process(settings) as (one, proc_one), web_process(settings) as (two, _):
@@ -91,7 +92,7 @@ async def test_a_registrant_on_two_processes_has_one_frame_budget(
     settings: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     """40 frames in a burst, whichever web processes carry them (web.ws.limits)."""
-    p = await pair(sessions)
+    p = await paired(sessions)
     settings = replace(settings, frame_rate=0.01)  # no refill worth a frame while it runs
     with web_process(settings) as (one, _), web_process(settings) as (two, _):
         async with client(one, settings, p.a) as a1, client(two, settings, p.a) as a2:

@@ -12,6 +12,10 @@ from playwright.async_api import Page as AsyncPage
 from playwright.async_api import async_playwright
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
+from peercet.core.clock import Clock
+from peercet.core.settings import Settings
+from tests.support.live import cookie
+
 CHROMIUM = "/usr/bin/chromium"
 # Without the background-networking flags Chromium keeps trying this closed network.
 ARGS = [
@@ -38,6 +42,20 @@ async def async_chromium() -> AsyncIterator[AsyncBrowser]:
             yield browser
         finally:
             await browser.close()
+
+
+def signed_in(
+    browser: Browser, base: str, settings: Settings, rid: int, clock: Clock | None = None
+) -> Page:
+    """A fresh browser context holding `rid`'s session cookie (as signed on `clock`), its
+    Content-Security-Policy watched."""
+    name, token = cookie(settings, rid, clock).split("=", 1)
+    context = browser.new_context()
+    context.add_cookies([{"name": name, "value": token, "url": base}])
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    watch_csp(page)
+    return page
 
 
 _violations: WeakKeyDictionary[Page | AsyncPage, list[str]] = WeakKeyDictionary()

@@ -16,10 +16,8 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.testclient import TestClient
 
 from discussion import actions
-from discussion.opening import open_discussion
 from tests.support import factories as f
 from tests.support import hostile
-from tests.support.context import context
 from web.app import all_routes
 from web.auth import COOKIE
 from web.security.csrf import COOKIE as CSRF_COOKIE
@@ -69,12 +67,10 @@ async def seed(session: AsyncSession) -> World:
     other = await f.course(session)
     me, peer = await f.registrant(session), await f.registrant(session)
     moderator = await f.registrant(session, role="moderator")
-    mine = await f.waiting(session, me, course)
-    theirs = await f.waiting(session, peer, course)
-    discussion, _ = await open_discussion(session, [mine, theirs], f.T0, context())
+    mine, theirs, discussion = await f.pair(session, course, people=(me, peer))
     choice = await f.completion(session, me, other)
-    report = await actions.report(session, peer.id, discussion.id, "rude", None, f.T0)
-    ids = [str(i) for i in (mine.id, theirs.id, choice.id, discussion.id, report.id)]
+    report = await actions.report(session, peer.id, discussion, "rude", None, f.T0)
+    ids = [str(i) for i in (mine.id, theirs.id, choice.id, discussion, report.id)]
     return World(
         emails={"registrant": me.email, "moderator": moderator.email},
         real={"id": ids, "completion_id": ids, "invitation_id": ["1"],

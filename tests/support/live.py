@@ -1,5 +1,5 @@
 """Support for transport tests: uvicorn really serving (in a thread or as a process),
-session cookies, paired discussions and a small `websockets` client."""
+session cookies and a small `websockets` client (the rows they use: tests.support.factories)."""
 
 from __future__ import annotations
 
@@ -15,24 +15,16 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import replace
 from typing import Any
 
 import uvicorn
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from websockets.asyncio.client import ClientConnection, connect
 
-from discussion.opening import open_discussion
-from peercet.completions.actions import choose
-from peercet.completions.lifecycle import Mode
 from peercet.core import signing
 from peercet.core.clock import Clock
 from peercet.core.settings import Settings
-from peercet.core.tables import Course, DiscussionPrompt, Registrant
 from tests.support import factories as f
-from tests.support.context import context
 from tests.support.services import ROOT, free_port, wait_for_port
 from web.app import create_app
 from web.auth import COOKIE
@@ -119,55 +111,6 @@ def cookie(settings: Settings, registrant_id: int, clock: Clock | None = None) -
     """A session cookie as the server on `clock` would have signed it."""
     token = signing.dumps(settings.secret_keys, signing.SESSION, {"rid": registrant_id}, clock)
     return f"{COOKIE}={token}"
-
-
-@dataclass
-class Pair:
-    discussion: int
-    a: int
-    b: int
-    prompts: list[int]
-    completions: tuple[int, int]
-
-
-async def pair(
-    sessions: async_sessionmaker[AsyncSession], now: datetime = f.T0, prompts: int = 2
-) -> Pair:
-    """Two registrants paired in a discussion of a course with `prompts` prompts."""
-    async with sessions() as session, session.begin():
-        course = await f.course(session, prompts=[f"Prompt {i}?" for i in range(prompts)])
-        a = await f.registrant(session, name="Alice Able")
-        b = await f.registrant(session, profession="dispensing_optician", name="Bob Baker")
-        found = []
-        for who in (a, b):
-            completion = await f.completion(session, who, course, now)
-            await choose(session, completion, course, Mode.INTERACTIVE, now, context())
-            found.append(completion)
-        discussion, _ = await open_discussion(session, found, now, context())
-        ids = await session.scalars(
-            select(DiscussionPrompt.id)
-            .where(DiscussionPrompt.discussion_id == discussion.id)
-            .order_by(DiscussionPrompt.position)
-        )
-        return Pair(discussion.id, a.id, b.id, list(ids), (found[0].id, found[1].id))
-
-
-async def someone(sessions: async_sessionmaker[AsyncSession], role: str = "registrant") -> int:
-    async with sessions() as session, session.begin():
-        return (await f.registrant(session, role=role)).id
-
-
-async def course_of(sessions: async_sessionmaker[AsyncSession], discussion: int) -> Course:
-    async with sessions() as session:
-        from peercet.core.tables import Discussion
-
-        d = await session.get_one(Discussion, discussion)
-        return await session.get_one(Course, d.course_id)
-
-
-async def registrant(sessions: async_sessionmaker[AsyncSession], rid: int) -> Registrant:
-    async with sessions() as session:
-        return await session.get_one(Registrant, rid)
 
 
 class Client:

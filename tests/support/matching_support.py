@@ -2,58 +2,26 @@
 
 from __future__ import annotations
 
-import itertools
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from matching.invitations import Target, invite
+from matching.invitations import Target
 from matching.pairing import Matcher
-from peercet.completions.actions import choose, record_pass
+from peercet.completions.actions import choose
 from peercet.completions.lifecycle import Mode
 from peercet.core import keys
 from peercet.core.clock import FixedClock
 from peercet.core.db import create_engine, session_factory, transaction
 from peercet.core.publish import Aftermath, Effects, MemoryPublisher, Publisher
-from peercet.core.tables import Completion, Course, Registrant
+from peercet.core.tables import Completion, Course
 from tests.support import factories as f
 from tests.support.context import context
-
-LONDON = ZoneInfo("Europe/London")
-_numbers = itertools.count(1)
-
-
-async def quick_registrant(session: AsyncSession, name: str | None = None) -> Registrant:
-    """A registrant without the cost of hashing a password (nobody signs in as them)."""
-    tag = uuid.uuid4().hex[:10]
-    who = Registrant(
-        email=f"w-{tag}@example.test",
-        password_hash="-",
-        name=name or f"Waiting {tag}",
-        goc_number=f"02-{next(_numbers):06d}",  # one account per number: no two alike
-        profession="optometrist",
-        role="registrant",
-        created_at=f.T0,
-    )
-    session.add(who)
-    await session.flush()
-    return who
-
-
-async def passed(
-    session: AsyncSession, course: Course, passed_at: datetime = f.T0, who: Registrant | None = None
-) -> Completion:
-    """A completion awaiting the choice."""
-    who = who or await quick_registrant(session)
-    result = await record_pass(session, who, course, passed_at, context())
-    return result.completion
 
 
 async def no_sync(aftermath: Aftermath) -> None:
@@ -88,9 +56,8 @@ class World:
         """What the invitation endpoint does: act, commit, then the after-commit step."""
         async with transaction(self.sessions) as session:
             completion = await session.get_one(Completion, completion_id)
-            inviter = await session.get_one(Registrant, completion.registrant_id)
-            invitation, aftermath = await invite(
-                session, inviter, completion, target, self.clock.now(), context()
+            invitation, aftermath = await f.invitation(
+                session, completion, target, self.clock.now()
             )
         await self.effects(aftermath)
         return invitation.id

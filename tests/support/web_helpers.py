@@ -18,7 +18,6 @@ from tests.support import factories as f
 from web.app import create_app
 
 T = TypeVar("T")
-PASSWORD = "correct-horse-1"
 _people = itertools.count(1)
 
 
@@ -57,7 +56,7 @@ def register(client: TestClient, profession: str = "optometrist", **kw: Any) -> 
     n = next(_people)
     body = {
         "email": kw.get("email", f"someone{n}-{profession}@example.test"),
-        "password": kw.get("password", PASSWORD),
+        "password": kw.get("password", f.PASSWORD),
         "name": kw.get("name", "Ann Example"),
         "goc_number": kw.get("goc_number", f"03-{n:06d}"),  # one account per number
         "profession": profession,

@@ -9,16 +9,10 @@ from typing import Any
 
 from arq.connections import ArqRedis, RedisSettings, create_pool
 from arq.worker import Worker
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from peercet.completions.actions import choose, record_pass
-from peercet.completions.lifecycle import Mode
 from peercet.core.clock import FixedClock
 from peercet.core.settings import Settings
-from peercet.core.tables import Completion, Course, Registrant
 from peercet.notify.mailer import FileTransport
-from tests.support import factories as f
-from tests.support.context import context
 from workers.context import KEY, WorkerResources, open_resources
 from workers.settings import FUNCTIONS
 
@@ -53,18 +47,6 @@ async def run_burst(res: WorkerResources, redis: ArqRedis | None = None) -> int:
         return await worker.run_check()
     finally:
         await worker.close()
-
-
-async def waiting(
-    session: AsyncSession, who: Registrant, course: Course, passed_at: datetime = f.T0
-) -> tuple[Completion, Any]:
-    """A pass of an interactive course, then the choice to discuss: seeking a peer."""
-    result = await record_pass(session, who, course, passed_at, context())
-    aftermath = result.aftermath
-    aftermath.extend(
-        await choose(session, result.completion, course, Mode.INTERACTIVE, passed_at, context())
-    )
-    return result.completion, aftermath
 
 
 async def arrive(res: WorkerResources, job_id: str) -> None:

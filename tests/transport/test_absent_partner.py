@@ -24,7 +24,8 @@ from peercet.core.settings import Settings
 from peercet.core.tables import OutgoingEmail, Registrant
 from tests.support import factories as f
 from tests.support.context import context
-from tests.support.live import HTTP_TIMEOUT, TIMEOUT, Pair, client, cookie, pair, serve
+from tests.support.factories import Pair, paired
+from tests.support.live import HTTP_TIMEOUT, TIMEOUT, client, cookie, serve
 from web.resources import Resources
 from web.ws.absent import AbsentPartners
 from web.ws.live import Presence
@@ -87,7 +88,7 @@ def _clock(partners: AbsentPartners) -> FixedClock:
 async def test_a_first_message_emails_the_absent_partner_with_a_link_once_an_hour(
     sessions: Sessions, settings: Settings, partners: AbsentPartners
 ) -> None:
-    p = await pair(sessions)
+    p = await paired(sessions)
     await _say(partners, p, p.a, "a1")
     [email] = await _emails(sessions)
     async with sessions() as session:
@@ -108,7 +109,7 @@ async def test_a_first_message_emails_the_absent_partner_with_a_link_once_an_hou
 async def test_a_partner_with_a_socket_in_the_discussion_gets_no_email(
     sessions: Sessions, partners: AbsentPartners
 ) -> None:
-    p = await pair(sessions)
+    p = await paired(sessions)
     presence = partners.presence
     assert isinstance(presence, Presence)
     await presence.enter(p.discussion, f"{p.b}:socket")
@@ -121,7 +122,7 @@ async def test_only_the_author_s_first_message_counts_even_in_another_process(
 ) -> None:
     """A process that has not seen the author yet asks the database: a later message is
     not a first one, so nothing is sent (and nobody is told twice within the hour)."""
-    p = await pair(sessions)
+    p = await paired(sessions)
     async with transaction(sessions) as session:
         await store_messages(session, [Post(p.discussion, p.a, "earlier", "Hi")], f.T0)
     _clock(partners).advance(2 * HOUR)
@@ -136,7 +137,7 @@ async def test_only_the_author_s_first_message_counts_even_in_another_process(
 async def test_over_the_socket_the_absent_partner_is_emailed(
     settings: Settings, sessions: Sessions
 ) -> None:
-    p = await pair(sessions)
+    p = await paired(sessions)
     clock = FixedClock(f.T0)
     with serve(settings, clock) as base:
         async with client(base, settings, p.a, clock=clock) as ws:
@@ -154,7 +155,7 @@ async def test_over_the_socket_the_absent_partner_is_emailed(
 async def test_a_first_validation_over_http_emails_the_absent_partner(
     settings: Settings, sessions: Sessions
 ) -> None:
-    p = await pair(sessions)
+    p = await paired(sessions)
     posts = [Post(p.discussion, r, f"{r}-{q}", "on it", q) for r in (p.a, p.b) for q in p.prompts]
     async with transaction(sessions) as session:  # stored outside the web process: no email
         await store_messages(session, posts, f.T0)

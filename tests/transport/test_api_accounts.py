@@ -19,7 +19,8 @@ from peercet.core.errors import Conflict
 from peercet.core.settings import Settings
 from peercet.core.tables import Registrant
 from tests.support import factories as f
-from tests.support.web_helpers import PASSWORD, app_client, error_code, register
+from tests.support.factories import PASSWORD
+from tests.support.web_helpers import app_client, error_code, register
 from web.auth import COOKIE
 
 GOOD = {

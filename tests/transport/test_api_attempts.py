@@ -13,9 +13,8 @@ from starlette.testclient import TestClient
 from peercet.core.clock import FixedClock
 from peercet.core.settings import Settings
 from peercet.core.tables import ExamAttempt
-from tests.support.factories import T0
+from tests.support.factories import PASSWORD, T0
 from tests.support.web_helpers import (
-    PASSWORD,
     answers,
     app_client,
     error_code,

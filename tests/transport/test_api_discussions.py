@@ -11,7 +11,8 @@ from discussion.actions import Post, store_messages
 from peercet.core.clock import Clock, FixedClock
 from peercet.core.settings import Settings
 from tests.support import factories as f
-from tests.support.live import HTTP_TIMEOUT, Pair, client, cookie, pair, serve
+from tests.support.factories import Pair, paired
+from tests.support.live import HTTP_TIMEOUT, client, cookie, serve
 
 
 def http(base: str, settings: Settings, rid: int, clock: Clock | None = None) -> httpx2.AsyncClient:
@@ -30,7 +31,7 @@ async def chat(sessions: async_sessionmaker[AsyncSession], p: Pair, n: int = 0) 
 async def test_the_discussion_and_its_messages(
     settings: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    p = await pair(sessions)
+    p = await paired(sessions)
     await chat(sessions, p, 150)
     with serve(settings) as base:
         async with http(base, settings, p.a) as api:
@@ -59,7 +60,7 @@ async def test_the_discussion_and_its_messages(
 async def test_dual_validation_over_http_pushes_validation_and_completion(
     settings: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    p = await pair(sessions)
+    p = await paired(sessions)
     url = f"/api/discussions/{p.discussion}/validation"
     body = {"peer_took_part": True, "reflection": "Useful."}
     clock = FixedClock(f.T0 + timedelta(days=1))
@@ -94,7 +95,7 @@ async def test_reports_are_limited_per_registrant_per_hour(
 ) -> None:
     """10 reports in any hour (peercet.core.quota.REPORTS); a refused or failed report does
     not count; the limit is the reporter's alone; an hour after the first, a place frees."""
-    p = await pair(sessions)
+    p = await paired(sessions)
     clock = FixedClock(f.T0 + timedelta(days=1))
     url = f"/api/discussions/{p.discussion}/reports"
     with serve(settings, clock) as base:

@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from peercet.core.clock import FixedClock
 from peercet.core.settings import Settings
 from tests.support import factories as f
-from tests.support.live import client, pair, serve, someone
+from tests.support.factories import paired, someone
+from tests.support.live import client, serve
 from tests.transport.test_api_discussions import chat, http
 
 CLOCK = FixedClock(f.T0 + timedelta(days=1))
@@ -20,7 +21,7 @@ BLAME = {"peer_took_part": False, "reason": "Bob pasted the same line on both pr
 async def test_a_dispute_needs_a_reason_naming_the_field(
     settings: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    p = await pair(sessions)
+    p = await paired(sessions)
     await chat(sessions, p)
     url = f"/api/discussions/{p.discussion}/validation"
     with serve(settings, CLOCK) as base:
@@ -40,7 +41,7 @@ async def test_a_dispute_needs_a_reason_naming_the_field(
 async def test_a_dispute_and_an_award_reach_both_participants(
     settings: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    p = await pair(sessions)
+    p = await paired(sessions)
     await chat(sessions, p)
     mod = await someone(sessions, "moderator")
     did = p.discussion

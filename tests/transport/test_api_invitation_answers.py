@@ -13,17 +13,13 @@ from sqlalchemy import update
 from starlette.testclient import TestClient
 
 from matching.invitation_rules import LIFETIME
-from matching.invitations import Target, invite
-from peercet.completions.actions import choose
-from peercet.completions.lifecycle import Mode
+from matching.invitations import Target
 from peercet.core.clock import FixedClock
 from peercet.core.db import create_engine, session_factory, transaction
 from peercet.core.settings import Settings
 from peercet.core.tables import Completion, Course, Registrant
 from tests.support import factories as f
-from tests.support.context import context
 from tests.support.live import cookie
-from tests.support.matching_support import passed, quick_registrant
 from web.app import create_app
 
 
@@ -43,19 +39,16 @@ async def _seed(database_url: str) -> Invited:
     try:
         async with transaction(session_factory(engine)) as session:
             course = await f.course(session, professions=["optometrist"])
-            inviters = []
-            for _ in range(2):
-                completion = await passed(session, course)
-                await choose(session, completion, course, Mode.INTERACTIVE, f.T0, context())
-                inviters.append(completion)
-            invitee, optician = await quick_registrant(session), await quick_registrant(session)
+            inviters = [
+                await f.waiting(session, await f.registrant(session), course) for _ in range(2)
+            ]
+            invitee, optician = await f.registrant(session), await f.registrant(session)
             optician.profession = "dispensing_optician"
-            stranger = await quick_registrant(session)
+            stranger = await f.registrant(session)
             ids = []
             for completion, named in zip(inviters, (invitee, optician), strict=True):
-                who = await session.get_one(Registrant, completion.registrant_id)
                 target = Target(goc_number=named.goc_number)
-                invitation, _ = await invite(session, who, completion, target, f.T0, context())
+                invitation, _ = await f.invitation(session, completion, target)
                 ids.append(invitation.id)
             return Invited(inviters[0].id, invitee.id, optician.id, stranger.id, course.id, *ids)
     finally:
@@ -68,7 +61,7 @@ async def _pass(database_url: str, registrant_id: int, course_id: int) -> int:
         async with transaction(session_factory(engine)) as session:
             course = await session.get_one(Course, course_id)
             who = await session.get_one(Registrant, registrant_id)
-            return (await passed(session, course, f.T0, who)).id
+            return (await f.passed(session, course, f.T0, who)).id
     finally:
         await engine.dispose()
 

@@ -12,16 +12,13 @@ from redis import Redis
 from sqlalchemy import update
 from starlette.testclient import TestClient
 
-from peercet.completions.actions import choose
-from peercet.completions.lifecycle import DISCUSSION_WINDOW, Mode
+from peercet.completions.lifecycle import DISCUSSION_WINDOW
 from peercet.core import keys
 from peercet.core.clock import FixedClock
 from peercet.core.db import create_engine, session_factory, transaction
 from peercet.core.settings import Settings
-from peercet.core.tables import Course, Registrant
+from peercet.core.tables import Course
 from tests.support import factories as f
-from tests.support.context import context
-from tests.support.matching_support import passed, quick_registrant
 from web.app import create_app
 
 
@@ -40,12 +37,9 @@ async def _setup(database_url: str) -> Setup:
         async with transaction(session_factory(engine)) as session:
             me = await f.registrant(session)
             course, other_course = await f.course(session), await f.course(session)
-            waiting = await passed(session, course, who=me)
-            await choose(
-                session, waiting, course, Mode.INTERACTIVE, f.T0, context()
-            )  # Redis not told
-            fresh = await passed(session, other_course, who=me)
-            others = await passed(session, course)
+            waiting = await f.waiting(session, me, course)  # Redis not told
+            fresh = await f.passed(session, other_course, who=me)
+            others = await f.passed(session, course)
             return Setup(waiting.id, fresh.id, others.id, course.id, me.email)
     finally:
         await engine.dispose()
@@ -143,11 +137,10 @@ async def _others(database_url: str, course_id: int) -> dict[str, dict[str, str]
     try:
         async with transaction(session_factory(engine)) as session:
             course = await session.get_one(Course, course_id)
-            known = await quick_registrant(session)
-            waiting = await passed(session, course)
-            await choose(session, waiting, course, Mode.INTERACTIVE, f.T0, context())
-            waiter = await session.get_one(Registrant, waiting.registrant_id)
-            other = await quick_registrant(session)
+            known = await f.registrant(session)
+            waiter = await f.registrant(session)
+            await f.waiting(session, waiter, course)
+            other = await f.registrant(session)
             other.profession = "contact_lens_optician"
             await session.execute(
                 update(Course).where(Course.id == course_id).values(professions=["optometrist"])

@@ -12,7 +12,8 @@ from starlette.testclient import TestClient
 
 from peercet.core.settings import Settings
 from tests.support import factories as f
-from tests.support.web_helpers import PASSWORD, app_client, error_code, run_db
+from tests.support.factories import PASSWORD
+from tests.support.web_helpers import app_client, error_code, run_db
 from web.auth import COOKIE
 
 M = "/api/moderation/registrants"

@@ -18,12 +18,11 @@ from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from discussion.actions import Post, report, store_messages
-from matching.invitations import invite, parse_target
+from matching.invitations import parse_target
 from peercet.core.clock import FixedClock
 from peercet.core.settings import Settings
 from peercet.core.tables import Registrant
 from tests.support import factories as f
-from tests.support.context import context
 from tests.support.live import cookie
 from tests.support.web_helpers import app_client, run_db
 
@@ -50,8 +49,8 @@ async def _seed(session: AsyncSession) -> World:
     moderator = await f.registrant(session, role="moderator", name="Maud Moderator")
     await f.completion(session, other, course)
     seeking = await f.waiting(session, owner, other_course)
-    invitation, _ = await invite(
-        session, owner, seeking, parse_target({"email": "friend@example.test"}), f.T0, context()
+    invitation, _ = await f.invitation(
+        session, seeking, parse_target({"email": "friend@example.test"})
     )
     post = Post(discussion, peers.registrant_id, "m1", "a word from the peer")
     await store_messages(session, [post], f.T0)

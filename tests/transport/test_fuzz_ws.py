@@ -24,7 +24,8 @@ from peercet.core.db import create_engine, session_factory
 from peercet.core.settings import Settings
 from peercet.core.tables import Message
 from tests.support import hostile
-from tests.support.live import Client, client, pair, serve
+from tests.support.factories import paired
+from tests.support.live import Client, client, serve
 
 FUZZ = settings(
     max_examples=40,
@@ -82,7 +83,7 @@ async def exchange(
 ) -> None:
     engine = create_engine(settings.database_url)
     try:
-        p = await pair(session_factory(engine))
+        p = await paired(session_factory(engine))
     finally:
         await engine.dispose()
     said: set[str] = set()

@@ -8,7 +8,8 @@ import re
 from starlette.testclient import TestClient
 
 from peercet.core.settings import Settings
-from tests.support.web_helpers import PASSWORD, app_client, make_course, register
+from tests.support.factories import PASSWORD
+from tests.support.web_helpers import app_client, make_course, register
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 

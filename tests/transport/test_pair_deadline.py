@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from discussion import moderation
-from discussion.opening import closing_time, open_discussion
+from discussion.opening import closing_time
 from discussion.reads import discussion_view
 from matching.waiting import waiting_view
 from peercet.completions.guidance import when
@@ -22,7 +22,7 @@ from peercet.core.tables import Completion, Notification, OutgoingEmail
 from peercet.notify.notices import scheme_time
 from peercet.notify.reminders import send_reminders
 from tests.support import factories as f
-from tests.support.context import context, links
+from tests.support.context import links
 from tests.support.live import HTTP_TIMEOUT, client, cookie, serve
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -33,11 +33,7 @@ EARLY = f.T0 + 14 * DAY  # the first pass's deadline; the second passed 4 days l
 async def _pair(sessions: Sessions) -> tuple[Completion, Completion, int]:
     """Two paired on T0 + 4 days: one passed on T0, the other on T0 + 4 days."""
     async with transaction(sessions) as session:
-        course = await f.course(session)
-        first = await f.waiting(session, await f.registrant(session), course, f.T0)
-        second = await f.waiting(session, await f.registrant(session), course, f.T0 + 4 * DAY)
-        discussion, _ = await open_discussion(session, [first, second], f.T0 + 4 * DAY, context())
-        return first, second, discussion.id
+        return await f.pair(session, await f.course(session), f.T0, f.T0 + 4 * DAY)
 
 
 async def test_closes_at_is_the_earlier_deadline_in_every_view(sessions: Sessions) -> None:

@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from discussion.opening import open_discussion
 from peercet.completions.actions import choose
 from peercet.completions.awards import complete_interactive
 from peercet.completions.fallback import fall_back
@@ -59,9 +58,8 @@ async def _history(session: AsyncSession) -> History:
     await choose(session, done, chosen, Mode.NON_INTERACTIVE, Y2026, context())
     waiting = await f.waiting(session, olu, fallen, Y2026)
     await fall_back(session, [waiting.id], Y2026 + timedelta(days=15), context())
-    mine = await f.waiting(session, olu, together, Y2026 + timedelta(days=20))
-    peer = await f.waiting(session, await f.registrant(session), together, mine.passed_at)
-    await open_discussion(session, [mine, peer], Y2026 + timedelta(days=20), context())
+    people = (olu, await f.registrant(session))
+    mine, peer, _ = await f.pair(session, together, Y2026 + timedelta(days=20), people=people)
     await complete_interactive(session, [mine.id, peer.id], Y2026 + timedelta(days=21))
     await f.completion(session, olu, still_open, Y2026)
     await f.completion(session, olu, later, Y2028)

@@ -19,17 +19,9 @@ from peercet.core.db import transaction
 from peercet.core.publish import RedisPublisher
 from peercet.core.settings import Settings
 from peercet.core.tables import Registrant
-from tests.support.live import (
-    HTTP_TIMEOUT,
-    Client,
-    client,
-    cookie,
-    pair,
-    serve,
-    someone,
-    web_process,
-)
-from tests.support.web_helpers import PASSWORD, app_client, register
+from tests.support.factories import PASSWORD, paired, someone
+from tests.support.live import HTTP_TIMEOUT, Client, client, cookie, serve, web_process
+from tests.support.web_helpers import app_client, register
 from web.auth import COOKIE
 from web.resources import resources
 from web.ws import endpoint as ws
@@ -83,7 +75,7 @@ def disable_by(moderator: int) -> Ending:
 async def test_ending_a_session_closes_its_sockets_on_every_process(
     settings: Settings, sessions: async_sessionmaker[AsyncSession], how: str
 ) -> None:
-    p = await pair(sessions)
+    p = await paired(sessions)
     moderator = await someone(sessions, "moderator")
     end: Ending = {"sign_out": sign_out, "change_password": change_password}.get(
         how, disable_by(moderator)
@@ -136,7 +128,7 @@ async def test_a_session_ended_while_pubsub_was_away_closes_the_socket_after(
 ) -> None:
     """The event is lost (the process's pub/sub connection was cut); when the hub
     comes back it re-checks every socket, and this one's session has ended."""
-    p = await pair(sessions)
+    p = await paired(sessions)
     with serve(settings) as base:
         async with client(base, settings, p.a) as a, client(base, settings, p.b) as b:
             await a.join(p.discussion)

@@ -17,7 +17,8 @@ from peercet.core.clock import FixedClock
 from peercet.core.settings import Settings
 from peercet.core.tables import Registrant
 from tests.support import factories as f
-from tests.support.web_helpers import PASSWORD, app_client, error_code, register, run_db
+from tests.support.factories import PASSWORD
+from tests.support.web_helpers import app_client, error_code, register, run_db
 from web.auth import COOKIE
 
 ATTACKER = ("203.0.113.66", 40000)

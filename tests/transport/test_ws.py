@@ -18,7 +18,8 @@ from peercet.core.settings import Settings
 from peercet.core.tables import Message
 from tests.support import factories as f
 from tests.support.context import links
-from tests.support.live import HTTP_TIMEOUT, client, cookie, pair, serve, someone
+from tests.support.factories import paired, someone
+from tests.support.live import HTTP_TIMEOUT, client, cookie, serve
 from tests.support.web_helpers import app_client, run_db
 
 CLOCK = FixedClock(f.T0)
@@ -53,7 +54,7 @@ async def test_handshake_needs_a_cookie_and_an_allowed_origin(
 async def test_two_participants_chat_and_the_sender_is_acknowledged(
     settings: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    p = await pair(sessions)
+    p = await paired(sessions)
     with serve(settings) as base:
         async with client(base, settings, p.a) as a, client(base, settings, p.b) as b:
             joined = await a.join(p.discussion)
@@ -78,7 +79,7 @@ async def test_two_participants_chat_and_the_sender_is_acknowledged(
 async def test_presence_and_typing_reach_the_peer_only(
     settings: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    p = await pair(sessions)
+    p = await paired(sessions)
     with serve(settings) as base:
         async with client(base, settings, p.a) as a:
             await a.join(p.discussion)
@@ -98,7 +99,7 @@ async def test_presence_and_typing_reach_the_peer_only(
 async def test_a_repeated_client_msg_id_makes_one_message(
     settings: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    p = await pair(sessions)
+    p = await paired(sessions)
     with serve(settings) as base:
         async with client(base, settings, p.a) as a, client(base, settings, p.b) as b:
             await a.join(p.discussion)
@@ -118,7 +119,7 @@ async def test_a_repeated_client_msg_id_makes_one_message(
 async def test_concurrent_say_gives_gapless_seq_in_one_order_for_both(
     settings: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    p = await pair(sessions)
+    p = await paired(sessions)
     n = 30  # within the rate limit burst
     with serve(settings) as base:
         async with client(base, settings, p.a) as a, client(base, settings, p.b) as b:
@@ -143,7 +144,7 @@ async def test_concurrent_say_gives_gapless_seq_in_one_order_for_both(
 async def test_join_after_replays_what_was_missed_then_goes_live(
     settings: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    p = await pair(sessions)
+    p = await paired(sessions)
     with serve(settings) as base:
         async with client(base, settings, p.a) as a:
             await a.join(p.discussion)
@@ -164,7 +165,7 @@ async def test_a_gap_in_the_fan_out_is_filled_from_the_database(
 ) -> None:
     """A message stored but never published (Redis was away) still reaches the peer,
     before the next one, in order."""
-    p = await pair(sessions)
+    p = await paired(sessions)
     with serve(settings) as base:
         async with client(base, settings, p.a) as a, client(base, settings, p.b) as b:
             await a.join(p.discussion)
@@ -181,8 +182,8 @@ async def test_a_gap_in_the_fan_out_is_filled_from_the_database(
 async def test_errors_leave_the_socket_open(
     settings: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    p = await pair(sessions)
-    other = await pair(sessions)
+    p = await paired(sessions)
+    other = await paired(sessions)
     with serve(settings) as base:
         async with client(base, settings, p.a) as a:
             await a.join(p.discussion)
@@ -222,7 +223,7 @@ async def test_errors_leave_the_socket_open(
 async def test_a_stranger_cannot_join_read_or_validate(
     settings: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    p = await pair(sessions)
+    p = await paired(sessions)
     stranger = await someone(sessions)
     with serve(settings) as base:
         headers = {"Cookie": cookie(settings, stranger)}
@@ -243,7 +244,7 @@ async def test_a_stranger_cannot_join_read_or_validate(
 async def test_a_moderator_joins_read_only(
     settings: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    p = await pair(sessions)
+    p = await paired(sessions)
     moderator = await someone(sessions, role="moderator")
     with serve(settings) as base:
         async with client(base, settings, p.a) as a, client(base, settings, moderator) as m:
@@ -264,7 +265,7 @@ async def test_after_redis_drops_the_fan_out_sockets_recover_from_the_database(
 
     from discussion.actions import Post, store_messages
 
-    p = await pair(sessions)
+    p = await paired(sessions)
     redis = Redis.from_url(settings.redis_url)
     with serve(settings) as base:
         async with client(base, settings, p.b) as b:
@@ -308,7 +309,7 @@ async def test_a_frame_the_server_fails_on_is_answered_internal_and_the_socket_s
     async def broken(self: ws.Conn, frame: object) -> None:
         raise RuntimeError("a bug")
 
-    p = await pair(sessions)
+    p = await paired(sessions)
     with serve(settings) as base:
         async with client(base, settings, p.a) as a:
             monkeypatch.setattr(ws.Conn, "_act", broken)

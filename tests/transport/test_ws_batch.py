@@ -28,7 +28,8 @@ from peercet.core.settings import Settings
 from peercet.core.tables import Message
 from tests.support import factories as f
 from tests.support.context import context
-from tests.support.live import Client, client, pair, serve
+from tests.support.factories import paired
+from tests.support.live import Client, client, serve
 from web.resources import Resources
 from web.ws.live import Hub, Writer, unavailable
 
@@ -106,7 +107,7 @@ async def test_the_row_the_database_refuses_is_the_only_one_refused(
 ) -> None:
     """Four messages of two participants in one batch; the second fails in the database.
     The other three are stored, in the order sent, and acknowledged; that one is refused."""
-    p = await pair(sessions)
+    p = await paired(sessions)
     engine = create_engine(settings.database_url)
     redis = Redis.from_url(settings.redis_url)
     sqlite = create_sync_sqlite_engine(settings.database_url) if settings.is_sqlite else None
@@ -158,7 +159,7 @@ def batched(monkeypatch: pytest.MonkeyPatch) -> None:
 async def test_a_message_the_database_refuses_never_fails_the_peers_in_its_batch(
     settings: Settings, sessions: async_sessionmaker[AsyncSession], poison: None
 ) -> None:
-    p = await pair(sessions)
+    p = await paired(sessions)
     with serve(settings) as base:
         async with client(base, settings, p.a) as a, client(base, settings, p.b) as b:
             await a.join(p.discussion)
@@ -184,7 +185,7 @@ async def test_text_no_database_stores_is_refused_before_the_batch(
 ) -> None:
     """A lone surrogate or NUL is `bad_frame` at once; the peer's message sent at the
     same moment is stored and acknowledged, and both sockets stay open."""
-    p = await pair(sessions)
+    p = await paired(sessions)
     with serve(settings) as base:
         async with client(base, settings, p.a) as a, client(base, settings, p.b) as b:
             await a.join(p.discussion)

@@ -11,8 +11,9 @@ from websockets.exceptions import ConnectionClosed
 
 from peercet.core.settings import Settings
 from peercet.core.tables import Message
+from tests.support.factories import paired
 from tests.support.hostile_frames import HOSTILE, say
-from tests.support.live import Client, client, pair, web_process
+from tests.support.live import Client, client, web_process
 
 pytestmark = pytest.mark.slow
 MIB = 1024 * 1024
@@ -26,7 +27,7 @@ async def still_open(socket: Client) -> None:
 async def test_every_hostile_frame_gets_an_error_frame_and_the_socket_stays_open(
     settings: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    p = await pair(sessions)
+    p = await paired(sessions)
     with web_process(settings) as (base, _):
         async with client(base, settings, p.a) as a, client(base, settings, p.b) as b:
             await a.join(p.discussion)

@@ -13,7 +13,8 @@ from websockets.exceptions import ConnectionClosed
 
 from peercet.core.publish import Delivery, RedisPublisher
 from peercet.core.settings import Settings
-from tests.support.live import client, cookie, pair, serve
+from tests.support.factories import paired
+from tests.support.live import client, cookie, serve
 from web.ws import conn, outbound
 from web.ws import endpoint as ws
 
@@ -22,7 +23,7 @@ async def test_a_client_that_cannot_keep_up_is_disconnected_and_others_go_on(
     settings: Settings, sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(outbound, "SEND_QUEUE", 8)
-    p = await pair(sessions)
+    p = await paired(sessions)
     redis = Redis.from_url(settings.redis_url)
     with serve(settings) as base:
         url = base.replace("http://", "ws://") + "/ws"
@@ -53,7 +54,7 @@ async def test_an_idle_socket_is_closed(
     settings: Settings, sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(conn, "IDLE_TIMEOUT", 0.2)
-    p = await pair(sessions)
+    p = await paired(sessions)
     with serve(settings) as base:
         async with client(base, settings, p.a) as a:
             with pytest.raises(ConnectionClosed) as closed:

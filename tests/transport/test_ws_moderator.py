@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peercet.core.settings import Settings
-from tests.support.live import Client, client, pair, serve, someone
+from tests.support.factories import paired, someone
+from tests.support.live import Client, client, serve
 
 
 async def presence_with(c: Client, moderators: list[int]) -> dict[str, Any]:
@@ -21,7 +22,7 @@ async def presence_with(c: Client, moderators: list[int]) -> dict[str, Any]:
 async def test_participants_see_a_moderator_arrive_and_leave(
     settings: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    p = await pair(sessions)
+    p = await paired(sessions)
     moderator = await someone(sessions, role="moderator")
     with serve(settings) as base:
         async with client(base, settings, p.a) as a:

@@ -14,7 +14,8 @@ from websockets.exceptions import ConnectionClosed
 
 from peercet.core import keys
 from peercet.core.settings import Settings
-from tests.support.live import Client, client, serve, someone, web_process
+from tests.support.factories import someone
+from tests.support.live import Client, client, serve, web_process
 from web.ws.sockets import LEASE_TTL, MAX_SOCKETS, SocketLeases
 
 

@@ -9,11 +9,14 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peercet.completions import lifecycle
 from peercet.completions.lifecycle import Mode, State
+from peercet.core.db import transaction
 from peercet.core.tables import Completion, Course, PointRecord, Registrant
+from tests.support.factories.courses import course
+from tests.support.factories.scheme import LONDON, T0
 
 _serial = itertools.count(1)
 CHUNK = 5000
@@ -94,3 +97,15 @@ async def _award(
     ]  # fmt: skip
     for start in range(0, len(rows), CHUNK):
         await session.execute(insert(PointRecord), rows[start : start + CHUNK])
+
+
+async def completed(
+    sessions: async_sessionmaker[AsyncSession], n: int, at: datetime = T0
+) -> list[int]:
+    """`n` registrants who each completed a new non-interactive course at `at`; committed."""
+    async with transaction(sessions) as session:
+        what = await course(session, interactive=False)
+        people = await registrants(session, n, at)
+        return await completions(
+            session, people, what.id, at, LONDON, State.COMPLETED_NON_INTERACTIVE
+        )

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from discussion import moderation
 from peercet.core.db import transaction
+from peercet.core.publish import Aftermath
 from web.auth import require_moderator
 from web.fields import Text
 from web.http import Body, path_int, read_body, read_query
@@ -48,35 +52,47 @@ async def list_discussions(request: Request) -> Response:
     return JSONResponse({"discussions": found})
 
 
-async def close(request: Request) -> Response:
-    moderator = await require_moderator(request)
+async def _acted_on(
+    request: Request, did: int, act: Callable[[AsyncSession], Awaitable[Aftermath]]
+) -> Response:
+    """One moderator action on a discussion, committed, its effects run; answered with
+    the discussion as the console lists it."""
     res = resources(request)
-    data = await read_body(request, Closing)
-    did = path_int(request, "id")
     async with transaction(res.sessions) as session:
-        aftermath = await moderation.close(
-            session, moderator, did, data.outcome, data.reason, res.clock.now(), res.context.links
-        )
+        aftermath = await act(session)
     await res.effects(aftermath)
     async with res.sessions() as session:
-        [closed] = await moderation.discussions_under_watch(session, None, False, only=did)
-    return JSONResponse(closed)
+        [listed] = await moderation.discussions_under_watch(session, None, False, only=did)
+    return JSONResponse(listed)
+
+
+async def close(request: Request) -> Response:
+    moderator = await require_moderator(request)
+    data, did = await read_body(request, Closing), path_int(request, "id")
+    res = resources(request)
+    now, links = res.clock.now(), res.context.links
+    return await _acted_on(
+        request,
+        did,
+        lambda session: moderation.close(
+            session, moderator, did, data.outcome, data.reason, now, links
+        ),
+    )
 
 
 async def decision(request: Request) -> Response:
     """A moderator's decision on a disputed discussion; answers the discussion as listed."""
     moderator = await require_moderator(request)
+    data, did = await read_body(request, Decision), path_int(request, "id")
     res = resources(request)
-    data = await read_body(request, Decision)
-    did = path_int(request, "id")
-    async with transaction(res.sessions) as session:
-        aftermath = await moderation.decide(
-            session, moderator, did, data.award, data.reason, res.clock.now(), res.context
-        )
-    await res.effects(aftermath)
-    async with res.sessions() as session:
-        [decided] = await moderation.discussions_under_watch(session, None, False, only=did)
-    return JSONResponse(decided)
+    now, ctx = res.clock.now(), res.context
+    return await _acted_on(
+        request,
+        did,
+        lambda session: moderation.decide(
+            session, moderator, did, data.award, data.reason, now, ctx
+        ),
+    )
 
 
 async def detail(request: Request) -> Response:

@@ -37,7 +37,6 @@ LONG_FUNCTIONS = {  # module:function -> the task rewriting it
     "discussion/opening.py:open_discussion": "issue 14's last step",
     "discussion/moderation.py:discussions_under_watch": "issue 14's last step",
     "matching/invitations.py:invite": "issue 14's last step",
-    "peercet/completions/fallback.py:_after_fallback": "issue 14's last step",
 }
 
 # The packages whose docstrings state what they may import (STYLE.md point 1).

@@ -27,7 +27,7 @@ from tests.support.context import context
 from tests.support.live import HTTP_TIMEOUT, TIMEOUT, Pair, client, cookie, pair, serve
 from web.resources import Resources
 from web.ws.absent import AbsentPartners
-from web.ws.live import Presence
+from web.ws.presence import Presence
 
 Sessions = async_sessionmaker[AsyncSession]
 HOUR = timedelta(hours=1)

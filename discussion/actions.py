@@ -124,7 +124,7 @@ def store_batch(db: Connection, posts: Sequence[Post], now: datetime) -> list[St
     """Store a batch (group commit); a repeated client_msg_id returns the stored one.
 
     Synchronous Core, four statements per batch whatever its size: this is the hot
-    path, run in one thread hop on SQLite (see web.ws.live.Writer)."""
+    path, run in one thread hop on SQLite (see web.ws.writer.Writer)."""
     existing = _existing(db, posts)
     first_of: dict[Key, int] = {}
     fresh = [
@@ -178,7 +178,7 @@ def _result(
 
 def message_deliveries(stored: Sequence[Stored]) -> list[Delivery]:
     """New messages as deliveries on their discussion's channel (a notice, say); the
-    writer's batches go out as the publisher's `fan_out` (web.ws.live)."""
+    writer's batches go out as the publisher's `fan_out` (web.ws.writer)."""
     return [
         Delivery(s.frame, discussion_id=s.frame["discussion"])
         for s in stored

@@ -4,11 +4,13 @@ discussions under watch and one discussion in full (API.md's Moderation)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import TypedDict
 
 from discussion.views import DiscussionView
 from discussion.wire import MessageFrame
 from peercet.completions.frames import CompletionView
+from peercet.core.tables import Discussion
 
 
 class Named(TypedDict):
@@ -47,6 +49,25 @@ class WatchedView(TypedDict):
     last_message_at: str | None
     last_seq: int
     reported: bool
+
+
+def watched_view(
+    d: Discussion, reported: bool, course_ref: str | None, closes_at: datetime | None,
+    participants: list[Named],
+) -> WatchedView:  # fmt: skip
+    last = d.last_message_at
+    return {
+        "id": d.id,
+        "course_ref": course_ref,
+        "state": d.state,
+        "closed_reason": d.closed_reason,
+        "closes_at": None if closes_at is None else closes_at.isoformat(),
+        "participants": participants,
+        "created_at": d.created_at.isoformat(),
+        "last_message_at": None if last is None else last.isoformat(),
+        "last_seq": d.last_seq,
+        "reported": reported,
+    }
 
 
 class DisputeRecord(TypedDict):

@@ -3,7 +3,7 @@
 A dispute leaves its discussion `disputed`: read-only, the disputer back in the queue
 at once (keeping their deadline, so ahead of later ones), the other still in it and
 able to validate, until a moderator decides or the other's deadline falls it back
-(`dispute_expired`, in `peercet.completions.fallback`). A decision locks the participants'
+(`dispute_expired`, in `discussion.deadlines`). A decision locks the participants'
 completions in id order, then the discussion, as validation and the fallback do, so of
 a decision, a validation and a deadline exactly one sees the discussion disputed.
 """
@@ -17,11 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from discussion import opening as rooms
 from discussion import reads, rules
+from discussion.deadlines import fall_back
 from discussion.rules import Verdict
 from discussion.wire import ValidationFrame
 from peercet.completions import lifecycle
 from peercet.completions.awards import complete_interactive, notify_completed
-from peercet.completions.fallback import fall_back
 from peercet.completions.frames import completion_delivery
 from peercet.completions.lifecycle import (
     DISPUTE_AWARDED,

@@ -16,8 +16,8 @@ from discussion.console import (
     AuditEntryView,
     DiscussionDetail,
     DisputeRecord,
-    Named,
     WatchedView,
+    watched_view,
 )
 from discussion.frames import MAX_BODY
 from discussion.wire import MessageFrame
@@ -35,7 +35,6 @@ from peercet.core.tables import (
     Course,
     Discussion,
     Dispute,
-    Participant,
     Registrant,
     Report,
 )
@@ -204,31 +203,14 @@ async def discussions_under_watch(
         query = query.where(has_report)
     rows = (await session.execute(query.limit(WATCHED))).all()
     ids = [d.id for d, _ in rows]
-    people: dict[int, list[Named]] = {i: [] for i in ids}
-    for did, rid, name in await session.execute(
-        select(Participant.discussion_id, Registrant.id, Registrant.name)
-        .join(Registrant, Registrant.id == Participant.registrant_id)
-        .where(Participant.discussion_id.in_(ids))
-    ):
-        people[did].append(Named(id=rid, name=name))
+    people = await reads.participants_named(session, ids)
     closing = await rooms.closing_times(session, ids)
     course_ids = {d.course_id for d, _ in rows}
     refs = dict((await session.execute(
         select(Course.id, Course.ref).where(Course.id.in_(course_ids))
     )).all())  # fmt: skip
     return [
-        {
-            "id": d.id,
-            "course_ref": refs.get(d.course_id),
-            "state": d.state,
-            "closed_reason": d.closed_reason,
-            "closes_at": _closes(closing, d.id),
-            "participants": people[d.id],
-            "created_at": d.created_at.isoformat(),
-            "last_message_at": None if d.last_message_at is None else d.last_message_at.isoformat(),
-            "last_seq": d.last_seq,
-            "reported": bool(flag),
-        }
+        watched_view(d, bool(flag), refs.get(d.course_id), closing.get(d.id), people[d.id])
         for d, flag in rows
     ]
 

@@ -52,20 +52,7 @@ async def open_discussion(
     closes_at = pair_closes_at(completions)
     if not within_deadline(closes_at, now):  # a deadline never changes
         raise Conflict("a completion's deadline has passed", "deadline_passed")
-    discussion = Discussion(
-        course_id=first.course_id, state=DiscussionState.OPEN.value, created_at=now, last_seq=0
-    )
-    session.add(discussion)
-    await session.flush()
-    prompts = await session.scalars(
-        select(CoursePrompt)
-        .where(CoursePrompt.course_id == first.course_id)
-        .order_by(CoursePrompt.position)
-    )
-    session.add_all(
-        DiscussionPrompt(discussion_id=discussion.id, position=p.position, text=p.text)
-        for p in prompts
-    )
+    discussion = await _new_room(session, first.course_id, now)
     paired = lifecycle.Event.PAIRED
     moved = await move(session, [first.id, second.id], paired, now, discussion_id=discussion.id)
     if len(moved) != 2:
@@ -75,42 +62,63 @@ async def open_discussion(
         for c in completions
     )
     course = await session.get_one(Course, first.course_id)
-    closes = scheme_time(closes_at, ctx.tz)
     aftermath = Aftermath(
         paired=[Paired(course.id, first.cet_year, first.registrant_id, second.registrant_id)]
     )
     for completion in completions:
         await session.refresh(completion)
-        aftermath.deliveries.append(
-            Delivery(
-                MatchedFrame(
-                    type="matched",
-                    completion=completion.id,
-                    discussion=discussion.id,
-                    closes_at=closes_at.isoformat(),
-                ),
-                registrant_id=completion.registrant_id,
-            )
-        )
-        aftermath.deliveries.append(completion_delivery(completion, course, None))
+        aftermath.deliveries.extend(_matched(completion, course, discussion.id, closes_at))
         registrant = await session.get_one(Registrant, completion.registrant_id)
-        await notify(
-            session,
-            registrant,
-            Notice(
-                kind="paired",
-                subject=f"You have a discussion partner for {course.ref}",
-                body=f"You have been paired for {course.ref} {course.title}. "
-                f"Discuss every prompt and validate before {closes}: the discussion "
-                "closes then, at the earlier of your two deadlines.",
-                link=f"/discussions/{discussion.id}",
-                dedupe_key=f"paired:{completion.id}:{discussion.id}",
-            ),
-            now,
-            ctx.links,
-            completion_id=completion.id,
-        )
+        notice = _paired_notice(completion, course, discussion.id, scheme_time(closes_at, ctx.tz))
+        await notify(session, registrant, notice, now, ctx.links, completion_id=completion.id)
     return discussion, aftermath
+
+
+async def _new_room(session: AsyncSession, course_id: int, now: datetime) -> Discussion:
+    """An open discussion of the course, with a copy of the course's prompts."""
+    discussion = Discussion(
+        course_id=course_id, state=DiscussionState.OPEN.value, created_at=now, last_seq=0
+    )
+    session.add(discussion)
+    await session.flush()
+    prompts = await session.scalars(
+        select(CoursePrompt)
+        .where(CoursePrompt.course_id == course_id)
+        .order_by(CoursePrompt.position)
+    )
+    session.add_all(
+        DiscussionPrompt(discussion_id=discussion.id, position=p.position, text=p.text)
+        for p in prompts
+    )
+    return discussion
+
+
+def _matched(
+    completion: Completion, course: Course, discussion_id: int, closes_at: datetime
+) -> list[Delivery]:
+    """What a paired registrant's pages are told: `matched`, then the completion."""
+    matched = MatchedFrame(
+        type="matched", completion=completion.id, discussion=discussion_id,
+        closes_at=closes_at.isoformat(),
+    )  # fmt: skip
+    return [
+        Delivery(matched, registrant_id=completion.registrant_id),
+        completion_delivery(completion, course, None),
+    ]
+
+
+def _paired_notice(
+    completion: Completion, course: Course, discussion_id: int, closes: str
+) -> Notice:
+    return Notice(
+        kind="paired",
+        subject=f"You have a discussion partner for {course.ref}",
+        body=f"You have been paired for {course.ref} {course.title}. "
+        f"Discuss every prompt and validate before {closes}: the discussion "
+        "closes then, at the earlier of your two deadlines.",
+        link=f"/discussions/{discussion_id}",
+        dedupe_key=f"paired:{completion.id}:{discussion_id}",
+    )
 
 
 def pair_closes_at(completions: Iterable[Completion]) -> datetime:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from discussion import rules
+from discussion.console import Named
 from discussion.frames import message_frame
 from discussion.opening import closing_time
 from discussion.views import (
@@ -199,3 +200,17 @@ async def messages_after(
         .limit(limit)
     )
     return [message_frame(m) for m in rows]
+
+
+async def participants_named(
+    session: AsyncSession, discussion_ids: list[int]
+) -> dict[int, list[Named]]:
+    """Who is in each discussion, for the moderators' list (by discussion id)."""
+    people: dict[int, list[Named]] = {i: [] for i in discussion_ids}
+    for did, rid, name in await session.execute(
+        select(Participant.discussion_id, Registrant.id, Registrant.name)
+        .join(Registrant, Registrant.id == Participant.registrant_id)
+        .where(Participant.discussion_id.in_(discussion_ids))
+    ):
+        people[did].append(Named(id=rid, name=name))
+    return people

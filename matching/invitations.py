@@ -122,17 +122,7 @@ async def invite(
         raise BadInput("you cannot invite yourself", "self_invitation")
     waiting = None if invitee is None else await hold_invitee(session, invitee.id, completion)
     await _hold_seeking(session, completion)
-    invitation = Invitation(
-        completion_id=completion.id,
-        invitee_email=target.email,
-        invitee_goc_number=target.goc_number,
-        invitee_id=invitee.id if invitee else None,
-        state=PENDING,
-        created_at=now,
-        expires_at=rules.expires_at(now, completion.deadline),
-    )
-    session.add(invitation)
-    await session.flush()
+    invitation = await _pending(session, completion, target, invitee, now)
     aftermath = Aftermath(dequeue=[completion.id])
     course = await session.get_one(Course, completion.course_id)
     if invitee is None:
@@ -145,6 +135,25 @@ async def invite(
     else:
         await tell_invitee(session, inviter, invitee, invitation, course, now, ctx)
     return invitation, aftermath
+
+
+async def _pending(
+    session: AsyncSession, completion: Completion, target: Target, invitee: Registrant | None,
+    now: datetime,
+) -> Invitation:  # fmt: skip
+    """The pending invitation, stored (flushed: it has its id)."""
+    invitation = Invitation(
+        completion_id=completion.id,
+        invitee_email=target.email,
+        invitee_goc_number=target.goc_number,
+        invitee_id=invitee.id if invitee else None,
+        state=PENDING,
+        created_at=now,
+        expires_at=rules.expires_at(now, completion.deadline),
+    )
+    session.add(invitation)
+    await session.flush()
+    return invitation
 
 
 async def hold_invitee(

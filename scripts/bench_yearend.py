@@ -90,7 +90,7 @@ async def seed(url: str, n: int) -> None:
 async def run(url: str, redis_url: str, upload_dir: str, outbox_dir: str) -> dict[str, object]:
     from arq.connections import RedisSettings, create_pool
 
-    from peercet.completions.deadlines import apply_due
+    from discussion.deadlines import apply_due
     from peercet.core.clock import FixedClock
     from peercet.core.settings import load_settings
     from workers import jobs

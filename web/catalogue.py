@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from peercet.catalogue import exams, search, taking
+from peercet.catalogue import exams, search
 from peercet.catalogue.courses import CatalogueCopy
-from peercet.catalogue.views import CourseDetail
-from peercet.completions.course_view import course_detail
+from peercet.completions import taking
+from peercet.completions.course_view import CourseDetail, course_detail
 from peercet.core.tables import Registrant
 from web.resources import Resources
 
@@ -27,7 +27,7 @@ async def course_view(res: Resources, ref: str, who: Registrant | None) -> Cours
 
 
 async def attempt(res: Resources, who: Registrant, ref: str, answers: Any) -> exams.AttemptResult:
-    """One attempt (peercet.catalogue.taking), then its effects."""
+    """One attempt (peercet.completions.taking), then its effects."""
     now, limit = res.clock.now(), res.settings.exam_attempts
     result = await taking.attempt(res.sessions, who, ref, answers, now, res.context, limit)
     await res.effects(result.aftermath)

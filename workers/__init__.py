@@ -2,7 +2,7 @@
 reminders, no-shows, the queues' rebuild and the email outbox (docs/workers.md).
 
 May import: `peercet.core`, `peercet.completions`, `peercet.cycles`, `peercet.goc`,
-`peercet.notify`, `matching`.
+`peercet.notify`, `discussion` (the fallbacks and reminders), `matching`.
 
 Never imports: `starlette`, `web`.
 """

@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from discussion.deadlines import apply_due, apply_one, send_reminders
 from matching import invitation_expiry, noshow, rebuild
-from peercet.completions.deadlines import apply_due, apply_one
 from peercet.core.context import Context
 from peercet.core.db import transaction
 from peercet.core.publish import AfterCommit
@@ -25,7 +25,6 @@ from peercet.core.settings import Settings
 from peercet.cycles.pending import send_pending_reminders
 from peercet.goc.uploads import UploadResult, any_uploadable, final_due, flag_overdue, run_upload
 from peercet.notify.mailer import drain
-from peercet.notify.reminders import send_reminders
 from workers.context import WorkerResources, resources
 from workers.schedule import last_cutoff_year, last_weekly_run
 

@@ -5,7 +5,7 @@ from the catalogue file). A question left unanswered counts as wrong. A result t
 the score, never which answers were wrong. A fail can be retried while attempts are
 left (`EXAM_ATTEMPTS` failures in any 24 hours, peercet.catalogue.attempts); past that an
 attempt is refused unmarked and unrecorded. A pass creates the completion for the
-CET year, at most once.
+CET year, at most once: `peercet.completions.taking` records it.
 """
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peercet.catalogue import attempts
 from peercet.catalogue.loading import may_take
 from peercet.catalogue.views import QuestionView
-from peercet.completions.actions import record_pass
-from peercet.core.context import Context
 from peercet.core.errors import BadInput, Forbidden, NotFound, RateLimited
 from peercet.core.numbers import whole
 from peercet.core.publish import Aftermath
@@ -164,11 +162,11 @@ async def take_exam(
     course: Course,
     raw_answers: Any,
     now: datetime,
-    ctx: Context,
     limit: int,
 ) -> AttemptResult:
-    """Mark one attempt, record it, and on a pass record the completion (once a year).
-    With no attempt left (`limit` failures in 24 hours) nothing is marked or recorded."""
+    """Mark one attempt and record it; on a pass the caller records the completion (its
+    `completion`, `created`, `aftermath` and `award` are left for that). With no attempt
+    left (`limit` failures in 24 hours) nothing is marked or recorded."""
     if not may_take(registrant.profession, course.professions):
         raise Forbidden("this course is not for your profession", "not_for_profession")
     await _hold_attempts(session, registrant.id)
@@ -191,7 +189,4 @@ async def take_exam(
     if not result.passed:
         after = attempts.allowance([*failures, now], now, limit)
         return AttemptResult(result, course, None, True, Aftermath(), after)
-    passed = await record_pass(session, registrant, course, now, ctx)
-    return AttemptResult(
-        result, course, passed.completion, passed.created, passed.aftermath, before, passed.award
-    )
+    return AttemptResult(result, course, None, False, Aftermath(), before)

@@ -1,11 +1,10 @@
 """The catalogue's API resources, typed (API.md's Catalogue and exams): a course in a
-list, a course in full, and the answer to an exam attempt."""
+list and the parts of a course in full (which, carrying the asker's completion, with the
+answer to an exam attempt, is `peercet.completions.course_view`'s)."""
 
 from __future__ import annotations
 
 from typing import TypedDict
-
-from peercet.completions.frames import CompletionView
 
 
 class CourseView(TypedDict):
@@ -45,22 +44,3 @@ class AllowanceView(TypedDict):
 
     attempts_left: int | None
     retry_at: str | None
-
-
-class CourseDetail(CourseView, ContentView, AllowanceView):
-    """GET /api/courses/{ref}: with its exam and the asker's completion this cycle."""
-
-    summary: str
-    pass_mark: int
-    questions: list[QuestionView]
-    completion: CompletionView | None
-
-
-class AttemptView(AllowanceView):
-    """POST /api/courses/{ref}/attempts: `score` says how many, never which."""
-
-    passed: bool
-    score: int
-    total: int
-    pass_mark: int
-    completion: CompletionView | None

@@ -21,10 +21,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from discussion.actions import Post, store_messages, validate
+from discussion.deadlines import fall_back
 from discussion.opening import open_discussion
 from peercet.completions import lifecycle
 from peercet.completions.actions import choose, in_cycle, record_pass
-from peercet.completions.fallback import fall_back
 from peercet.completions.lifecycle import Mode
 from peercet.core.context import Context
 from peercet.core.settings import Settings

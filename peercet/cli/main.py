@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 from arq.connections import ArqRedis
 from redis.asyncio import Redis
 
+from discussion.deadlines import apply_due
 from peercet.accounts.registrants import check_registration, create_registrant
 from peercet.catalogue.loading import import_catalogue
 from peercet.cli import demo
-from peercet.completions.deadlines import apply_due
 from peercet.core import migrate
 from peercet.core.clock import SystemClock
 from peercet.core.context import Context

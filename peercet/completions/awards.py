@@ -13,13 +13,12 @@ from datetime import datetime
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peercet.completions import lifecycle
+from peercet.completions import lifecycle, links
 from peercet.completions.lifecycle import Event, Mode, State
 from peercet.completions.moves import move
 from peercet.core.context import Context
 from peercet.core.errors import Conflict
 from peercet.core.tables import Completion, Course, PointRecord, Registrant
-from peercet.goc import links
 from peercet.notify.notices import Notice, notify
 
 

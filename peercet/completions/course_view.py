@@ -9,12 +9,31 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peercet.catalogue import attempts, content, courses, exams
-from peercet.catalogue.views import AllowanceView, AttemptView, ContentView, CourseDetail
+from peercet.catalogue.views import AllowanceView, ContentView, CourseView, QuestionView
 from peercet.completions import lifecycle, own
 from peercet.completions.actions import award_of
-from peercet.completions.frames import completion_frame
+from peercet.completions.frames import CompletionView, completion_frame
 from peercet.core.settings import Settings
 from peercet.core.tables import Completion, Course, PointRecord, Registrant
+
+
+class CourseDetail(CourseView, ContentView, AllowanceView):
+    """GET /api/courses/{ref}: with its exam and the asker's completion this cycle."""
+
+    summary: str
+    pass_mark: int
+    questions: list[QuestionView]
+    completion: CompletionView | None
+
+
+class AttemptView(AllowanceView):
+    """POST /api/courses/{ref}/attempts: `score` says how many, never which."""
+
+    passed: bool
+    score: int
+    total: int
+    pass_mark: int
+    completion: CompletionView | None
 
 
 async def _mine(

@@ -1,6 +1,6 @@
 """CET certificates: issued once per completed CET, with a stored random verification
 code (peercet.goc.verification), and revocable by a moderator (audited). The PDF is
-peercet.goc.certificate_pdf; the emailed download link is signed (peercet.goc.links).
+peercet.goc.certificate_pdf; the emailed download link is signed (peercet.completions.links).
 
 Revoking withdraws the certificate only: the verification page says so, and neither the
 registrant nor a download link gets the PDF again. The completion, its points and its
@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peercet.catalogue.professions import profession_name
+from peercet.completions import links
 from peercet.completions.actions import award_of
 from peercet.completions.lifecycle import COMPLETED_STATES, State
 from peercet.core import audit
@@ -25,7 +26,7 @@ from peercet.core.errors import BadInput, Conflict, NotFound
 from peercet.core.settings import Settings
 from peercet.core.tables import Certificate as CertificateRow
 from peercet.core.tables import Completion, Course, Registrant
-from peercet.goc import links, verification
+from peercet.goc import verification
 
 REASON_MAX = 2000
 

@@ -1,8 +1,7 @@
-"""Telling people: on-screen notifications, the email outbox and its sender, and
-deadline reminders.
+"""Telling people: on-screen notifications, the email outbox and its sender (deadline
+reminders, which count to a discussion's closing, are `discussion.deadlines`).
 
-May import: `peercet.core`, and for reminders the completion lifecycle and the
-discussions' closing times: `peercet.completions.lifecycle`, `discussion.opening`.
+May import: `peercet.core`.
 
 Never imports: `starlette`, `arq`.
 """

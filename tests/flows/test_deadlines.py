@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peercet.completions.deadlines import apply_due
+from discussion.deadlines import apply_due
 from peercet.completions.lifecycle import State
 from peercet.core.tables import AuditEntry, Completion, Notification, OutgoingEmail, PointRecord
 from tests.support import factories as f

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from discussion import reads
 from discussion.actions import Post, message_deliveries, store_messages, validate
-from peercet.completions.deadlines import apply_due
+from discussion.deadlines import apply_due
 from peercet.completions.lifecycle import State
 from peercet.core.errors import Conflict, Forbidden
 from peercet.core.tables import Completion, Discussion, PointRecord

@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from discussion import moderation
 from discussion.actions import Post, store_messages, validate
+from discussion.deadlines import apply_due
 from matching.noshow import run_no_shows
 from matching.pairing import matching_effects
 from matching.queue import Entry, Queues
-from peercet.completions.deadlines import apply_due
 from peercet.completions.lifecycle import State, cet_year
 from peercet.core import keys
 from peercet.core.clock import FixedClock

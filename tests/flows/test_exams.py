@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from peercet.catalogue import exams, taking
+from peercet.catalogue import exams
+from peercet.completions import taking
 from peercet.core.clock import FixedClock
 from peercet.core.settings import Settings
 from peercet.core.tables import Completion, ExamAttempt, Registrant

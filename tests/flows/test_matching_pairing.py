@@ -9,12 +9,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from discussion.deadlines import fall_back
 from discussion.opening import close_discussions
 from matching import pairing
 from matching.queue import Entry
 from matching.rebuild import rebuild_index, rebuild_queues
 from matching.waiting import waiting_view
-from peercet.completions.fallback import fall_back
 from peercet.completions.lifecycle import InvalidTransition, Mode, State
 from peercet.core.db import transaction
 from peercet.core.publish import Aftermath, Delivery

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from discussion.deadlines import due_reminder, send_reminders
 from peercet.completions.lifecycle import State, deadline
 from peercet.core.context import Links
 from peercet.core.db import transaction
 from peercet.core.tables import Notification, OutgoingEmail
-from peercet.notify.reminders import due_reminder, send_reminders
 from tests.support import factories as f
 from tests.support.factories import bulk
 

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from peercet.completions import links
 from peercet.core.clock import FixedClock
 from peercet.core.db import transaction
 from peercet.core.tables import OutgoingEmail
-from peercet.goc import links
 from tests.support import factories as f
 from tests.support.services import TEST_SECRET_KEYS, run_peercet
 

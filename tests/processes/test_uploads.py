@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from discussion.deadlines import apply_due
 from peercet.completions.awards import complete_interactive
-from peercet.completions.deadlines import apply_due
 from peercet.core.db import create_engine, session_factory, transaction
 from peercet.core.settings import Settings
 from peercet.core.tables import Completion, Notification, OutgoingEmail, UploadBatch

@@ -19,7 +19,7 @@ from arq.connections import RedisSettings, create_pool
 from arq.worker import Worker
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peercet.completions import deadlines
+from discussion import deadlines
 from peercet.core.clock import FixedClock
 from peercet.core.context import Context
 from peercet.core.publish import Aftermath

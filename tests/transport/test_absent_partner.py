@@ -28,7 +28,7 @@ from tests.support.factories import Pair, paired
 from tests.support.live import HTTP_TIMEOUT, TIMEOUT, client, cookie, serve
 from web.resources import Resources
 from web.ws.absent import AbsentPartners
-from web.ws.live import Presence
+from web.ws.presence import Presence
 
 Sessions = async_sessionmaker[AsyncSession]
 HOUR = timedelta(hours=1)

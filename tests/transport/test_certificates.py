@@ -17,13 +17,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.testclient import TestClient
 
+from peercet.completions import links
 from peercet.core.clock import FixedClock
 from peercet.core.db import transaction
 from peercet.core.errors import Conflict
 from peercet.core.settings import Settings, load_settings
 from peercet.core.tables import AuditEntry, Completion, OutgoingEmail, Registrant
 from peercet.core.tables import Certificate as CertificateRow
-from peercet.goc import certificates, links, verification
+from peercet.goc import certificates, verification
 from tests.support import factories as f
 from tests.support.live import cookie
 from tests.support.pdfs import link_uris, qr_codes, text_of

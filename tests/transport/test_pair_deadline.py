@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from discussion import moderation
+from discussion.deadlines import send_reminders
 from discussion.opening import closing_time
 from discussion.reads import discussion_view
 from matching.waiting import waiting_view
@@ -20,7 +21,6 @@ from peercet.core.db import transaction
 from peercet.core.settings import Settings
 from peercet.core.tables import Completion, Notification, OutgoingEmail
 from peercet.notify.notices import scheme_time
-from peercet.notify.reminders import send_reminders
 from tests.support import factories as f
 from tests.support.context import links
 from tests.support.live import HTTP_TIMEOUT, client, cookie, serve

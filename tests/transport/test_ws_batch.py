@@ -1,4 +1,4 @@
-"""One participant's bad message never fails another's (web.ws.live.Writer's group commit),
+"""One participant's bad message never fails another's (web.ws.writer.Writer's group commit),
 on both databases with a real Redis."""
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ from tests.support.context import context
 from tests.support.factories import paired
 from tests.support.live import Client, client, serve
 from web.resources import Resources
-from web.ws.live import Hub, Writer, unavailable
+from web.ws.hub import Hub
+from web.ws.writer import Writer, unavailable
 
 POISON = "poison"  # a body the database refuses (a trigger), for no reason a frame shows
 SQLITE_POISON = [

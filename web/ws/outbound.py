@@ -28,7 +28,8 @@ from peercet.core.errors import DomainError
 from peercet.core.publish import Delivery, deliver_now
 from web.auth import session_alive
 from web.resources import Resources
-from web.ws.live import Live, Routed
+from web.ws.hub import Routed
+from web.ws.live import Live
 
 SEND_QUEUE = 512  # frames waiting for one socket; a client this far behind is dropped
 CLOSE_OVERLOADED = 1013

@@ -1,26 +1,99 @@
-"""Deadline reminders: 3 days and 1 day before the deadline of a registrant still
-seeking a peer or in a discussion, each reminder once (a notification and an email).
-In a discussion the deadline is the discussion's: the earlier of the pair's deadlines.
+"""A completion's deadline where discussions meet completions (rule 4): the fallback at
+it, which also closes the discussion the fallen completion was in, and the reminders
+before it (3 days and 1 day), which in a discussion count to its `closes_at`.
 
-A registrant who first becomes due for a reminder inside the 1-day window gets only the
-1-day one. The worker runs this every five minutes.
+`apply_due` and `apply_one` are shared by `peercet deadlines run`, the per-completion
+deadline job and the sweep; a decision on a dispute whose deadline has passed calls
+`fall_back`. Each closes the discussions in the transaction that fell the completions
+back, so a fallback and its closing commit together or not at all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, Select, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from discussion.opening import closing_times
+from discussion.opening import close_discussions, closing_times
+from peercet.completions import fallback, lifecycle
 from peercet.completions.lifecycle import State
-from peercet.core.context import Links
+from peercet.core.context import Context, Links
+from peercet.core.db import transaction
+from peercet.core.publish import AfterCommit, Aftermath, nothing_after
 from peercet.core.tables import Completion, Course, Participant, Registrant
 from peercet.notify.notices import Addressed, Notice, notify_many, scheme_time
 
+Progress = Callable[[int], None]  # told the running total after each batch
+BATCH = 1000
+FELL_BACK = "peer_fell_back"  # why a fallen completion's discussion closed
+
+
+async def fall_back(
+    session: AsyncSession, completion_ids: Sequence[int], now: datetime, ctx: Context
+) -> tuple[int, Aftermath]:
+    """Rule 4 for these completions if still open and due, and their discussions closed."""
+    fallen = await fallback.fall_back(session, completion_ids, now, ctx)
+    aftermath = fallen.aftermath
+    if fallen.discussion_ids:
+        aftermath.extend(
+            await close_discussions(
+                session, fallen.discussion_ids, FELL_BACK, now, ctx.links,
+                lifecycle.DISPUTE_EXPIRED,
+            )
+        )  # fmt: skip
+    return fallen.how_many, aftermath
+
+
+async def run_deadlines(
+    session: AsyncSession, now: datetime, ctx: Context, batch: int = BATCH
+) -> tuple[int, Aftermath]:
+    """Fall back one batch of what is due at `now`; the caller commits and repeats."""
+    ids = await fallback.due_ids(session, now, batch)
+    return await fall_back(session, ids, now, ctx) if ids else (0, Aftermath())
+
+
+async def apply_due(
+    sessions: async_sessionmaker[AsyncSession],
+    now: datetime,
+    ctx: Context,
+    after_commit: AfterCommit = nothing_after,
+    batch: int = BATCH,
+    progress: Progress | None = None,
+) -> int:
+    """Fall back everything due, a batch per transaction; returns how many fell back."""
+    total = 0
+    while True:
+        async with transaction(sessions) as session:
+            count, aftermath = await run_deadlines(session, now, ctx, batch)
+        await after_commit(aftermath)
+        total += count
+        if progress is not None and count:
+            progress(total)
+        if count < batch:  # a short batch held everything due
+            return total
+
+
+async def apply_one(
+    sessions: async_sessionmaker[AsyncSession],
+    completion_id: int,
+    now: datetime,
+    ctx: Context,
+    after_commit: AfterCommit = nothing_after,
+) -> int:
+    """The deadline job's work: this completion only, if it is still open and due."""
+    async with transaction(sessions) as session:
+        count, aftermath = await fall_back(session, [completion_id], now, ctx)
+    await after_commit(aftermath)
+    return count
+
+
+# Reminders: 3 days and 1 day before the deadline of a registrant still seeking a peer or
+# in a discussion, each once (a notification and an email); in a discussion the deadline
+# is the discussion's, the earlier of the pair's. One who first becomes due inside the
+# 1-day window gets only the 1-day one. The worker runs this every five minutes.
 REMINDERS = (timedelta(days=3), timedelta(days=1))  # before the deadline, widest first
 WAITING = (State.SEEKING_PEER.value, State.IN_DISCUSSION.value)
 

@@ -1,4 +1,6 @@
-"""Taking a course's exam, as the registrant asks it by the course's ref.
+"""Taking a course's exam, as the registrant asks it by the course's ref: the catalogue
+marks and records the attempt (`peercet.catalogue.exams`), and a pass records the
+completion for the CET year (`record_pass`), in the same transaction.
 
 Takes the session factory: an attempt is one transaction, and when the same pass
 committed meanwhile (a double submit: the completion's unique constraint refuses
@@ -7,6 +9,7 @@ the second) one more, which finds that pass.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peercet.catalogue import exams
+from peercet.completions.actions import record_pass
 from peercet.core.context import Context
 from peercet.core.db import transaction
 from peercet.core.tables import Registrant
@@ -25,7 +29,14 @@ async def _attempt_once(
 ) -> exams.AttemptResult:  # fmt: skip
     async with transaction(sessions) as session:
         course = await exams.course_by_ref(session, ref)
-        return await exams.take_exam(session, who, course, answers, now, ctx, limit)
+        result = await exams.take_exam(session, who, course, answers, now, limit)
+        if not result.mark.passed:
+            return result
+        passed = await record_pass(session, who, course, now, ctx)
+        return replace(
+            result, completion=passed.completion, created=passed.created,
+            aftermath=passed.aftermath, award=passed.award,
+        )  # fmt: skip
 
 
 async def attempt(

@@ -36,13 +36,13 @@ LONG_FUNCTIONS: dict[str, str] = {}  # module:function -> the task rewriting it 
 # Imports between ruled packages that close a cycle today, each with why; every other
 # edge of the package graph must leave it acyclic, and an entry goes once its edge does.
 CYCLE_EDGES = {  # (importer, imported) -> why, and who removes it
-    ("peercet.core", "peercet.accounts"): "settings' argon2 Cost: issue 14, after the merge",
-    ("peercet.core", "peercet.completions"): "settings' Cycles: issue 14, after the merge",
-    ("peercet.core", "peercet.cycles"): "settings' CET requirements: issue 14, after the merge",
-    ("web", "web.api"): "web/app.py mounts it: issue 14, after the merge",
-    ("web", "web.pages"): "web/app.py mounts them: issue 14, after the merge",
-    ("web", "web.security"): "app, auth and templating use it: issue 14, after the merge",
-    ("web", "web.ws"): "web/app.py mounts it: issue 14, after the merge",
+    ("peercet.core", "peercet.accounts"): "settings carry argon2's Cost: to move into core",
+    ("peercet.core", "peercet.completions"): "settings carry the Cycles rule: to move into core",
+    ("peercet.core", "peercet.cycles"): "settings check CET_REQUIREMENTS at start-up",
+    ("web", "web.api"): "the app package composes its edges (they use its resources and auth)",
+    ("web", "web.pages"): "the app package composes its edges (they use its resources and auth)",
+    ("web", "web.security"): "app, auth and templating use it; it uses the app's resources",
+    ("web", "web.ws"): "the app package composes its edges (they use its resources and auth)",
 }
 
 # The packages whose docstrings state what they may import (STYLE.md point 1).

@@ -1,25 +1,25 @@
 """Sending the outbox: SMTP (`SMTP_URL`), or .eml files under `var/outbox/` without it.
 
-Each row is claimed in its own transaction before it is sent (attempts + 1, and a lease
-in `next_attempt_at`), then marked sent in another: a retried or concurrent job skips a
-claimed row, and a row whose send failed stays unsent with its error, to be retried
-after a back-off. A sender killed between sending and marking leaves the row to be sent
-again when its lease ends; the Message-ID is the row's, so the copy is recognisable.
+Rows are claimed in batches: one transaction takes up to `batch` due rows (attempts + 1,
+and a lease in `next_attempt_at`; on PostgreSQL `FOR UPDATE SKIP LOCKED`, on SQLite
+BEGIN IMMEDIATE serialises the claimers), then they are sent, then one transaction marks
+the sent ones and gives each failed one its error and a back-off. A retried or
+concurrent drain skips a claimed row while its lease holds, and a row whose send failed
+stays unsent with its error, to be retried after the back-off. A sender killed between
+sending and marking leaves its rows to be sent again when their lease ends; the
+Message-ID is the row's, so a copy is recognisable. A drain cancelled part-way (the
+job's timeout) still marks what it sent and hands back the rows it never tried.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
-from pathlib import Path
-from typing import Any, Protocol
-from urllib.parse import unquote, urlsplit
+from typing import Any
 
 import aiosmtplib
 from sqlalchemy import or_, select, update
@@ -27,107 +27,28 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peercet.core.clock import Clock
 from peercet.core.db import transaction
-from peercet.core.settings import Settings
 from peercet.core.tables import OutgoingEmail
+from peercet.notify.mime import render
+from peercet.notify.transports import (
+    FileTransport,
+    SmtpTransport,
+    Transport,
+    Unreachable,
+    transport_for,
+)
+
+# the transports are re-exported: callers make and hold them through this module
+__all__ = ["FileTransport", "SmtpTransport", "Transport", "drain", "transport_for"]
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=10)
 MAX_ATTEMPTS = 12
-SMTP_TIMEOUT = 30.0
 
 
 def backoff(attempts: int) -> timedelta:
     """1, 2, 4... minutes after the n-th failed attempt, at most an hour."""
     return min(timedelta(minutes=2 ** max(attempts - 1, 0)), timedelta(hours=1))
-
-
-class Transport(Protocol):
-    async def send(self, message: EmailMessage) -> None: ...
-
-    async def close(self) -> None: ...
-
-
-class SmtpTransport:
-    """`smtp://[user:password@]host[:port]` (STARTTLS when offered) or `smtps://` (TLS).
-    One connection serves a whole drain; after any error the next send reconnects."""
-
-    def __init__(self, url: str, timeout: float = SMTP_TIMEOUT) -> None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-            raise ValueError(f"SMTP_URL must be smtp://host:port or smtps://host:port: {url}")
-        tls = parts.scheme == "smtps"
-        self.options: dict[str, Any] = {
-            "hostname": parts.hostname,
-            "port": parts.port or (465 if tls else 25),
-            "username": unquote(parts.username) if parts.username else None,
-            "password": unquote(parts.password) if parts.password else None,
-            "use_tls": tls,
-            "timeout": timeout,
-        }
-        self.client: aiosmtplib.SMTP | None = None
-        self.lock = asyncio.Lock()  # concurrent drains share the worker's transport
-
-    async def send(self, message: EmailMessage) -> None:
-        async with self.lock:
-            if self.client is None or not self.client.is_connected:
-                self.client = aiosmtplib.SMTP(**self.options)
-                await self.client.connect()
-            try:
-                await self.client.send_message(message)
-            except BaseException:
-                await self._close()
-                raise
-
-    async def close(self) -> None:
-        async with self.lock:
-            await self._close()
-
-    async def _close(self) -> None:
-        client, self.client = self.client, None
-        if client is not None and client.is_connected:
-            try:
-                await client.quit()
-            except (aiosmtplib.SMTPException, OSError):
-                client.close()
-
-
-@dataclass(frozen=True)
-class FileTransport:
-    """Development: each email as an .eml file, written atomically, named by its row."""
-
-    directory: Path
-
-    async def send(self, message: EmailMessage) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        name = str(message["Message-ID"]).strip("<>").split("@")[0]
-        path = self.directory / f"{name}.eml"
-        temporary = path.with_name(f".{path.name}.tmp")
-        temporary.write_bytes(message.as_bytes())
-        os.replace(temporary, path)
-
-    async def close(self) -> None:
-        return None
-
-
-def transport_for(settings: Settings) -> Transport:
-    if settings.smtp_url:
-        return SmtpTransport(settings.smtp_url)
-    return FileTransport(settings.outbox_dir)
-
-
-def build_message(row: OutgoingEmail, mail_from: str) -> EmailMessage:
-    """Plain text with an HTML alternative; the Message-ID is derived from the row."""
-    domain = parseaddr(mail_from)[1].rpartition("@")[2] or "peercet.invalid"
-    message = EmailMessage()
-    message["From"] = mail_from
-    message["To"] = row.to_addr
-    message["Subject"] = row.subject
-    message["Date"] = format_datetime(row.created_at)
-    message["Message-ID"] = f"<outbox-{row.id}@{domain}>"
-    message.set_content(row.text_body)
-    message.add_alternative(row.html_body, subtype="html")
-    return message
 
 
 def _due(now: datetime) -> list[Any]:
@@ -138,38 +59,111 @@ def _due(now: datetime) -> list[Any]:
     ]
 
 
-async def _due_ids(sessions: async_sessionmaker[AsyncSession], now: datetime, n: int) -> list[int]:
-    async with sessions() as session:
-        ids = await session.scalars(
-            select(OutgoingEmail.id).where(*_due(now)).order_by(OutgoingEmail.id).limit(n)
-        )
-        return list(ids)
-
-
-async def _claim(
-    sessions: async_sessionmaker[AsyncSession], email_id: int, now: datetime
-) -> OutgoingEmail | None:
+async def claim(
+    sessions: async_sessionmaker[AsyncSession], now: datetime, n: int, after: int = 0
+) -> list[OutgoingEmail]:
+    """Lease up to `n` due rows with ids above `after`, in one transaction, by id. The ids
+    are read first: under `IN (SELECT ... LIMIT)` PostgreSQL may run the subquery more
+    than once and lease more than `n`."""
+    due = (
+        select(OutgoingEmail.id)
+        .where(OutgoingEmail.id > after, *_due(now))
+        .order_by(OutgoingEmail.id)
+        .limit(n)
+        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite renders no such clause
+    )
     async with transaction(sessions) as session:
+        ids = list(await session.scalars(due))
+        if not ids:
+            return []
         result = await session.execute(
             update(OutgoingEmail)
-            .where(OutgoingEmail.id == email_id, *_due(now))
+            .where(OutgoingEmail.id.in_(ids))
             .values(attempts=OutgoingEmail.attempts + 1, next_attempt_at=now + LEASE)
             .returning(OutgoingEmail)
+            .execution_options(synchronize_session=False)
         )
-        return result.scalar_one_or_none()
+        return sorted(result.scalars(), key=lambda row: row.id)
 
 
-async def _record(
-    sessions: async_sessionmaker[AsyncSession], row: OutgoingEmail, error: str | None, now: datetime
-) -> None:
-    if error is None:
-        values: dict[str, object] = {"sent_at": now, "last_error": None, "next_attempt_at": None}
+@dataclass
+class Outcome:
+    """What became of a claimed batch: sent, failed (with the error), or never tried."""
+
+    rows: Sequence[OutgoingEmail]
+    sent: list[int] = field(default_factory=list)
+    errors: dict[int, str] = field(default_factory=dict)
+    started: set[int] = field(default_factory=set)
+    down: str | None = None
+
+    def untried(self) -> list[int]:
+        return [row.id for row in self.rows if row.id not in self.started]
+
+
+async def _send(transport: Transport, row: OutgoingEmail, mail_from: str, out: Outcome) -> None:
+    out.started.add(row.id)
+    if out.down is not None:
+        out.errors[row.id] = out.down
+        return
+    try:
+        await transport.send(render(row, mail_from))
+    except Unreachable as exc:
+        out.down = out.errors[row.id] = str(exc)
+    except (aiosmtplib.SMTPException, OSError, ValueError) as exc:
+        out.errors[row.id] = f"{type(exc).__name__}: {exc}"
     else:
-        values = {"last_error": error[:2000], "next_attempt_at": now + backoff(row.attempts)}
+        out.sent.append(row.id)
+
+
+async def send_batch(
+    transport: Transport, out: Outcome, mail_from: str, until: float | None = None
+) -> None:
+    """Send the batch, `transport.concurrency` at a time; none is started after `until`
+    (time.monotonic())."""
+    rows = iter(out.rows)
+
+    async def sender() -> None:
+        for row in rows:
+            if until is not None and time.monotonic() >= until:
+                return
+            await _send(transport, row, mail_from, out)
+
+    await asyncio.gather(*(sender() for _ in range(max(transport.concurrency, 1))))
+
+
+async def record(sessions: async_sessionmaker[AsyncSession], out: Outcome, now: datetime) -> None:
+    """One transaction: the sent rows marked, each failed one given its error and back-off,
+    the untried ones handed back. A row whose send was cut short keeps its lease."""
+    attempts = {row.id: row.attempts for row in out.rows}
+    failed = [
+        {"id": i, "last_error": error[:2000], "next_attempt_at": now + backoff(attempts[i])}
+        for i, error in out.errors.items()
+    ]
+    untried = out.untried()
     async with transaction(sessions) as session:
-        await session.execute(
-            update(OutgoingEmail).where(OutgoingEmail.id == row.id).values(**values)
-        )
+        if out.sent:
+            await session.execute(
+                update(OutgoingEmail)
+                .where(OutgoingEmail.id.in_(out.sent))
+                .values(sent_at=now, last_error=None, next_attempt_at=None)
+            )
+        if failed:
+            await session.execute(update(OutgoingEmail), failed)
+        if untried:
+            await session.execute(
+                update(OutgoingEmail)
+                .where(OutgoingEmail.id.in_(untried))
+                .values(attempts=OutgoingEmail.attempts - 1, next_attempt_at=None)
+            )
+    _log_failures(out)
+
+
+def _log_failures(out: Outcome) -> None:
+    for row in out.rows:
+        if row.id in out.errors:
+            level = logging.ERROR if row.attempts >= MAX_ATTEMPTS else logging.WARNING
+            log.log(level, "email %s to %s failed (attempt %d): %s", row.id, row.to_addr,
+                    row.attempts, out.errors[row.id])  # fmt: skip
 
 
 @dataclass
@@ -178,27 +172,21 @@ class DrainResult:
     failed: int = 0
 
 
-async def send_one(
+async def drain_batch(
     sessions: async_sessionmaker[AsyncSession],
     transport: Transport,
     clock: Clock,
-    email_id: int,
     mail_from: str,
-) -> bool | None:
-    """Claim, send and mark one row: True sent, False failed, None not ours to send."""
-    row = await _claim(sessions, email_id, clock.now())
-    if row is None:
-        return None
+    rows: Sequence[OutgoingEmail],
+    until: float | None = None,
+) -> Outcome:
+    """Send claimed rows and record what became of them, also if cancelled part-way."""
+    out = Outcome(rows)
     try:
-        await transport.send(build_message(row, mail_from))
-    except (aiosmtplib.SMTPException, OSError, ValueError) as exc:
-        await _record(sessions, row, f"{type(exc).__name__}: {exc}", clock.now())
-        level = logging.ERROR if row.attempts >= MAX_ATTEMPTS else logging.WARNING
-        log.log(level, "email %s to %s failed (attempt %d): %s", row.id, row.to_addr,
-                row.attempts, exc)  # fmt: skip
-        return False
-    await _record(sessions, row, None, clock.now())
-    return True
+        await send_batch(transport, out, mail_from, until)
+    finally:
+        await asyncio.shield(record(sessions, out, clock.now()))
+    return out
 
 
 async def drain(
@@ -207,20 +195,25 @@ async def drain(
     clock: Clock,
     mail_from: str,
     max_seconds: float | None = None,
-    batch: int = 100,
+    batch: int = 500,
 ) -> DrainResult:
-    """Send every due row (until `max_seconds` have passed, if given)."""
+    """Send every due row (none started after `max_seconds`, if given): batches by id,
+    then one more pass from the start for rows due again behind the cursor."""
     result = DrainResult()
-    started = time.monotonic()
+    until = None if max_seconds is None else time.monotonic() + max_seconds
+    after = 0
     try:
-        while max_seconds is None or time.monotonic() - started < max_seconds:
-            ids = await _due_ids(sessions, clock.now(), batch)
-            if not ids:
-                break
-            for email_id in ids:
-                outcome = await send_one(sessions, transport, clock, email_id, mail_from)
-                result.sent += outcome is True
-                result.failed += outcome is False
+        while until is None or time.monotonic() < until:
+            rows = await claim(sessions, clock.now(), batch, after)
+            if not rows:
+                if after == 0:
+                    break
+                after = 0
+                continue
+            after = rows[-1].id
+            out = await drain_batch(sessions, transport, clock, mail_from, rows, until)
+            result.sent += len(out.sent)
+            result.failed += len(out.errors)
     finally:
         await transport.close()
     return result

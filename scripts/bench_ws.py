@@ -55,8 +55,12 @@ from peercet.core.tables import (  # noqa: E402
     Participant,
     Registrant,
 )
-from tests.support.services import free_port, postgres_database, redis_server, wait_for_port  # noqa: E402
+from tests.support.services import free_port, redis_server, wait_for_port  # noqa: E402
 from web.auth import COOKIE  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import benchlib  # noqa: E402
+from benchlib import CLIENT_CPU, KEY, SERVER_CPU, cpu_s, pct, pid_on  # noqa: E402
 
 
 def session_token(rid: int) -> str:
@@ -71,8 +75,6 @@ def session_token(rid: int) -> str:
         return str(serializer(Settings(secret_keys=[KEY])).dumps({"rid": rid}))
 
 
-KEY = "bench-secret-key"
-SERVER_CPU, CLIENT_CPU = {0}, {1}
 PROFILE = os.environ.get("BENCH_PROFILE", "")  # a script to run instead of uvicorn (profiling)
 
 
@@ -131,22 +133,12 @@ async def seed(url: str, pairs: int) -> list[tuple[int, int, int]]:
 
 @contextlib.contextmanager
 def database(kind: str, workdir: Path) -> Iterator[str]:
-    if kind == "sqlite":
-        url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
-        migrate.alembic_upgrade(url)
-        yield url
-        return
-    with postgres_database() as url:
+    with benchlib.database(kind, workdir) as url:
         migrate.alembic_upgrade(url)
         yield url
 
 
 # -- the service -----------------------------------------------------------------
-def _pin_server() -> None:
-    os.sched_setaffinity(0, SERVER_CPU)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (20000, 20000))
-
-
 @contextlib.contextmanager
 def web(url: str, redis_url: str, n: int, extra: list[str], env: dict[str, str]) -> Iterator[
     list[tuple[int, subprocess.Popen[bytes]]]
@@ -169,7 +161,7 @@ def web(url: str, redis_url: str, n: int, extra: list[str], env: dict[str, str])
         ]
         environ = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_url,
                    "SECRET_KEYS": KEY, "PORT": str(port), **env}  # fmt: skip
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=environ, preexec_fn=_pin_server)
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=environ, preexec_fn=benchlib._pin_server)
         procs.append((port, proc))
     try:
         for port, _ in procs:
@@ -184,11 +176,6 @@ def web(url: str, redis_url: str, n: int, extra: list[str], env: dict[str, str])
             except subprocess.TimeoutExpired:  # 10,000 sockets can take longer to close
                 proc.kill()
                 proc.wait()
-
-
-def cpu_s(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def own_cpu_s() -> float:
@@ -310,13 +297,6 @@ async def drain(stats: Stats, quiet: float = 5.0) -> None:
     await asyncio.sleep(0.5)
 
 
-def pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
-
-
 async def run_pairs(
     ports: list[int], pids: list[int], pairs: list[tuple[int, int, int]], args: argparse.Namespace
 ) -> dict[str, object]:
@@ -425,7 +405,7 @@ def one_run(
     try:
         with redis_server(workdir) as redis_url, database(args.db, workdir) as url:
             pairs = asyncio.run(seed(url, p))
-            redis_pid = _pid_on(int(redis_url.rsplit(":", 1)[1].split("/")[0]))
+            redis_pid = pid_on(int(redis_url.rsplit(":", 1)[1].split("/")[0]))
             if redis_pid:
                 os.sched_setaffinity(redis_pid, SERVER_CPU)
             with web(url, redis_url, args.web, extra, env) as procs:
@@ -438,14 +418,6 @@ def one_run(
                 return head | {"pairs": p} | asyncio.run(run_pairs(ports, pids, pairs, args))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-
-
-def _pid_on(port: int) -> int | None:
-    out = subprocess.run(
-        ["pgrep", "-f", f"redis-server.*--port {port}"], capture_output=True, text=True
-    )
-    pids = [int(x) for x in out.stdout.split()]
-    return pids[0] if pids else None
 
 
 if __name__ == "__main__":

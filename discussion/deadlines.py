@@ -22,7 +22,7 @@ from peercet.completions import fallback, lifecycle
 from peercet.completions.lifecycle import State
 from peercet.core.context import Context, Links
 from peercet.core.db import transaction
-from peercet.core.publish import AfterCommit, Aftermath, nothing_after
+from peercet.core.publish import AfterCommit, Aftermath, in_batches, nothing_after
 from peercet.core.tables import Completion, Course, Participant, Registrant
 from peercet.notify.notices import Addressed, Notice, notify_many, scheme_time
 
@@ -64,16 +64,11 @@ async def apply_due(
     progress: Progress | None = None,
 ) -> int:
     """Fall back everything due, a batch per transaction; returns how many fell back."""
-    total = 0
-    while True:
-        async with transaction(sessions) as session:
-            count, aftermath = await run_deadlines(session, now, ctx, batch)
-        await after_commit(aftermath)
-        total += count
-        if progress is not None and count:
-            progress(total)
-        if count < batch:  # a short batch held everything due
-            return total
+
+    async def step(session: AsyncSession) -> tuple[int, Aftermath]:
+        return await run_deadlines(session, now, ctx, batch)
+
+    return await in_batches(sessions, step, batch, after_commit, progress)
 
 
 async def apply_one(

@@ -14,8 +14,7 @@ from peercet.completions import lifecycle
 from peercet.completions.frames import completion_delivery
 from peercet.completions.lifecycle import Event, State
 from peercet.core.context import Context
-from peercet.core.db import transaction
-from peercet.core.publish import AfterCommit, Aftermath, nothing_after
+from peercet.core.publish import AfterCommit, Aftermath, in_batches, nothing_after
 from peercet.core.tables import Completion, Course, Invitation
 
 BATCH = 500
@@ -75,11 +74,8 @@ async def expire_due(
     `now`, a batch per transaction, each batch's after-commit step run (pass the
     `Effects`, which re-queues and pairs the inviters); returns how many expired.
     Idempotent: a second run at the same `now` finds nothing."""
-    total = 0
-    while True:
-        async with transaction(sessions) as session:
-            count, aftermath = await expire(session, now, ctx, batch)
-        await after_commit(aftermath)
-        total += count
-        if count < batch:
-            return total
+
+    async def step(session: AsyncSession) -> tuple[int, Aftermath]:
+        return await expire(session, now, ctx, batch)
+
+    return await in_batches(sessions, step, batch, after_commit)

@@ -22,8 +22,10 @@ from typing import Any, NamedTuple, Protocol
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peercet.core import keys
+from peercet.core.db import transaction
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +165,30 @@ AfterCommit = Callable[[Aftermath], Awaitable[None]]
 async def nothing_after(aftermath: Aftermath) -> None:
     """The after-commit step of a caller that does its own (or needs none)."""
     return None
+
+
+BatchStep = Callable[[AsyncSession], Awaitable[tuple[int, Aftermath]]]
+
+
+async def in_batches(
+    sessions: async_sessionmaker[AsyncSession],
+    step: BatchStep,
+    batch: int,
+    after_commit: AfterCommit = nothing_after,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """A periodic duty: `step` (up to `batch` rows) in a transaction of its own, its
+    aftermath after each commit, until a short batch says nothing is left; the total."""
+    total = 0
+    while True:
+        async with transaction(sessions) as session:
+            count, aftermath = await step(session)
+        await after_commit(aftermath)
+        total += count
+        if progress is not None and count:
+            progress(total)
+        if count < batch:
+            return total
 
 
 class JobQueue(Protocol):

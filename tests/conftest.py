@@ -10,7 +10,6 @@ from pathlib import Path
 import asyncpg
 import hypothesis
 import pytest
-from aiosmtpd.controller import Controller
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -19,7 +18,7 @@ from peercet.core.db import create_engine, session_factory
 from peercet.core.settings import Settings, load_settings
 from peercet.core.tables import Base
 from tests.support.factories import CHEAP_PASSWORDS
-from tests.support.services import Inbox, free_port, postgres_database, redis_server
+from tests.support.services import Inbox, postgres_database, redis_server, smtp_server
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -112,10 +111,5 @@ def settings(database_url: str, redis_url: str, tmp_path: Path) -> Settings:
 def smtp() -> Iterator[tuple[Inbox, str]]:
     """A real SMTP server (aiosmtpd) on a free port, keeping what it receives."""
     inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, f"smtp://127.0.0.1:{port}"
-    finally:
-        controller.stop()
+    with smtp_server(inbox) as url:
+        yield inbox, url

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -24,7 +23,7 @@ from peercet.core.db import transaction
 from peercet.core.tables import OutgoingEmail
 from peercet.notify import mailer
 from peercet.notify.mime import Outgoing, build_message, render
-from tests.support.services import Inbox, free_port, parts
+from tests.support.services import Inbox, parts, smtp_server
 
 NOW = datetime(2026, 12, 31, 23, 59, tzinfo=UTC)
 FROM = "Peercet <no-reply@peercet.test>"
@@ -72,13 +71,8 @@ class Refusing(Inbox):
 @pytest.fixture
 def refusing_smtp() -> Iterator[tuple[Inbox, str]]:
     inbox = Refusing()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, f"smtp://127.0.0.1:{port}"
-    finally:
-        controller.stop()
+    with smtp_server(inbox) as url:
+        yield inbox, url
 
 
 async def test_one_claim_leases_a_batch_and_concurrent_claims_never_overlap(

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+from aiosmtpd.controller import Controller
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 ROOT = Path(__file__).resolve().parents[2]  # the checkout
@@ -135,6 +136,18 @@ class Inbox:
         assert isinstance(parsed, EmailMessage)
         self.messages.append(parsed)
         return "250 OK"
+
+
+@contextmanager
+def smtp_server(inbox: Inbox) -> Iterator[str]:
+    """A real SMTP server (aiosmtpd) on a free port, handled by `inbox`; its URL."""
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield f"smtp://127.0.0.1:{port}"
+    finally:
+        controller.stop()
 
 
 def parts(message: EmailMessage) -> tuple[str, str]:
